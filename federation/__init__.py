@@ -1,0 +1,1 @@
+"""The Bloei federation protocol: keys, signatures, proofs, actors, inbox and outbox."""

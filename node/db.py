@@ -1,0 +1,133 @@
+"""Opening SQLite: WAL mode, one writer, reads on their own connections, named migrations.
+
+Writes are functions handed to `Database.write`, which runs them on the single writer
+connection inside `BEGIN IMMEDIATE`, so a write either lands whole or not at all, and
+several server processes on one file queue up instead of corrupting each other.
+Every write also bumps the node's data version, which the page cache uses to know when a
+rendered page is stale.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Database:
+    """One SQLite file: a writer connection behind a lock, and a read connection per thread."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+
+    def open(self, migrations: Iterable[Migrations] = ()) -> Database:
+        self._writer = connect(self.path)
+        # WAL is a property of the file; set it at open, never inside a migration.
+        self._writer.execute("PRAGMA journal_mode = WAL")
+        self.migrate(migrations)
+        return self
+
+    def migrate(self, migrations: Iterable[Migrations]) -> None:
+        with self._write_lock:
+            utils_db = sqlite_utils.Database(self._writer)
+            for migration_set in migrations:
+                migration_set.apply(utils_db)
+
+    @property
+    def writer(self) -> sqlite3.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        return self._writer
+
+    def read(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            self._readers.append(conn)
+        return conn
+
+    def execute(self, sql: str, params: Iterable | dict = ()) -> list[sqlite3.Row]:
+        return self.read().execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Iterable | dict = ()) -> sqlite3.Row | None:
+        return self.read().execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Iterable | dict = ()):
+        row = self.read().execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """Run fn(conn, *args) in one IMMEDIATE transaction on the writer; all or nothing."""
+        with self._write_lock:
+            conn = self.writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn, *args, **kwargs)
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return result
+
+    def data_version(self) -> int:
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def backup_to(self, target: Path | str) -> None:
+        """A consistent copy while the server runs, through SQLite's online backup API."""
+        target_conn = sqlite3.connect(target)
+        try:
+            source = connect(self.path)
+            try:
+                source.backup(target_conn)
+            finally:
+                source.close()
+        finally:
+            target_conn.close()
+
+    def close(self) -> None:
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
+        self._local = threading.local()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def insert(conn: sqlite3.Connection, table: str, values: dict) -> int:
+    """INSERT a row from a dict and return its rowid; table names come from code only."""
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+    )
+    return int(cursor.lastrowid)
+
+
+def update(conn: sqlite3.Connection, table: str, row_id: int, values: dict) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])

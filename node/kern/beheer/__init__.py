@@ -1,0 +1,13 @@
+"""Beheer of a kern: what the resident group keeps up to date, behind a login."""
+
+from node.web.i18n import _
+
+# (address, label, only for beheerders)
+MENU = [
+    ("/beheer", _("Overzicht"), False),
+    ("/beheer/themas", _("Kernagenda"), False),
+    ("/beheer/projecten", _("Projecten"), False),
+    ("/beheer/site", _("Over de site"), True),
+    ("/beheer/gebruikers", _("Gebruikers"), True),
+    ("/beheer/logboek", _("Logboek"), True),
+]

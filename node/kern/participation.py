@@ -1,0 +1,91 @@
+"""What residents do without an account: support a project, sign up as a volunteer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.kern import projects
+from node.kern.forms import VolunteerForm
+from node.kern.pages import project_page_response
+from node.web.forms import read_form
+from node.web.i18n import _
+from node.web.ratelimit import RateLimiter, client_key
+from node.web.templating import flash
+
+SUPPORTER_COOKIE = "bloei_steun"
+_support_limit = RateLimiter(limit=60, window_seconds=3600)
+_volunteer_limit = RateLimiter(limit=10, window_seconds=3600)
+
+
+def _project(request: Request):
+    project = projects.get_project(request.app.state.db, request.path_params["slug"])
+    if project is None:
+        raise HTTPException(404)
+    return project
+
+
+def supporter_hash(secret: str, token: str) -> str:
+    """A keyed hash of the browser's random token: counts a person once, names nobody."""
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+async def support(request: Request) -> Response:
+    project = _project(request)
+    target = f"/projecten/{project['slug']}#steun"
+    if not _support_limit.allow(client_key(request, "steun")):
+        flash(
+            request,
+            _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
+        )
+        return RedirectResponse(target, status_code=303)
+    token = request.cookies.get(SUPPORTER_COOKIE, "")
+    if len(token) != 43:
+        token = secrets.token_urlsafe(32)
+    supporter = supporter_hash(request.app.state.settings.secret_key, token)
+    db = request.app.state.db
+    new = db.write(projects.add_support, project["id"], supporter)
+    flash(
+        request,
+        _("Dank u wel! Uw steun is geteld.") if new else _("U steunt dit project al. Dank u wel!"),
+    )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SUPPORTER_COOKIE,
+        token,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+async def volunteer(request: Request) -> Response:
+    project = _project(request)
+    form = VolunteerForm(formdata=await read_form(request))
+    if not form.validate():
+        return project_page_response(request, project, volunteer_form=form, status_code=400)
+    if form.website.data:
+        # Only a bot fills in the hidden field; it gets the same answer as a person.
+        flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."))
+        return RedirectResponse(f"/projecten/{project['slug']}#meedoen", status_code=303)
+    if not _volunteer_limit.allow(client_key(request, "vrijwilliger")):
+        form.name.errors = [
+            _("Er kwamen te veel aanmeldingen van uw adres. Probeer het later opnieuw.")
+        ]
+        return project_page_response(request, project, volunteer_form=form, status_code=429)
+    request.app.state.db.write(
+        projects.add_volunteer,
+        project["id"],
+        form.name.data,
+        form.contact.data,
+        form.message.data or "",
+    )
+    flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."))
+    return RedirectResponse(f"/projecten/{project['slug']}#meedoen", status_code=303)

@@ -1,0 +1,53 @@
+"""Every address of a kern node, in one explicit list."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from node.kern import pages, participation
+from node.kern.beheer import dashboard, themas
+from node.web import account
+
+GET_POST = ["GET", "POST"]
+
+
+def public_routes() -> list[BaseRoute]:
+    return [
+        Route("/", pages.home),
+        Route("/agenda", pages.agenda_page),
+        Route("/agenda/themas/{slug}", pages.thema_page),
+        Route("/agenda/versies", pages.versions_page),
+        Route("/agenda/versies/{slug}", pages.version_page),
+        Route("/projecten", pages.projects_page),
+        Route("/projecten/{slug}", pages.project_page),
+        Route("/projecten/{slug}/updates/{update_id:int}", pages.project_update_link),
+        Route("/projecten/{slug}/steun", participation.support, methods=["POST"]),
+        Route("/projecten/{slug}/vrijwilliger", participation.volunteer, methods=["POST"]),
+        Route("/over", pages.about_page),
+        Route("/over/privacy", pages.privacy_page),
+        Route("/over/toegankelijkheid", pages.accessibility_page),
+        Route("/zoeken", pages.search_page),
+        Route("/huisstijl.css", pages.house_style),
+    ]
+
+
+def beheer_routes() -> list[BaseRoute]:
+    return [
+        Route("/beheer/inloggen", account.login, methods=GET_POST),
+        Route("/beheer/uitloggen", account.logout, methods=["POST"]),
+        Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+        Route("/beheer", dashboard.dashboard),
+        Route("/beheer/themas", themas.thema_list),
+        Route("/beheer/themas/nieuw", themas.thema_edit, methods=GET_POST),
+        Route("/beheer/themas/{thema_id:int}", themas.thema_edit, methods=GET_POST),
+        Route("/beheer/themas/{thema_id:int}/verwijderen", themas.thema_remove, methods=GET_POST),
+        Route("/beheer/versies/nieuw", themas.version_publish, methods=GET_POST),
+    ]
+
+
+def api_routes() -> list[BaseRoute]:
+    return []
+
+
+def kern_routes() -> list[BaseRoute]:
+    return [*public_routes(), *beheer_routes(), *api_routes()]

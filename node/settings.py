@@ -1,0 +1,212 @@
+"""One settings object, read in one place: the node's TOML file, then BLOEI_* variables.
+
+`bloei init` writes `bloei.toml` into the data folder; everything else about a node (its
+content, users, keys) lives in that folder too, so a backup of the folder is a backup of
+the node.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+CONFIG_FILE = "bloei.toml"
+DATABASE_FILE = "bloei.db"
+SECRET_FILE = "secret.key"
+MEDIA_DIR = "media"
+ROLES = ("kern", "gemeente")
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line a host can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    role: str = "kern"
+    name: str = "Beesd"
+    slug: str = "beesd"
+    public_url: str = "http://127.0.0.1:8001"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    dev: bool = False
+    secret_key: str = ""
+    # The kern's own colours, as design tokens (see templates/static/tokens.css).
+    colour_primary: str = "#1f6f43"
+    colour_accent: str = "#f2b705"
+    session_days: int = 14
+    login_attempts: int = 5
+    login_window_minutes: int = 15
+    page_cache: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / MEDIA_DIR
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    def url(self, path: str) -> str:
+        """The absolute, stable URL of a path on this node: the id of a public object."""
+        return self.public_url.rstrip("/") + path
+
+    def with_changes(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+def validate_public_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"public URL {url!r} must start with http:// or https:// and name a host"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise SettingsError(f"public URL {url!r} must be the site's root, without a path")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def validate_slug(slug: str) -> str:
+    if not SLUG_RE.match(slug):
+        raise SettingsError(
+            f"name {slug!r} gives no usable short name: use letters a-z, digits and hyphens"
+        )
+    return slug
+
+
+def slugify(text: str) -> str:
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:64].strip("-")
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(
+            f"no {CONFIG_FILE} in {path.parent}: run 'bloei init' first or name the right --data folder"
+        ) from None
+    except PermissionError:
+        raise SettingsError(f"cannot read {path}: permission denied") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path} is not valid TOML: {error}") from None
+
+
+def _coerce(name: str, value, default):
+    """Turn a TOML or environment value into the type of the default, or say which is wrong."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"setting {name} must be true or false, not {value!r}")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"setting {name} must be a whole number, not {value!r}") from None
+    if not isinstance(value, str):
+        raise SettingsError(f"setting {name} must be text, not {value!r}")
+    return value
+
+
+def load_settings(data_dir: Path | str, environ: dict | None = None, **overrides) -> Settings:
+    """Read a node's settings: its TOML file, then BLOEI_* variables, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise SettingsError(f"data folder {data_dir} does not exist: run 'bloei init' first")
+    if not os.access(data_dir, os.R_OK | os.X_OK):
+        raise SettingsError(f"data folder {data_dir} is not readable")
+    raw = _read_toml(data_dir / CONFIG_FILE)
+    defaults = Settings(data_dir=data_dir)
+    known = {f for f in Settings.__dataclass_fields__ if f not in ("data_dir", "extra")}
+    values: dict = {}
+    for key, value in raw.items():
+        if key not in known or key == "secret_key":
+            raise SettingsError(f"{CONFIG_FILE}: unknown setting {key!r}")
+        values[key] = _coerce(key, value, getattr(defaults, key))
+    for key in known:
+        env_name = "BLOEI_" + key.upper()
+        if env_name in environ:
+            values[key] = _coerce(key, environ[env_name], getattr(defaults, key))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(defaults, **values)
+    _check(settings)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=read_secret(data_dir))
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.role not in ROLES:
+        raise SettingsError(f"role must be one of {', '.join(ROLES)}, not {settings.role!r}")
+    validate_slug(settings.slug)
+    validate_public_url(settings.public_url)
+    for name in ("colour_primary", "colour_accent"):
+        if not HEX_COLOUR_RE.match(getattr(settings, name)):
+            raise SettingsError(f"setting {name} must be a colour like #1f6f43")
+    if not 0 < settings.port < 65536:
+        raise SettingsError(f"port {settings.port} is not between 1 and 65535")
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read, from the first byte on."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+
+
+def create_secret(data_dir: Path) -> str:
+    secret = secrets.token_urlsafe(48)
+    write_private_file(data_dir / SECRET_FILE, secret.encode())
+    return secret
+
+
+def read_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_FILE
+    try:
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        raise SettingsError(
+            f"{path} is missing: the node's secret was lost; restore a backup"
+        ) from None
+    except PermissionError:
+        raise SettingsError(f"cannot read {path}: permission denied") from None
+    if len(secret) < 32:
+        raise SettingsError(f"{path} holds no usable secret")
+    return secret
+
+
+def write_config(data_dir: Path, values: dict) -> None:
+    """Write bloei.toml; values are plain strings, numbers and booleans."""
+    lines = ["# Bloei node settings. BLOEI_<NAME> environment variables override these.\n"]
+    for key, value in values.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int):
+            text = str(value)
+        else:
+            text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        lines.append(f"{key} = {text}\n")
+    (data_dir / CONFIG_FILE).write_text("".join(lines), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""What both roles share: templating, forms, auth, CSRF, errors, caching, static files."""

@@ -1,0 +1,152 @@
+"""Signing in and out of beheer, and changing one's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from node.web import auth
+from node.web.audit import record_audit
+from node.web.forms import BaseForm, read_form, strip_text
+from node.web.i18n import _
+from node.web.templating import flash, render
+
+
+class LoginForm(BaseForm):
+    username = StringField(
+        _("Gebruikersnaam"),
+        [InputRequired(message=_("Vul uw gebruikersnaam in.")), Length(max=100)],
+        filters=[strip_text],
+    )
+    password = PasswordField(
+        _("Wachtwoord"), [InputRequired(message=_("Vul uw wachtwoord in.")), Length(max=1000)]
+    )
+
+
+class PasswordForm(BaseForm):
+    current = PasswordField(
+        _("Huidig wachtwoord"), [InputRequired(message=_("Vul uw huidige wachtwoord in."))]
+    )
+    new = PasswordField(
+        _("Nieuw wachtwoord"),
+        [
+            InputRequired(message=_("Vul een nieuw wachtwoord in.")),
+            Length(
+                min=auth.MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_("Gebruik minstens %d tekens.") % auth.MIN_PASSWORD_LENGTH,
+            ),
+        ],
+    )
+    repeat = PasswordField(
+        _("Herhaal het nieuwe wachtwoord"),
+        [InputRequired(message=_("Herhaal het nieuwe wachtwoord."))],
+    )
+
+    def validate_repeat(self, field) -> None:
+        from wtforms import ValidationError
+
+        if field.data != self.new.data:
+            raise ValidationError(_("De twee wachtwoorden zijn niet hetzelfde."))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a 'volgende' address on this site, never to another one."""
+    if not target:
+        return "/beheer"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/beheer"
+    return target
+
+
+async def login(request: Request) -> Response:
+    settings = request.app.state.settings
+    db = request.app.state.db
+    next_url = _safe_next(request.query_params.get("volgende"))
+    if request.method == "GET":
+        if auth.current_user(request):
+            return RedirectResponse(next_url, status_code=303)
+        return render(request, "beheer/inloggen.html", {"form": LoginForm(), "next_url": next_url})
+
+    form = LoginForm(formdata=await read_form(request))
+    if not form.validate():
+        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
+    keys = auth.login_key(request, form.username.data)
+    if auth.too_many_attempts(db, keys, settings.login_attempts, settings.login_window_minutes):
+        form.username.errors = [
+            _(
+                "U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht %d minuten en probeer het opnieuw."
+            )
+            % settings.login_window_minutes
+        ]
+        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 429)
+    from starlette.concurrency import run_in_threadpool
+
+    # Argon2 takes tens of milliseconds on purpose; keep it off the event loop.
+    user = await run_in_threadpool(auth.authenticate, db, form.username.data, form.password.data)
+    if user is None:
+        db.write(auth.record_failed_attempt, keys)
+        form.password.errors = [_("De gebruikersnaam of het wachtwoord klopt niet.")]
+        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
+
+    def signed_in(conn) -> int:
+        auth.clear_attempts(conn, keys)
+        conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
+        record_audit(conn, user, "user.login", "User", user.username)
+        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
+            0
+        ]
+
+    epoch = db.write(signed_in)
+    auth.start_session(request, user, epoch)
+    if user.must_change_password:
+        return RedirectResponse("/beheer/wachtwoord", status_code=303)
+    return RedirectResponse(next_url, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    from node.web.csrf import valid_csrf
+
+    form = await read_form(request)
+    if valid_csrf(request, form.get("csrf")):
+        request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@auth.login_required()
+async def change_password(request: Request) -> Response:
+    from node.web.csrf import valid_csrf
+
+    user = auth.current_user(request)
+    db = request.app.state.db
+    if request.method == "GET":
+        return render(request, "beheer/wachtwoord.html", {"form": PasswordForm()})
+    data = await read_form(request)
+    form = PasswordForm(formdata=data)
+    if not valid_csrf(request, data.get("csrf")):
+        return render(request, "beheer/wachtwoord.html", {"form": form, "csrf_error": True}, 400)
+    if not form.validate():
+        return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
+    from starlette.concurrency import run_in_threadpool
+
+    if await run_in_threadpool(auth.authenticate, db, user.username, form.current.data) is None:
+        form.current.errors = [_("Uw huidige wachtwoord klopt niet.")]
+        return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
+
+    def save(conn) -> int:
+        auth.set_password(conn, user.id, form.new.data)
+        record_audit(conn, user, "user.password", "User", user.username, "changed own password")
+        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
+            0
+        ]
+
+    epoch = db.write(save)
+    # The new epoch signed out other sessions; this one goes on with the new epoch.
+    auth.start_session(request, user, epoch)
+    flash(request, _("Uw wachtwoord is gewijzigd."))
+    return RedirectResponse("/beheer", status_code=303)

@@ -1,0 +1,191 @@
+"""Accounts for beheer: Argon2id password hashes, sessions, roles and login rate limits."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.db import Database, insert
+
+ROLES = ("beheerder", "redacteur")
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login with an unknown name equal to a wrong
+# password, so the form does not tell which user names exist.
+_DUMMY_HASH = _hasher.hash("bloei-dummy-password")
+MIN_PASSWORD_LENGTH = 12
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A one-time password that is easy to type: four groups of letters and digits."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    must_change_password: bool
+
+    @property
+    def is_beheerder(self) -> bool:
+        return self.role == "beheerder"
+
+
+def _user_from_row(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        must_change_password=bool(row["must_change_password"]),
+    )
+
+
+def create_user(
+    conn: sqlite3.Connection,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    email: str = "",
+    must_change_password: bool = True,
+) -> int:
+    return insert(
+        conn,
+        "users",
+        {
+            "username": username,
+            "display_name": display_name,
+            "email": email,
+            "role": role,
+            "password_hash": hash_password(password),
+            "must_change_password": int(must_change_password),
+            "created_at": now(),
+        },
+    )
+
+
+def set_password(
+    conn: sqlite3.Connection, user_id: int, password: str, must_change: bool = False
+) -> None:
+    # A new epoch signs out every session that was made with the old password.
+    conn.execute(
+        """UPDATE users SET password_hash = ?, must_change_password = ?,
+           session_epoch = session_epoch + 1 WHERE id = ?""",
+        (hash_password(password), int(must_change), user_id),
+    )
+
+
+def authenticate(db: Database, username: str, password: str) -> User | None:
+    row = db.one("SELECT * FROM users WHERE username = ?", (username,))
+    if row is None or row["disabled"]:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(row["password_hash"], password):
+        return None
+    return _user_from_row(row)
+
+
+def login_key(request: Request, username: str) -> list[str]:
+    client = request.client.host if request.client else "unknown"
+    return [f"ip:{client}", f"user:{username.lower()}"]
+
+
+def too_many_attempts(db: Database, keys: list[str], limit: int, window_minutes: int) -> bool:
+    since = (datetime.now(UTC) - timedelta(minutes=window_minutes)).isoformat(timespec="seconds")
+    for key in keys:
+        count = db.scalar(
+            "SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?", (key, since)
+        )
+        if count >= limit:
+            return True
+    return False
+
+
+def record_failed_attempt(conn: sqlite3.Connection, keys: list[str]) -> None:
+    stamp = now()
+    for key in keys:
+        conn.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (key, stamp))
+    cutoff = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+    conn.execute("DELETE FROM login_attempts WHERE at < ?", (cutoff,))
+
+
+def clear_attempts(conn: sqlite3.Connection, keys: list[str]) -> None:
+    conn.executemany("DELETE FROM login_attempts WHERE key = ?", [(k,) for k in keys])
+
+
+def start_session(request: Request, user: User, epoch: int) -> None:
+    request.session.clear()
+    request.session.update(
+        {"uid": user.id, "epoch": epoch, "csrf": secrets.token_urlsafe(32), "since": now()}
+    )
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in user, or None; a disabled user or a reset password ends the session."""
+    if "user" in request.scope:
+        return request.scope["user"]
+    user = None
+    uid = request.session.get("uid") if "session" in request.scope else None
+    if uid is not None:
+        row = request.app.state.db.one("SELECT * FROM users WHERE id = ?", (uid,))
+        if row and not row["disabled"] and row["session_epoch"] == request.session.get("epoch"):
+            user = _user_from_row(row)
+        else:
+            request.session.clear()
+    request.scope["user"] = user
+    return user
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def login_required(role: str | None = None) -> Callable[[Endpoint], Endpoint]:
+    """Guard a beheer endpoint: sign in first; with role='beheerder', only beheerders."""
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            user = current_user(request)
+            if user is None:
+                return RedirectResponse(
+                    f"/beheer/inloggen?volgende={request.url.path}", status_code=303
+                )
+            if user.must_change_password and request.url.path != "/beheer/wachtwoord":
+                return RedirectResponse("/beheer/wachtwoord", status_code=303)
+            if role == "beheerder" and not user.is_beheerder:
+                from node.web.errors import error_page
+
+                return error_page(request, 403)
+            return await endpoint(request)
+
+        return guarded
+
+    return decorate

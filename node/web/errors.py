@@ -1,0 +1,97 @@
+"""Errors in Dutch for people, and as application/problem+json for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Scope
+
+from node.web.i18n import _
+
+log = logging.getLogger("bloei")
+
+TITLES = {
+    400: "Dit verzoek klopt niet",
+    403: "Dit mag niet",
+    404: "Deze pagina bestaat niet",
+    405: "Dit kan zo niet",
+    413: "Dit is te groot",
+    429: "Even wachten",
+    500: "Er ging iets mis",
+}
+EXPLANATIONS = {
+    400: "De gegevens in uw verzoek kloppen niet. Ga terug en probeer het opnieuw.",
+    403: "U heeft geen toestemming voor deze pagina of actie.",
+    404: "Misschien is de pagina verplaatst of verwijderd. Controleer het adres, "
+    "of ga naar de startpagina.",
+    405: "Deze pagina kan zo niet gebruikt worden.",
+    413: "Wat u stuurde is te groot. Maak het kleiner en probeer het opnieuw.",
+    429: "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.",
+    500: "Dit is niet uw fout. Probeer het later nog eens. Blijft het misgaan? "
+    "Neem dan contact op met de beheerders van deze site.",
+}
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str = "", **extra) -> JSONResponse:
+    """An RFC 9457 problem document, as the NL API Design Rules ask."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type="application/problem+json",
+        headers={"API-Version": "1.0.0"},
+    )
+
+
+def error_page(request: Request, status: int, detail: str = "") -> Response:
+    if is_api(request.url.path):
+        return problem(status, _(TITLES.get(status, TITLES[500])), detail)
+    from node.web.templating import render
+
+    try:
+        return render(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "title": _(TITLES.get(status, TITLES[500])),
+                "explanation": detail or _(EXPLANATIONS.get(status, EXPLANATIONS[500])),
+            },
+            status_code=status,
+        )
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed")
+        return HTMLResponse(f"<h1>{_(TITLES[500])}</h1>", status_code=status)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_page(request, exc.status_code, exc.detail if exc.status_code == 400 else "")
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return error_page(request, 500)
+
+
+def forbidden_cross_site(scope: Scope) -> Response:
+    detail = (
+        "Dit formulier kwam niet van deze site. Open de pagina opnieuw en probeer het nog eens."
+    )
+    if is_api(scope["path"]):
+        return problem(403, _(TITLES[403]), _(detail))
+    return HTMLResponse(
+        f"<!doctype html><html lang='nl'><title>{_(TITLES[403])}</title>"
+        f"<h1>{_(TITLES[403])}</h1><p>{_(detail)}</p>",
+        status_code=403,
+    )

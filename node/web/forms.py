@@ -1,0 +1,64 @@
+"""Forms: WTForms with Dutch messages, and reading a request's form safely.
+
+Every form answers a wrong submission with the page again, every field kept, a message per
+field and a summary at the top (see templates/_partials/forms.html).
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from wtforms import Form, ValidationError
+
+from node.web.i18n import _
+
+MAX_FORM_FIELDS = 200
+MAX_PART_SIZE = 1024 * 1024
+# Control characters other than tab and newlines have no place in any text a person types.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+EMAIL_RE = re.compile(
+    r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+class BaseForm(Form):
+    class Meta:
+        locales = ["nl_NL", "nl"]
+
+    def first_error_id(self) -> str | None:
+        for field in self:
+            if field.errors:
+                return field.id
+        return None
+
+
+def strip_text(value):
+    """Filter for text fields: trim, normalise newlines, drop control characters."""
+    if isinstance(value, str):
+        return _CONTROL_RE.sub("", value.replace("\r\n", "\n")).strip()
+    return value
+
+
+def no_control_characters(form, field) -> None:
+    if isinstance(field.data, str) and _CONTROL_RE.search(field.data):
+        raise ValidationError(_("Deze tekst bevat tekens die niet zijn toegestaan."))
+
+
+def valid_email(form, field) -> None:
+    if field.data and not EMAIL_RE.match(field.data):
+        raise ValidationError(_("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl."))
+
+
+async def read_form(request: Request, max_files: int = 0) -> FormData:
+    """The submitted form, or a 400 for a malformed body, with limits on fields and sizes."""
+    try:
+        return await request.form(
+            max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_PART_SIZE
+        )
+    except HTTPException:
+        raise
+    except Exception:
+        raise HTTPException(400, _("Het formulier kon niet worden gelezen.")) from None

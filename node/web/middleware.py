@@ -1,0 +1,173 @@
+"""Small ASGI middlewares: body size limit, security headers, the anonymous page cache."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 to a request body over the limit, before it is read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for key, value in scope["headers"]:
+            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                return await self._too_large(scope, receive, send)
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from node.web.errors import problem
+
+        if scope["path"].startswith("/api/"):
+            response = problem(413, "Te groot", "Het verzoek is groter dan toegestaan.")
+        else:
+            from starlette.responses import HTMLResponse
+
+            response = HTMLResponse(
+                "<!doctype html><html lang='nl'><title>Te groot</title><h1>Dit is te groot</h1>"
+                "<p>Wat u stuurde is te groot. Maak het kleiner en probeer het opnieuw.</p>",
+                status_code=413,
+            )
+        await response(scope, receive, send)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class PageCacheMiddleware:
+    """Keep rendered anonymous GET responses until the data version changes.
+
+    Most visitors only read, and the data changes a few times a day: serving a stored page
+    keeps the site near the framework's own speed on a small machine. A request with a
+    session cookie (someone signed in, or a message waiting) is never served from, or
+    stored in, the cache; nor is anything under the excluded prefixes.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        data_version: Callable[[], int],
+        session_cookie: str,
+        exclude_prefixes: tuple[str, ...] = ("/beheer", "/media"),
+        max_entries: int = 512,
+        max_body: int = 512 * 1024,
+    ):
+        self.app = app
+        self.data_version = data_version
+        self.session_cookie = session_cookie.encode()
+        self.exclude_prefixes = exclude_prefixes
+        self.max_entries = max_entries
+        self.max_body = max_body
+        self.entries: OrderedDict[tuple, tuple[int, dict, list[bytes]]] = OrderedDict()
+        self.hits = 0
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        if scope["path"].startswith(self.exclude_prefixes):
+            return False
+        for key, value in scope["headers"]:
+            if key == b"cookie" and self.session_cookie + b"=" in value:
+                return False
+            if key == b"authorization":
+                return False
+        return True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._cacheable(scope):
+            return await self.app(scope, receive, send)
+        accept = b""
+        for key, value in scope["headers"]:
+            if key == b"accept":
+                accept = value
+        cache_key = (scope["method"], scope["path"], scope.get("query_string", b""), accept)
+        version = self.data_version()
+        entry = self.entries.get(cache_key)
+        if entry is not None and entry[0] == version:
+            self.hits += 1
+            self.entries.move_to_end(cache_key)
+            await send(entry[1])
+            for body in entry[2]:
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        start: dict | None = None
+        chunks: list[bytes] = []
+        size = 0
+        storable = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, storable
+            if message["type"] == "http.response.start":
+                start = message
+                headers = dict(message.get("headers", []))
+                if message["status"] != 200 or b"set-cookie" in headers:
+                    storable = False
+            elif message["type"] == "http.response.body" and storable:
+                body = message.get("body", b"")
+                size += len(body)
+                if size > self.max_body:
+                    storable = False
+                else:
+                    chunks.append(body)
+                if not message.get("more_body", False) and storable and start is not None:
+                    self.entries[cache_key] = (version, start, list(chunks))
+                    while len(self.entries) > self.max_entries:
+                        self.entries.popitem(last=False)
+            await send(message)
+
+        await self.app(scope, receive, capture)

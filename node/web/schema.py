@@ -1,0 +1,67 @@
+"""Tables every node has, whatever its role: meta, users, the audit log and the event log."""
+
+from sqlite_utils.migrations import Migrations
+
+core = Migrations("core")
+
+
+@core(name="0001_meta_users_audit_events")
+def _initial(db) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('data_version', 0)")
+    db.execute(
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('beheerder', 'redacteur', 'medewerker')),
+            password_hash TEXT NOT NULL,
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            session_epoch INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX login_attempts_key ON login_attempts (key, at)")
+    # Who did what, when: every change in beheer and on the command line.
+    db.execute(
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users (id),
+            username TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL DEFAULT '',
+            object_id TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX audit_log_at ON audit_log (at)")
+    # The seam for federation: every change to a public object, in order, with a snapshot
+    # of the object as the public sees it. Federation turns these into activities.
+    db.execute(
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            verb TEXT NOT NULL CHECK (verb IN ('Create', 'Update', 'Delete')),
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            snapshot TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX events_object ON events (object_id)")
+    db.execute(
+        """CREATE TABLE site (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )"""
+    )

@@ -1,0 +1,65 @@
+"""Jinja2 with gettext, Dutch dates and sanitised Markdown; `render` builds a page response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from node.web import i18n
+from node.web.auth import current_user
+from node.web.csrf import csrf_token
+from node.web.markdown import render_markdown
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+STATIC_DIR = TEMPLATES_DIR / "static"
+
+
+def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(i18n.translations(), newstyle=True)
+    env.filters.update(
+        datum=i18n.dutch_date,
+        datumtijd=i18n.dutch_datetime,
+        euro=i18n.euro,
+        markdown=render_markdown,
+    )
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    status_code: int = 200,
+    headers: dict | None = None,
+) -> HTMLResponse:
+    state = request.app.state
+    page = {
+        "request": request,
+        "settings": state.settings,
+        "site": state.site(),
+        "user": current_user(request),
+        "csrf_token": csrf_token(request),
+        "flash": request.session.pop("flash", None) if "session" in request.scope else None,
+        "path": request.url.path,
+        "beheer_menu": getattr(state, "beheer_menu", ()),
+    }
+    page.update(context or {})
+    html = state.templates.get_template(template).render(page)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line confirmation shown on the next page ("Het project is opgeslagen.")."""
+    request.session["flash"] = message
