@@ -208,6 +208,7 @@ def save_project(
     project_id: int | None = None,
     phase: str = "idee",
     phase_note: str = "",
+    started_on: date | None = None,
 ) -> str:
     data = {key: values[key] for key in PROJECT_FIELDS}
     data["needs"] = json.dumps(list(data["needs"] or []))
@@ -223,7 +224,7 @@ def save_project(
         conn.execute(
             """INSERT INTO phase_changes (project_id, from_phase, to_phase, note, changed_on,
                changed_at, changed_by) VALUES (?, NULL, ?, ?, ?, ?, ?)""",
-            (project_id, phase, phase_note, date.today().isoformat(), stamp, who_name(who)),
+            (project_id, phase, phase_note, (started_on or date.today()).isoformat(), stamp, who_name(who)),
         )
         verb = "Create"
     else:
