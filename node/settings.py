@@ -19,6 +19,7 @@ CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
 SECRET_FILE = "secret.key"
 MEDIA_DIR = "media"
+KEYS_DIR = "keys"
 ROLES = ("kern", "gemeente")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -55,6 +56,10 @@ class Settings:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / MEDIA_DIR
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / KEYS_DIR
 
     @property
     def secure_cookies(self) -> bool:
