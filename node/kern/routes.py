@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from node.kern import pages, participation
-from node.kern.beheer import dashboard, themas
-from node.web import account
+from node.kern.beheer import dashboard, site, themas
+from node.web import account, users
 
 GET_POST = ["GET", "POST"]
 
@@ -36,6 +36,11 @@ def beheer_routes() -> list[BaseRoute]:
         Route("/beheer/inloggen", account.login, methods=GET_POST),
         Route("/beheer/uitloggen", account.logout, methods=["POST"]),
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+        Route("/beheer/gebruikers", users.user_list),
+        Route("/beheer/gebruikers/nieuw", users.user_add, methods=GET_POST),
+        Route("/beheer/gebruikers/{user_id:int}", users.user_action, methods=["POST"]),
+        Route("/beheer/logboek", users.audit_log),
+        Route("/beheer/site", site.site_settings, methods=GET_POST),
         Route("/beheer", dashboard.dashboard),
         Route("/beheer/themas", themas.thema_list),
         Route("/beheer/themas/nieuw", themas.thema_edit, methods=GET_POST),
