@@ -28,6 +28,7 @@ from federation.keys import KeyStorageError, load_or_create_key_pair
 from node.app import create_app, open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.db import Database
+from node.demo import configure_demo, run_demo
 from node.settings import (
     CONFIG_FILE,
     DATABASE_FILE,
@@ -498,7 +499,7 @@ COMMANDS: dict[str, Command] = {
         configure_restore,
         run_restore,
     ),
-    # "demo" is added here by its own module's entry, e.g. Command(..., configure_demo, run_demo).
+    "demo": Command("start Beesd with sample data on 127.0.0.1", configure_demo, run_demo),
 }
 
 
