@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,14 +28,11 @@ def make_data_dir(path: Path, name: str = "Beesd", url: str = BASE_URL, **extra)
     return path
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(make_data_dir(tmp_path / "beesd"))
-
-
-@pytest.fixture
-def db(settings):
-    database = open_database(settings)
+@pytest.fixture(scope="session")
+def template_node(tmp_path_factory) -> Path:
+    """One migrated node with two users, copied for each test: Argon2 is slow on purpose."""
+    folder = make_data_dir(tmp_path_factory.mktemp("template") / "beesd")
+    database = open_database(load_settings(folder))
 
     def users(conn):
         auth.create_user(
@@ -45,6 +43,20 @@ def db(settings):
         )
 
     database.write(users)
+    database.close()
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path, template_node):
+    folder = tmp_path / "beesd"
+    shutil.copytree(template_node, folder)
+    return load_settings(folder)
+
+
+@pytest.fixture
+def db(settings):
+    database = open_database(settings)
     yield database
     database.close()
 

@@ -28,7 +28,9 @@ def record_change(
         "INSERT INTO events (at, verb, object_type, object_id, snapshot) VALUES (?, ?, ?, ?, ?)",
         (now(), verb, object_type, object_url, json.dumps(snapshot, ensure_ascii=False)),
     )
-    record_audit(conn, who, f"{object_type}.{verb.lower()}", object_type, object_url, summary)
+    record_audit(
+        conn, who, f"{object_type.lower()}.{verb.lower()}", object_type, object_url, summary
+    )
     return int(cursor.lastrowid)
 
 

@@ -96,11 +96,16 @@ class ThemaForm(BaseForm):
         self.status.validators.append(_choice_validator(_("Kies een status uit de lijst.")))
         self.actor.validators.append(_choice_validator(_("Kies uit de lijst wie aan zet is.")))
 
-    def validate_actor_other(self, field) -> None:
-        if self.actor.data == "anderen" and not field.data:
-            raise ValidationError(
-                _("Schrijf op welke partij aan zet is, bijvoorbeeld de provincie.")
-            )
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not as a field validator: Optional() stops a field's own chain.
+        if self.actor.data == "anderen" and not self.actor_other.data:
+            self.actor_other.errors = [
+                *self.actor_other.errors,
+                _("Schrijf op welke partij aan zet is, bijvoorbeeld de provincie."),
+            ]
+            valid = False
+        return valid
 
     def values(self) -> dict:
         data = {

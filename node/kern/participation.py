@@ -15,12 +15,13 @@ from node.kern.forms import VolunteerForm
 from node.kern.pages import project_page_response
 from node.web.forms import read_form
 from node.web.i18n import _
-from node.web.ratelimit import RateLimiter, client_key
+from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
 SUPPORTER_COOKIE = "bloei_steun"
-_support_limit = RateLimiter(limit=60, window_seconds=3600)
-_volunteer_limit = RateLimiter(limit=10, window_seconds=3600)
+# Per address: generous, because a whole village hall can share one internet connection.
+SUPPORT_LIMIT = (300, 3600)
+VOLUNTEER_LIMIT = (20, 3600)
 
 
 def _project(request: Request):
@@ -38,7 +39,7 @@ def supporter_hash(secret: str, token: str) -> str:
 async def support(request: Request) -> Response:
     project = _project(request)
     target = f"/projecten/{project['slug']}#steun"
-    if not _support_limit.allow(client_key(request, "steun")):
+    if not limiter(request, "steun", *SUPPORT_LIMIT).allow(client_key(request, "steun")):
         flash(
             request,
             _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
@@ -75,7 +76,9 @@ async def volunteer(request: Request) -> Response:
         # Only a bot fills in the hidden field; it gets the same answer as a person.
         flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."))
         return RedirectResponse(f"/projecten/{project['slug']}#meedoen", status_code=303)
-    if not _volunteer_limit.allow(client_key(request, "vrijwilliger")):
+    if not limiter(request, "vrijwilliger", *VOLUNTEER_LIMIT).allow(
+        client_key(request, "vrijwilliger")
+    ):
         form.name.errors = [
             _("Er kwamen te veel aanmeldingen van uw adres. Probeer het later opnieuw.")
         ]

@@ -224,7 +224,14 @@ def save_project(
         conn.execute(
             """INSERT INTO phase_changes (project_id, from_phase, to_phase, note, changed_on,
                changed_at, changed_by) VALUES (?, NULL, ?, ?, ?, ?, ?)""",
-            (project_id, phase, phase_note, (started_on or date.today()).isoformat(), stamp, who_name(who)),
+            (
+                project_id,
+                phase,
+                phase_note,
+                (started_on or date.today()).isoformat(),
+                stamp,
+                who_name(who),
+            ),
         )
         verb = "Create"
     else:

@@ -38,3 +38,15 @@ class RateLimiter:
 def client_key(request: Request, scope: str) -> str:
     host = request.client.host if request.client else "unknown"
     return f"{scope}:{host}"
+
+
+def limiter(request: Request, name: str, limit: int, window_seconds: float) -> RateLimiter:
+    """The app's own limiter for one kind of request, made on first use.
+
+    Kept on the app, not in a module global, so two nodes in one process (or two tests)
+    never share their counts.
+    """
+    limiters = request.app.state.__dict__.setdefault("_rate_limiters", {})
+    if name not in limiters:
+        limiters[name] = RateLimiter(limit, window_seconds)
+    return limiters[name]

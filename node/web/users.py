@@ -18,7 +18,10 @@ from node.web.i18n import _
 from node.web.templating import flash, render
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
-ROLE_LABELS = {"beheerder": _("Beheerder: alles, ook gebruikers"), "redacteur": _("Redacteur: inhoud")}
+ROLE_LABELS = {
+    "beheerder": _("Beheerder: alles, ook gebruikers"),
+    "redacteur": _("Redacteur: inhoud"),
+}
 
 
 class UserForm(BaseForm):
@@ -29,7 +32,10 @@ class UserForm(BaseForm):
     )
     display_name = StringField(
         _("Naam"),
-        [InputRequired(message=_("Vul een naam in.")), Length(max=100, message=_("Gebruik hoogstens 100 tekens."))],
+        [
+            InputRequired(message=_("Vul een naam in.")),
+            Length(max=100, message=_("Gebruik hoogstens 100 tekens.")),
+        ],
         filters=[strip_text],
     )
     email = StringField(_("E-mailadres"), [Length(max=200), valid_email], filters=[strip_text])
@@ -38,7 +44,9 @@ class UserForm(BaseForm):
     def validate_username(self, field) -> None:
         if not USERNAME_RE.match(field.data or ""):
             raise ValidationError(
-                _("Gebruik 2 tot 40 kleine letters, cijfers, punten, streepjes of liggende streepjes.")
+                _(
+                    "Gebruik 2 tot 40 kleine letters, cijfers, punten, streepjes of liggende streepjes."
+                )
             )
 
     def validate_role(self, field) -> None:
@@ -52,7 +60,11 @@ def _users(db) -> list:
 
 @auth.login_required("beheerder")
 async def user_list(request: Request) -> Response:
-    return render(request, "beheer/gebruikers.html", {"users": _users(request.app.state.db), "roles": ROLE_LABELS})
+    return render(
+        request,
+        "beheer/gebruikers.html",
+        {"users": _users(request.app.state.db), "roles": ROLE_LABELS},
+    )
 
 
 @auth.login_required("beheerder")
@@ -75,26 +87,37 @@ async def user_add(request: Request) -> Response:
 
     def add(conn) -> None:
         auth.create_user(
-            conn, form.username.data, form.display_name.data, form.role.data, password, form.email.data or ""
+            conn,
+            form.username.data,
+            form.display_name.data,
+            form.role.data,
+            password,
+            form.email.data or "",
         )
         record_audit(conn, me, "user.create", "User", form.username.data, form.role.data)
 
     db.write(add)
     # Shown once, on the answer to this POST; never stored in readable form.
     return render(
-        request, "beheer/gebruiker_wachtwoord.html", {"username": form.username.data, "password": password}
+        request,
+        "beheer/gebruiker_wachtwoord.html",
+        {"username": form.username.data, "password": password},
     )
 
 
 def _target(request: Request):
-    row = request.app.state.db.one("SELECT * FROM users WHERE id = ?", (request.path_params["user_id"],))
+    row = request.app.state.db.one(
+        "SELECT * FROM users WHERE id = ?", (request.path_params["user_id"],)
+    )
     if row is None:
         raise HTTPException(404)
     return row
 
 
 def _active_beheerders(conn) -> int:
-    return conn.execute("SELECT count(*) FROM users WHERE role = 'beheerder' AND disabled = 0").fetchone()[0]
+    return conn.execute(
+        "SELECT count(*) FROM users WHERE role = 'beheerder' AND disabled = 0"
+    ).fetchone()[0]
 
 
 @auth.login_required("beheerder")
@@ -113,8 +136,10 @@ async def user_action(request: Request) -> Response:
     new_role = data.get("rol", "")
     if action == "rol" and new_role not in ROLE_LABELS:
         raise HTTPException(400, _("Kies een rol uit de lijst."))
-    removes_beheerder = target["role"] == "beheerder" and not target["disabled"] and (
-        action == "uitzetten" or (action == "rol" and new_role != "beheerder")
+    removes_beheerder = (
+        target["role"] == "beheerder"
+        and not target["disabled"]
+        and (action == "uitzetten" or (action == "rol" and new_role != "beheerder"))
     )
     password = auth.generate_password() if action == "wachtwoord" else None
 
@@ -123,7 +148,8 @@ async def user_action(request: Request) -> Response:
             return False
         if action == "uitzetten":
             conn.execute(
-                "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ?", (target["id"],)
+                "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ?",
+                (target["id"],),
             )
         elif action == "aanzetten":
             conn.execute("UPDATE users SET disabled = 0 WHERE id = ?", (target["id"],))
@@ -139,7 +165,9 @@ async def user_action(request: Request) -> Response:
         return RedirectResponse("/beheer/gebruikers", status_code=303)
     if password:
         return render(
-            request, "beheer/gebruiker_wachtwoord.html", {"username": target["username"], "password": password}
+            request,
+            "beheer/gebruiker_wachtwoord.html",
+            {"username": target["username"], "password": password},
         )
     flash(request, _("De gebruiker %s is bijgewerkt.") % target["username"])
     return RedirectResponse("/beheer/gebruikers", status_code=303)
@@ -163,7 +191,8 @@ async def audit_log(request: Request) -> Response:
     page = int(raw_page)
     db = request.app.state.db
     rows = db.execute(
-        "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?",
+        (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE),
     )
     return render(
         request,

@@ -51,14 +51,28 @@ def _colour(white_text: bool):
 
 class SiteForm(BaseForm):
     group_name = StringField(_("Naam van de groep"), [*TEXT, Length(max=100)], filters=[strip_text])
-    group_description = TextAreaField(_("Over de groep"), [*TEXT, Length(max=5000)], filters=[strip_text])
-    home_title = StringField(_("Kop op de startpagina"), [*TEXT, Length(max=120)], filters=[strip_text])
-    home_intro = TextAreaField(_("Tekst op de startpagina"), [*TEXT, Length(max=600)], filters=[strip_text])
-    contact_email = StringField(_("E-mailadres"), [*TEXT, Length(max=200), valid_email], filters=[strip_text])
+    group_description = TextAreaField(
+        _("Over de groep"), [*TEXT, Length(max=5000)], filters=[strip_text]
+    )
+    home_title = StringField(
+        _("Kop op de startpagina"), [*TEXT, Length(max=120)], filters=[strip_text]
+    )
+    home_intro = TextAreaField(
+        _("Tekst op de startpagina"), [*TEXT, Length(max=600)], filters=[strip_text]
+    )
+    contact_email = StringField(
+        _("E-mailadres"), [*TEXT, Length(max=200), valid_email], filters=[strip_text]
+    )
     contact_phone = StringField(_("Telefoonnummer"), [*TEXT, Length(max=40)], filters=[strip_text])
-    contact_address = StringField(_("Adres of ontmoetingsplek"), [*TEXT, Length(max=200)], filters=[strip_text])
-    colour_primary = StringField(_("Hoofdkleur"), [Optional(), _colour(white_text=True)], filters=[strip_text])
-    colour_accent = StringField(_("Accentkleur"), [Optional(), _colour(white_text=False)], filters=[strip_text])
+    contact_address = StringField(
+        _("Adres of ontmoetingsplek"), [*TEXT, Length(max=200)], filters=[strip_text]
+    )
+    colour_primary = StringField(
+        _("Hoofdkleur"), [Optional(), _colour(white_text=True)], filters=[strip_text]
+    )
+    colour_accent = StringField(
+        _("Accentkleur"), [Optional(), _colour(white_text=False)], filters=[strip_text]
+    )
 
 
 FIELDS = [name for name in SiteForm.__dict__ if not name.startswith("_") and name not in ("Meta",)]

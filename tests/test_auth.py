@@ -1,0 +1,118 @@
+"""Signing in to beheer: hashing, rate limits, sessions, CSRF and cross-site requests."""
+
+from __future__ import annotations
+
+from tests.conftest import ADMIN_PASSWORD, login
+
+
+async def test_passwords_are_stored_as_argon2id(db):
+    stored = db.scalar("SELECT password_hash FROM users WHERE username = 'anna'")
+    assert stored.startswith("$argon2id$")
+    assert ADMIN_PASSWORD not in stored
+
+
+async def test_wrong_password_is_refused_in_dutch_without_telling_which_part(client):
+    for username in ("anna", "niemand"):
+        response = await client.post(
+            "/beheer/inloggen", data={"username": username, "password": "fout"}
+        )
+        assert response.status_code == 400
+        assert "De gebruikersnaam of het wachtwoord klopt niet." in response.text
+        assert f'value="{username}"' in response.text, "the user name is kept"
+
+
+async def test_login_attempts_are_rate_limited(client):
+    for _ in range(5):
+        await client.post("/beheer/inloggen", data={"username": "anna", "password": "fout"})
+    response = await client.post(
+        "/beheer/inloggen", data={"username": "anna", "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "te vaak" in response.text
+
+
+async def test_login_only_follows_local_next_addresses(client):
+    response = await client.post(
+        "/beheer/inloggen?volgende=https://kwaad.example/",
+        data={"username": "anna", "password": ADMIN_PASSWORD},
+    )
+    assert response.headers["location"] == "/beheer"
+
+
+async def test_a_disabled_user_is_signed_out_at_once(admin, db):
+    client, _ = admin
+    assert (await client.get("/beheer")).status_code == 200
+    db.write(lambda c: c.execute("UPDATE users SET disabled = 1 WHERE username = 'anna'"))
+    assert (await client.get("/beheer")).status_code == 303
+
+
+async def test_first_login_must_change_the_one_time_password(client, db):
+    from node.web import auth
+
+    db.write(lambda c: auth.create_user(c, "nieuw", "Nieuw", "redacteur", "eenmalig-wachtwoord-1"))
+    await client.post(
+        "/beheer/inloggen", data={"username": "nieuw", "password": "eenmalig-wachtwoord-1"}
+    )
+    response = await client.get("/beheer/themas")
+    assert response.headers["location"] == "/beheer/wachtwoord"
+    page = await client.get("/beheer/wachtwoord")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    short = await client.post(
+        "/beheer/wachtwoord",
+        data={"current": "eenmalig-wachtwoord-1", "new": "kort", "repeat": "kort", "csrf": csrf},
+    )
+    assert short.status_code == 400 and "Gebruik minstens 12 tekens." in short.text
+    ok = await client.post(
+        "/beheer/wachtwoord",
+        data={
+            "current": "eenmalig-wachtwoord-1",
+            "new": "een goede lange zin",
+            "repeat": "een goede lange zin",
+            "csrf": csrf,
+        },
+    )
+    assert ok.status_code == 303
+    assert (await client.get("/beheer/themas")).status_code == 200
+
+
+async def test_cross_site_posts_are_refused_before_anything_happens(client, db):
+    # A project to support, made directly.
+    from node.settings import load_settings  # noqa: F401
+    from tests.helpers import add_project
+
+    response = await client.post(
+        "/beheer/inloggen",
+        data={"username": "anna", "password": ADMIN_PASSWORD},
+        headers={"Origin": "https://kwaad.example"},
+    )
+    assert response.status_code == 403
+    response = await client.post(
+        "/beheer/inloggen", data={}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    response = await client.post(
+        "/beheer/inloggen",
+        data={"username": "anna", "password": ADMIN_PASSWORD},
+        headers={"Origin": "http://beesd.test", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 303
+    assert add_project  # imported for symmetry with other tests
+
+
+async def test_logout_needs_the_token(admin):
+    client, csrf = admin
+    await client.post("/beheer/uitloggen", data={"csrf": "vals"})
+    assert (await client.get("/beheer")).status_code == 200
+    await client.post("/beheer/uitloggen", data={"csrf": csrf})
+    assert (await client.get("/beheer")).status_code == 303
+
+
+async def test_beheer_is_never_served_from_the_cache(admin, client):
+    client, _ = admin
+    assert "Beheer van Beesd" in (await client.get("/beheer")).text
+    client.cookies.clear()
+    assert (await client.get("/beheer")).status_code == 303
+
+
+async def test_login_helper_works_for_the_editor(client):
+    assert await login(client, "piet", "test-wachtwoord-redactie")

@@ -1,0 +1,103 @@
+"""A non-editable install in a fresh virtualenv serves every page: templates and static
+files ship inside the wheel."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True, system_site_packages=False).create(target)
+    build = tmp_path_factory.mktemp("build")
+    pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"]
+    result = subprocess.run(
+        [*pip, str(ROOT)], capture_output=True, text=True, cwd=build, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return target
+
+
+def test_installed_package_serves_every_page(installed, tmp_path):
+    bloei = installed / "bin" / "bloei"
+    data = tmp_path / "node"
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": ""}
+    init = subprocess.run(
+        [
+            str(bloei),
+            "init",
+            "--name",
+            "Beesd",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--data",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert init.returncode == 0, init.stderr
+    server = subprocess.Popen(
+        [str(bloei), "serve", "--data", str(data), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        for path in (
+            "/",
+            "/agenda",
+            "/projecten",
+            "/over",
+            "/over/privacy",
+            "/zoeken?q=a",
+            "/beheer/inloggen",
+            "/static/bloei.css",
+            "/static/tokens.css",
+        ):
+            response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+            assert response.status_code == 200, path
+        location = subprocess.run(
+            [str(installed / "bin" / "python"), "-c", "import node; print(node.__file__)"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        ).stdout
+        assert str(ROOT) not in location, "the test must use the installed copy"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert sys.executable
