@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format browser clean
+.PHONY: demo test lint format browser clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ test: $(STAMP) browser lint
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Extract every UI text into the gettext catalogue for translators.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy -o node/locale/bloei.pot .
