@@ -16,7 +16,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from node.kern.vocabulary import (
     ACTORS,
@@ -154,6 +154,11 @@ class EuroField(StringField):
             raise ValueError(
                 _("Vul een bedrag in euro in, bijvoorbeeld 1.500 of 250,50.")
             ) from None
+
+    def pre_validate(self, form) -> None:
+        # An amount that could not be read needs one message, not a range message too.
+        if self.process_errors:
+            raise StopValidation()
 
     def _value(self) -> str:
         if self.raw_data:

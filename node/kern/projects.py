@@ -12,6 +12,7 @@ from node.kern.changes import record_change, unique_slug
 from node.kern.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.settings import Settings
 from node.web.auth import User, now
+from node.web.i18n import _
 
 PROJECT_FIELDS = (
     "title",
@@ -254,11 +255,11 @@ def change_phase(
     """Move a project to another phase, kept in its history with date, note and who."""
     row = conn.execute("SELECT phase FROM projects WHERE id = ?", (project_id,)).fetchone()
     if to_phase not in PHASES:
-        raise PhaseError("Kies een fase uit de lijst.")
+        raise PhaseError(_("Kies een fase uit de lijst."))
     if row["phase"] == to_phase:
-        raise PhaseError(f"Het project is al in de fase {label(PHASES, to_phase)}.")
+        raise PhaseError(_("Het project is al in de fase %s.") % label(PHASES, to_phase))
     if to_phase in PHASES_NEEDING_REASON and not note.strip():
-        raise PhaseError("Schrijf op waarom het project gepauzeerd of gestopt wordt.")
+        raise PhaseError(_("Schrijf op waarom het project gepauzeerd of gestopt wordt."))
     changed_on = changed_on or date.today()
     stamp = now()
     conn.execute(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.kern import pages, participation
+from node.kern import api, pages, participation
 from node.kern.beheer import dashboard, site, themas
+from node.kern.beheer import projects as beheer_projects
 from node.web import account, users
 
 GET_POST = ["GET", "POST"]
@@ -47,11 +48,43 @@ def beheer_routes() -> list[BaseRoute]:
         Route("/beheer/themas/{thema_id:int}", themas.thema_edit, methods=GET_POST),
         Route("/beheer/themas/{thema_id:int}/verwijderen", themas.thema_remove, methods=GET_POST),
         Route("/beheer/versies/nieuw", themas.version_publish, methods=GET_POST),
+        Route("/beheer/projecten", beheer_projects.project_list),
+        Route("/beheer/projecten/nieuw", beheer_projects.project_edit, methods=GET_POST),
+        Route("/beheer/projecten/{project_id:int}", beheer_projects.project_edit, methods=GET_POST),
+        Route(
+            "/beheer/projecten/{project_id:int}/fase",
+            beheer_projects.phase_change,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/projecten/{project_id:int}/updates/nieuw",
+            beheer_projects.update_new,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/projecten/{project_id:int}/updates/{update_id:int}/verwijderen",
+            beheer_projects.update_remove,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/projecten/{project_id:int}/foto", beheer_projects.photo_edit, methods=GET_POST
+        ),
+        Route(
+            "/beheer/projecten/{project_id:int}/foto/verwijderen",
+            beheer_projects.photo_remove,
+            methods=GET_POST,
+        ),
+        Route("/beheer/projecten/{project_id:int}/vrijwilligers", beheer_projects.volunteer_list),
+        Route(
+            "/beheer/projecten/{project_id:int}/verwijderen",
+            beheer_projects.project_remove,
+            methods=GET_POST,
+        ),
     ]
 
 
 def api_routes() -> list[BaseRoute]:
-    return []
+    return api.routes()
 
 
 def kern_routes() -> list[BaseRoute]:

@@ -76,7 +76,13 @@ def error_page(request: Request, status: int, detail: str = "") -> Response:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_page(request, exc.status_code, exc.detail if exc.status_code == 400 else "")
+    response = error_page(request, exc.status_code, exc.detail if exc.status_code == 400 else "")
+    # Keep what the exception says about the resource, such as Allow on a 405.
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    if is_api(request.url.path):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -87,6 +87,9 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+_BODY_HEADERS = (b"content-length", b"content-type")
+
+
 class PageCacheMiddleware:
     """Keep rendered anonymous GET responses until the data version changes.
 
@@ -126,6 +129,17 @@ class PageCacheMiddleware:
                 return False
         return True
 
+    @staticmethod
+    def _not_modified(scope: Scope, start: dict) -> bool:
+        """A stored response whose ETag the client already has: answer 304, as the app would."""
+        etag = dict(start.get("headers", [])).get(b"etag")
+        if etag is None:
+            return False
+        for key, value in scope["headers"]:
+            if key == b"if-none-match":
+                return etag in [tag.strip() for tag in value.split(b",")] or value.strip() == b"*"
+        return False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._cacheable(scope):
             return await self.app(scope, receive, send)
@@ -139,6 +153,11 @@ class PageCacheMiddleware:
         if entry is not None and entry[0] == version:
             self.hits += 1
             self.entries.move_to_end(cache_key)
+            if self._not_modified(scope, entry[1]):
+                headers = [(k, v) for k, v in entry[1]["headers"] if k not in _BODY_HEADERS]
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
             await send(entry[1])
             for body in entry[2]:
                 await send({"type": "http.response.body", "body": body, "more_body": True})
