@@ -1,0 +1,221 @@
+"""A real kern node in its own uvicorn process, and Debian's Chromium driven by Playwright.
+
+The server runs once per test session with Beesd's sample data and a beheerder. Playwright
+never downloads a browser: it starts the system's Chromium (BLOEI_CHROMIUM, or
+/usr/bin/chromium). Without that Chromium the tests are skipped on a developer's machine
+and fail in CI (env CI set), where they must run.
+
+Playwright's sync API leaves its event loop marked as running on the main thread while it
+is started, which breaks every pytest-asyncio test that runs after it. So the Playwright
+instance lives for this package only (scope="package", torn down before the rest of the
+suite); the server itself is session-scoped.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import make_data_dir
+
+from node.app import open_database
+from node.kern.sample import load_sample
+from node.settings import load_settings
+from node.web.auth import create_user
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("BLOEI_CHROMIUM", "/usr/bin/chromium")
+# This machine (and CI) has no outside network: keep Chromium from reaching for it.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN_USER = "anna"
+ADMIN_PASSWORD = "browser-wachtwoord-beheer"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Node:
+    url: str
+    data_dir: Path
+    project: str  # an active project that takes supporters and volunteers
+    thema: str
+    version: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+def _seed(data_dir: Path) -> tuple[str, str, str]:
+    settings = load_settings(data_dir)
+    db = open_database(settings)
+    try:
+        load_sample(db, settings)
+        db.write(
+            lambda conn: create_user(
+                conn, ADMIN_USER, "Anna", "beheerder", ADMIN_PASSWORD, must_change_password=False
+            )
+        )
+        project = db.scalar(
+            "SELECT slug FROM projects WHERE phase = 'uitvoering' AND removed_at IS NULL "
+            "ORDER BY id LIMIT 1"
+        )
+        thema = db.scalar("SELECT slug FROM themas WHERE removed_at IS NULL ORDER BY id LIMIT 1")
+        version = db.scalar("SELECT slug FROM agenda_versions ORDER BY id DESC LIMIT 1")
+    finally:
+        db.close()
+    assert project and thema and version, "the sample data has no active project, thema or versie"
+    return project, thema, version
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, stderr_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    last_error = ""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"the server stopped with exit code {process.returncode} before answering:\n"
+                + stderr_path.read_text(errors="replace")
+            )
+        try:
+            if httpx.get(url + "/", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError as error:
+            last_error = repr(error)
+        time.sleep(0.1)
+    process.kill()
+    process.wait(STOP_TIMEOUT)
+    pytest.fail(
+        f"the server did not answer on {url} within {START_TIMEOUT:.0f} s ({last_error}):\n"
+        + stderr_path.read_text(errors="replace")
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def node(tmp_path_factory) -> Iterator[Node]:
+    """Beesd's sample kern, served by uvicorn in a process of its own on 127.0.0.1."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    base = tmp_path_factory.mktemp("browser-node")
+    data_dir = make_data_dir(base / "beesd", "Beesd", url)
+    project, thema, version = _seed(data_dir)
+    stderr_path = base / "server.log"
+    env = {**os.environ, "BLOEI_DATA": str(data_dir)}
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "node.asgi:from_environment",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        wait_until_answering(url, process, stderr_path)
+        yield Node(url=url, data_dir=data_dir, project=project, thema=thema, version=version)
+    finally:
+        stop(process)
+
+
+def chromium_or_skip() -> str:
+    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    message = (
+        f"Chromium not found at {CHROMIUM}: run `make browser` (Debian's chromium package) "
+        "or set BLOEI_CHROMIUM"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message + "; in CI the browser tests must run")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh visitor: no cookies, JavaScript on (axe needs it), a desktop window."""
+    ctx = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def log_in(page, node: Node) -> None:
+    """Sign in through the real login form, as a member of the resident group would."""
+    page.goto(node("/beheer/inloggen"))
+    page.get_by_label("Gebruikersnaam").fill(ADMIN_USER)
+    page.get_by_label("Wachtwoord").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(node("/beheer"))
+
+
+@pytest.fixture(scope="package")
+def admin_page(browser, node):
+    """One signed-in beheerder for the beheer pages, signed in once."""
+    ctx = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    log_in(page, node)
+    yield page
+    ctx.close()
