@@ -191,3 +191,9 @@ def _middlewares(app):
     while layer is not None:
         yield layer
         layer = getattr(layer, "app", None)
+
+
+async def test_favicon_is_served_not_a_404(client):
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")

@@ -239,3 +239,16 @@ async def house_style(request: Request) -> Response:
         "}\n"
     )
     return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on every first visit; answer with the icon, not a 404."""
+    from starlette.responses import FileResponse
+
+    from node.web.templating import STATIC_DIR
+
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

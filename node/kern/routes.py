@@ -29,6 +29,7 @@ def public_routes() -> list[BaseRoute]:
         Route("/over/toegankelijkheid", pages.accessibility_page),
         Route("/zoeken", pages.search_page),
         Route("/huisstijl.css", pages.house_style),
+        Route("/favicon.ico", pages.favicon),
     ]
 
 
