@@ -88,5 +88,40 @@ def api_routes() -> list[BaseRoute]:
     return api.routes()
 
 
+def meeting_routes() -> list[BaseRoute]:
+    """Bijeenkomsten, RSVPs and their calendars: public and beheer."""
+    return []
+
+
+def idea_and_news_routes() -> list[BaseRoute]:
+    """Residents' ideas and the kern's news: public and beheer."""
+    return []
+
+
+def feed_and_poster_routes() -> list[BaseRoute]:
+    """The Atom feed and the printable posters."""
+    return []
+
+
+def mail_and_privacy_routes() -> list[BaseRoute]:
+    """Beheer of outgoing mail and of residents' personal data."""
+    return []
+
+
+def federation_routes() -> list[BaseRoute]:
+    """WebFinger, NodeInfo, the actor, its inbox and outbox, and their beheer."""
+    return []
+
+
 def kern_routes() -> list[BaseRoute]:
-    return [*public_routes(), *beheer_routes(), *api_routes()]
+    # The API comes last: its catch-all answers 404 problem+json for anything under /api/v1.
+    return [
+        *public_routes(),
+        *beheer_routes(),
+        *meeting_routes(),
+        *idea_and_news_routes(),
+        *feed_and_poster_routes(),
+        *mail_and_privacy_routes(),
+        *federation_routes(),
+        *api_routes(),
+    ]

@@ -125,3 +125,140 @@ def _initial(db) -> None:
             terms, tokenize = 'unicode61 remove_diacritics 2'
         )"""
     )
+
+
+@kern(name="0002_meetings_ideas_news_mail")
+def _meetings_ideas_news(db) -> None:
+    # A series groups meetings made at once ("every first Monday"); each stays its own row
+    # so it can be changed or cancelled on its own.
+    db.execute(
+        """CREATE TABLE meeting_series (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            series_id INTEGER REFERENCES meeting_series (id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            place_name TEXT NOT NULL,
+            place_address TEXT NOT NULL DEFAULT '',
+            capacity INTEGER CHECK (capacity IS NULL OR capacity > 0),
+            status TEXT NOT NULL DEFAULT 'gepland' CHECK (status IN ('gepland', 'geannuleerd')),
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            minutes TEXT NOT NULL DEFAULT '',
+            minutes_published_at TEXT,
+            sequence INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            removed_at TEXT,
+            CHECK (ends_at > starts_at)
+        )"""
+    )
+    db.execute("CREATE INDEX meetings_starts_at ON meetings (starts_at)")
+    db.execute(
+        """CREATE TABLE meeting_themas (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            thema_id INTEGER NOT NULL REFERENCES themas (id) ON DELETE CASCADE,
+            PRIMARY KEY (meeting_id, thema_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE meeting_projects (
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+            PRIMARY KEY (meeting_id, project_id)
+        )"""
+    )
+    # An RSVP without an account. The personal link carries a random token; only its hash
+    # is stored. Contact details are personal data: removed after the retention period
+    # (contact_removed_at says when), never federated, never in the API.
+    db.execute(
+        """CREATE TABLE rsvps (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            people INTEGER NOT NULL CHECK (people BETWEEN 1 AND 20),
+            status TEXT NOT NULL CHECK (status IN ('aangemeld', 'wachtlijst', 'afgemeld')),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            contact_removed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX rsvps_meeting ON rsvps (meeting_id, status, created_at)")
+    # A decision in a meeting's verslag can move a project: its phase history points there.
+    db.execute("ALTER TABLE phase_changes ADD COLUMN meeting_id INTEGER REFERENCES meetings (id)")
+    db.execute(
+        """CREATE TABLE ideas (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'nieuw'
+                CHECK (status IN ('nieuw', 'gepubliceerd', 'afgewezen')),
+            answer TEXT NOT NULL DEFAULT '',
+            decline_reason TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            project_id INTEGER REFERENCES projects (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            published_at TEXT,
+            contact_removed_at TEXT,
+            removed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX ideas_status ON ideas (status, created_at)")
+    db.execute(
+        """CREATE TABLE idea_supports (
+            idea_id INTEGER NOT NULL REFERENCES ideas (id) ON DELETE CASCADE,
+            supporter TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (idea_id, supporter)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE news (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            removed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX news_published ON news (published_at)")
+    # Outgoing mail waits here until the SMTP server took it: a server that is down loses
+    # nothing. A worker claims a message with a lease, so two processes never send twice.
+    db.execute(
+        """CREATE TABLE mail_queue (
+            id INTEGER PRIMARY KEY,
+            purpose TEXT NOT NULL,
+            to_address TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            next_try_at TEXT NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            lease_until TEXT,
+            sent_at TEXT,
+            given_up_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX mail_queue_due ON mail_queue (sent_at, given_up_at, next_try_at)")
