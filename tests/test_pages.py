@@ -197,3 +197,26 @@ async def test_favicon_is_served_not_a_404(client):
     response = await client.get("/favicon.ico")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("image/svg+xml")
+
+
+async def test_projects_are_paged(client, db, settings):
+    for number in range(30):
+        add_project(db, settings, title=f"Project nummer {number:02d}")
+    first = (await client.get("/projecten")).text
+    assert "30 projecten gevonden." in first
+    assert "Pagina 1 van 2" in first and "Project nummer 29" in first
+    second = (await client.get("/projecten?pagina=2")).text
+    assert "Project nummer 00" in second and "Project nummer 29" not in second
+    for bad in ("0", "3", "abc", "-1"):
+        response = await client.get(f"/projecten?pagina={bad}")
+        assert response.status_code == 400, bad
+        assert "Dit paginanummer bestaat niet." in response.text
+
+
+async def test_cached_pages_expire_so_clock_driven_changes_show(client, app):
+    await client.get("/agenda")
+    cache = next(m for m in _middlewares(app) if type(m).__name__ == "PageCacheMiddleware")
+    hits = cache.hits
+    cache.max_age_seconds = 0
+    await client.get("/agenda")
+    assert cache.hits == hits, "an expired page is rendered again"

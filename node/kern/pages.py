@@ -50,7 +50,7 @@ def page(request: Request, template: str, context: dict, status_code: int = 200)
 
 async def home(request: Request) -> Response:
     db = request.app.state.db
-    active = [p for p in projects.list_projects(db) if p["phase"] in ACTIVE_PHASES]
+    active = projects.list_projects(db, phases=ACTIVE_PHASES)
     by_phase = {phase: [p for p in active if p["phase"] == phase] for phase in ACTIVE_PHASES}
     return page(
         request,
@@ -118,24 +118,47 @@ async def version_page(request: Request) -> Response:
     )
 
 
+PROJECTS_PER_PAGE = 24
+
+
 async def projects_page(request: Request) -> Response:
     db = request.app.state.db
     phase = request.query_params.get("fase", "")
     thema_slug = request.query_params.get("thema", "")
+    raw_page = request.query_params.get("pagina", "1")
     themas = agenda.list_themas(db)
     errors = []
     if phase and phase not in PHASES:
         errors.append(_("Deze fase bestaat niet. Kies een fase uit de lijst."))
     if thema_slug and thema_slug not in {t["slug"] for t in themas}:
         errors.append(_("Dit thema bestaat niet. Kies een thema uit de lijst."))
-    rows = [] if errors else projects.list_projects(db, phase or None, thema_slug or None)
+    if not (raw_page.isdigit() and 1 <= int(raw_page) <= 10_000):
+        errors.append(_("Dit paginanummer bestaat niet."))
+    page_number = int(raw_page) if not errors else 1
+    total = 0 if errors else projects.count_projects(db, phase or None, thema_slug or None)
+    pages = max(1, -(-total // PROJECTS_PER_PAGE))
+    if not errors and page_number > pages:
+        errors.append(_("Dit paginanummer bestaat niet."))
+    rows = (
+        []
+        if errors
+        else projects.list_projects(
+            db,
+            phase or None,
+            thema_slug or None,
+            PROJECTS_PER_PAGE,
+            offset=(page_number - 1) * PROJECTS_PER_PAGE,
+        )
+    )
     return page(
         request,
         "kern/projecten.html",
         {
             "projects": rows,
+            "total": total,
+            "page_number": page_number,
+            "pages": pages,
             "themas": themas,
-            "thema_names": projects.themas_by_project(db),
             "phase": phase,
             "thema_slug": thema_slug,
             "errors": errors,

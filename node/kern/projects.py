@@ -42,25 +42,48 @@ def who_name(who: User | str) -> str:
     return who.display_name if isinstance(who, User) else who
 
 
-def list_projects(
-    db: Database, phase: str | None = None, thema_slug: str | None = None, limit: int | None = None
-) -> list[sqlite3.Row]:
+def _project_filter(
+    phase: str | None, thema_slug: str | None, phases: tuple[str, ...] | None
+) -> tuple[str, list]:
     clauses, params = ["p.removed_at IS NULL"], []
     if phase:
         clauses.append("p.phase = ?")
         params.append(phase)
+    if phases:
+        clauses.append(f"p.phase IN ({', '.join('?' for _ in phases)})")
+        params.extend(phases)
     if thema_slug:
         clauses.append(
             """p.id IN (SELECT pt.project_id FROM project_themas pt
                JOIN themas t ON t.id = pt.thema_id WHERE t.slug = ? AND t.removed_at IS NULL)"""
         )
         params.append(thema_slug)
+    return " AND ".join(clauses), params
+
+
+def list_projects(
+    db: Database,
+    phase: str | None = None,
+    thema_slug: str | None = None,
+    limit: int | None = None,
+    *,
+    phases: tuple[str, ...] | None = None,
+    offset: int = 0,
+) -> list[sqlite3.Row]:
+    """Projects, most recently changed first, filtered by one phase or several, and thema."""
+    where, params = _project_filter(phase, thema_slug, phases)
     sql = f"""SELECT p.*, (SELECT count(*) FROM supports s WHERE s.project_id = p.id) AS supporters
-              FROM projects p WHERE {" AND ".join(clauses)}
+              FROM projects p WHERE {where}
               ORDER BY p.updated_at DESC, p.id DESC"""
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql += " LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
     return db.execute(sql, params)
+
+
+def count_projects(db: Database, phase: str | None = None, thema_slug: str | None = None) -> int:
+    where, params = _project_filter(phase, thema_slug, None)
+    return int(db.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params))
 
 
 def get_project(db: Database, slug: str) -> sqlite3.Row | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -107,6 +108,7 @@ class PageCacheMiddleware:
         exclude_prefixes: tuple[str, ...] = ("/beheer", "/media"),
         max_entries: int = 512,
         max_body: int = 512 * 1024,
+        max_age_seconds: float = 60.0,
     ):
         self.app = app
         self.data_version = data_version
@@ -114,7 +116,10 @@ class PageCacheMiddleware:
         self.exclude_prefixes = exclude_prefixes
         self.max_entries = max_entries
         self.max_body = max_body
-        self.entries: OrderedDict[tuple, tuple[int, dict, list[bytes]]] = OrderedDict()
+        # Some pages change with the clock, not with a write: a meeting that has ended, news
+        # scheduled for later. A minute is the most such a page may lag behind.
+        self.max_age_seconds = max_age_seconds
+        self.entries: OrderedDict[tuple, tuple[int, dict, list[bytes], float]] = OrderedDict()
         self.hits = 0
 
     def _cacheable(self, scope: Scope) -> bool:
@@ -150,7 +155,11 @@ class PageCacheMiddleware:
         cache_key = (scope["method"], scope["path"], scope.get("query_string", b""), accept)
         version = self.data_version()
         entry = self.entries.get(cache_key)
-        if entry is not None and entry[0] == version:
+        if (
+            entry is not None
+            and entry[0] == version
+            and time.monotonic() - entry[3] < self.max_age_seconds
+        ):
             self.hits += 1
             self.entries.move_to_end(cache_key)
             if self._not_modified(scope, entry[1]):
@@ -184,7 +193,7 @@ class PageCacheMiddleware:
                 else:
                     chunks.append(body)
                 if not message.get("more_body", False) and storable and start is not None:
-                    self.entries[cache_key] = (version, start, list(chunks))
+                    self.entries[cache_key] = (version, start, list(chunks), time.monotonic())
                     while len(self.entries) > self.max_entries:
                         self.entries.popitem(last=False)
             await send(message)
