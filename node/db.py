@@ -40,6 +40,7 @@ class Database:
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._before_commit: list[Callable[[sqlite3.Connection], None]] = []
 
     def open(self, migrations: Iterable[Migrations] = ()) -> Database:
         self._writer = connect(self.path)
@@ -53,6 +54,15 @@ class Database:
             utils_db = sqlite_utils.Database(self._writer)
             for migration_set in migrations:
                 migration_set.apply(utils_db)
+
+    def before_commit(self, hook: Callable[[sqlite3.Connection], None]) -> None:
+        """Run hook(conn) at the end of every write, inside its transaction.
+
+        Publishing uses this: the activities for the events a write recorded are made in the
+        same transaction, so nothing is published that was not committed, and nothing
+        committed is left unpublished.
+        """
+        self._before_commit.append(hook)
 
     @property
     def writer(self) -> sqlite3.Connection:
@@ -86,6 +96,8 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn, *args, **kwargs)
+                for hook in self._before_commit:
+                    hook(conn)
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
                 conn.execute("COMMIT")
             except BaseException:

@@ -77,3 +77,24 @@ def test_backup_is_consistent_while_a_write_is_open(db, settings, tmp_path):
     copy = sqlite3.connect(tmp_path / "copy.db")
     assert copy.execute("SELECT count(*) FROM themas").fetchone()[0] == 1
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_before_commit_hooks_run_inside_the_transaction(db):
+    seen = []
+
+    def hook(conn):
+        seen.append(conn.in_transaction)
+        conn.execute("INSERT INTO site VALUES ('hooked', '1')")
+
+    db.before_commit(hook)
+    db.write(lambda conn: conn.execute("INSERT INTO site VALUES ('write', '1')"))
+    assert seen == [True]
+    assert db.scalar("SELECT count(*) FROM site") == 2
+
+    def failing(conn):
+        conn.execute("INSERT INTO site VALUES ('lost', '1')")
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        db.write(failing)
+    assert db.scalar("SELECT count(*) FROM site WHERE key = 'lost'") == 0
