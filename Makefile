@@ -23,6 +23,35 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	fi
 
+# Debian's caddy, nginx and systemd-analyze: tests/test_deploy.py checks deploy/ with each
+# tool's own validator. Only the binaries are needed, so a temporary policy-rc.d keeps apt from
+# starting the web servers (both want port 80), and on a machine that runs systemd the units
+# installed here are disabled, so they do not start at boot either.
+.PHONY: deploy-tools
+deploy-tools:
+	@missing=; \
+	command -v caddy >/dev/null 2>&1 || missing="$$missing caddy"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing from Debian's packages for the deploy tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		guard=; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			guard=1; printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; \
+			$$SUDO chmod 755 /usr/sbin/policy-rc.d; \
+		fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+		status=$$?; \
+		if [ -n "$$guard" ]; then $$SUDO rm -f /usr/sbin/policy-rc.d; fi; \
+		if [ -d /run/systemd/system ]; then \
+			for unit in $$missing; do \
+				case $$unit in caddy|nginx) $$SUDO systemctl disable --now --quiet $$unit || true;; esac; \
+			done; \
+		fi; \
+		exit $$status; \
+	fi
+
 demo: $(STAMP)
 	$(BIN)/bloei demo
 
@@ -34,7 +63,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser deploy-tools lint
 	BLOEI_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
 
 clean:
