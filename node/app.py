@@ -24,6 +24,7 @@ from node.web.middleware import (
 )
 from node.web.schema import core
 from node.web.templating import STATIC_DIR, create_environment
+from node.web.worker import Job, Worker
 
 SESSION_COOKIE = "bloei_sessie"
 MAX_BODY = 12 * 1024 * 1024
@@ -53,6 +54,23 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.database_path).open(migrations)
 
 
+MAIL_INTERVAL = 10
+PRIVACY_INTERVAL = 3600
+
+
+def background_jobs(settings: Settings, db: Database) -> list[Job]:
+    """The periodic jobs of a node, for the server's lifespan and for `bloei worker`."""
+    if settings.role != "kern":
+        return []
+    from node.kern import privacy
+    from node.web import mailer
+
+    return [
+        Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
+        Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
+    ]
+
+
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     db = database or open_database(settings)
     settings.media_dir.mkdir(exist_ok=True)
@@ -67,8 +85,15 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        db.close()
+        worker = Worker(background_jobs(settings, db) if settings.background_jobs else [])
+        await worker.start()
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            # Stop the jobs before the database closes under them.
+            await worker.stop()
+            db.close()
 
     middleware = [
         Middleware(SecurityHeadersMiddleware),

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from federation.keys import KeyStorageError, load_or_create_key_pair
-from node.app import create_app, open_database
+from node.app import background_jobs, create_app, open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.db import Database
 from node.demo import configure_demo, run_demo
@@ -290,6 +290,37 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- worker ----------------------------------------------------------------------------------
+
+
+def configure_worker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--once", action="store_true", help="run every job once and stop (for a timer or cron)"
+    )
+    add_data_option(parser)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from node.web.mailer import smtp_configured
+    from node.web.worker import run_until_stopped
+
+    with open_node(args) as (settings, db):
+        jobs = background_jobs(settings, db)
+        if not smtp_configured(settings):
+            print("Mail is not set up (smtp_host, smtp_from): mail stays in the queue.")
+        if args.once:
+            for job in jobs:
+                job.run()
+            print(f"Ran {', '.join(job.name for job in jobs) or 'no jobs'} once")
+            return 0
+        every = ", ".join(f"{job.name} every {job.interval:g} s" for job in jobs)
+        print(f"Bloei worker for {settings.name}: {every or 'no jobs'}; Ctrl+C stops", flush=True)
+        asyncio.run(run_until_stopped(jobs))
+    return 0
+
+
 # --- user ------------------------------------------------------------------------------------
 
 
@@ -486,6 +517,11 @@ def _size(size: int) -> str:
 COMMANDS: dict[str, Command] = {
     "init": Command("create a node in a new data folder", configure_init, run_init),
     "serve": Command("run the web server", configure_serve, run_serve),
+    "worker": Command(
+        "run background jobs (mail, privacy cleanup) without the web server",
+        configure_worker,
+        run_worker,
+    ),
     "user": Command(
         "add, list, disable, enable users or reset a password",
         configure_user,

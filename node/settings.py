@@ -47,6 +47,23 @@ class Settings:
     login_attempts: int = 5
     login_window_minutes: int = 15
     page_cache: bool = True
+    # Background jobs (mail, privacy cleanup) in the server process; tests and the bench
+    # switch them off, `bloei worker` runs the same jobs in a process of its own.
+    background_jobs: bool = True
+    # Outgoing mail. Without smtp_host and smtp_from mail waits in the queue, unsent.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    # Only from BLOEI_SMTP_PASSWORD or smtp_password_file, never from bloei.toml; kept out
+    # of repr so it cannot end up in a log line or a traceback.
+    smtp_password: str = field(default="", repr=False)
+    smtp_password_file: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    mail_retry_hours: int = 72
+    # Days residents' contact details are kept after the meeting, the decision or sign-up.
+    privacy_retention_days: int = 90
     extra: dict = field(default_factory=dict)
 
     @property
@@ -147,6 +164,11 @@ def load_settings(data_dir: Path | str, environ: dict | None = None, **overrides
     known = {f for f in Settings.__dataclass_fields__ if f not in ("data_dir", "extra")}
     values: dict = {}
     for key, value in raw.items():
+        if key == "smtp_password":
+            raise SettingsError(
+                f"{CONFIG_FILE}: put the SMTP password in BLOEI_SMTP_PASSWORD or in a file "
+                "named by smtp_password_file, not in the settings file"
+            )
         if key not in known or key == "secret_key":
             raise SettingsError(f"{CONFIG_FILE}: unknown setting {key!r}")
         values[key] = _coerce(key, value, getattr(defaults, key))
@@ -157,6 +179,8 @@ def load_settings(data_dir: Path | str, environ: dict | None = None, **overrides
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = replace(defaults, **values)
     _check(settings)
+    if not settings.smtp_password and settings.smtp_password_file:
+        settings = replace(settings, smtp_password=_read_password_file(settings))
     if not settings.secret_key:
         settings = replace(settings, secret_key=read_secret(data_dir))
     return settings
@@ -172,6 +196,24 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"setting {name} must be a colour like #1f6f43")
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port {settings.port} is not between 1 and 65535")
+    if not 0 < settings.smtp_port < 65536:
+        raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
+    if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
+        raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
+    for name in ("privacy_retention_days", "mail_retry_hours"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"setting {name} must be 1 or more")
+
+
+def _read_password_file(settings: Settings) -> str:
+    # Relative to the data folder, so a node folder moves as a whole.
+    path = settings.data_dir / settings.smtp_password_file
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SettingsError(f"smtp_password_file {path} does not exist") from None
+    except (PermissionError, IsADirectoryError, UnicodeDecodeError):
+        raise SettingsError(f"cannot read smtp_password_file {path}") from None
 
 
 def write_private_file(path: Path, data: bytes) -> None:

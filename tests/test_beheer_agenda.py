@@ -55,6 +55,7 @@ async def test_thema_form_refuses_bad_choices_overlong_text_and_control_characte
         ({"actor": "iedereen"}, "Kies uit de lijst wie aan zet is."),
         ({"actor": "anderen", "actor_other": ""}, "Schrijf op welke partij aan zet is"),
         ({"title": "x" * 121}, "Gebruik hoogstens 120 tekens."),
+        ({"title": "   "}, "Vul een titel in."),
         ({"description": "nul\x00byte"}, None),
     ]
     for change, message in cases:

@@ -16,7 +16,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from node.kern.vocabulary import (
     ACTORS,
@@ -34,8 +41,9 @@ from node.web.i18n import _
 STRIP = [strip_text]
 
 
-def required(what: str) -> InputRequired:
-    return InputRequired(message=_("Vul %s in.") % what)
+def required(what: str) -> DataRequired:
+    # DataRequired looks at the data after the strip filter, so only spaces count as empty.
+    return DataRequired(message=_("Vul %s in.") % what)
 
 
 def chosen(what: str) -> InputRequired:

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.kern import agenda, projects, search
+from node.kern import agenda, ideas, projects, search
 from node.kern.forms import VolunteerForm
 from node.kern.vocabulary import (
     ACTIVE_PHASES,
@@ -191,6 +191,7 @@ def project_page_response(
             "updates": projects.updates_of(db, project["id"]),
             "needs": json.loads(project["needs"]),
             "volunteer_form": volunteer_form or VolunteerForm(),
+            "idea": ideas.idea_for_project(db, project["id"]),
         },
         status_code=status_code,
     )
@@ -224,7 +225,14 @@ async def accessibility_page(request: Request) -> Response:
     return page(request, "kern/toegankelijkheid.html", {})
 
 
-KIND_LABELS = {"project": "Project", "thema": "Thema", "versie": "Versie van de kernagenda"}
+KIND_LABELS = {
+    "project": "Project",
+    "thema": "Thema",
+    "versie": "Versie van de kernagenda",
+    "idee": "Idee",
+    "bericht": "Bericht",
+    "bijeenkomst": "Bijeenkomst",
+}
 
 
 async def search_page(request: Request) -> Response:

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.kern import api, pages, participation
+from node.kern import (
+    api,
+    atom,
+    idea_pages,
+    meeting_pages,
+    news_pages,
+    pages,
+    participation,
+    poster_pages,
+)
 from node.kern.beheer import dashboard, site, themas
+from node.kern.beheer import ideas as beheer_ideas
+from node.kern.beheer import mail as beheer_mail
+from node.kern.beheer import meetings as beheer_meetings
+from node.kern.beheer import news as beheer_news
+from node.kern.beheer import privacy as beheer_privacy
 from node.kern.beheer import projects as beheer_projects
 from node.web import account, users
 
@@ -90,22 +104,98 @@ def api_routes() -> list[BaseRoute]:
 
 def meeting_routes() -> list[BaseRoute]:
     """Bijeenkomsten, RSVPs and their calendars: public and beheer."""
-    return []
+    return [
+        Route("/bijeenkomsten", meeting_pages.meetings_page),
+        Route("/bijeenkomsten.ics", meeting_pages.calendar_feed),
+        Route("/bijeenkomsten/{slug}", meeting_pages.meeting_page),
+        Route("/bijeenkomsten/{slug}/kalender.ics", meeting_pages.meeting_calendar),
+        Route("/bijeenkomsten/{slug}/aanmelden", meeting_pages.sign_up, methods=["POST"]),
+        Route("/aanmelding/{token}", meeting_pages.personal_page, methods=GET_POST),
+        Route("/beheer/bijeenkomsten", beheer_meetings.meeting_list),
+        Route("/beheer/bijeenkomsten/nieuw", beheer_meetings.meeting_new, methods=GET_POST),
+        Route("/beheer/bijeenkomsten/reeks", beheer_meetings.series_new, methods=GET_POST),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}", beheer_meetings.meeting_edit, methods=GET_POST
+        ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/verplaatsen",
+            beheer_meetings.meeting_move,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/annuleren",
+            beheer_meetings.meeting_cancel,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/verslag",
+            beheer_meetings.minutes_edit,
+            methods=GET_POST,
+        ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/verwijderen",
+            beheer_meetings.meeting_remove,
+            methods=GET_POST,
+        ),
+        Route("/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen", beheer_meetings.attendee_list),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/afdrukken",
+            beheer_meetings.attendee_print,
+        ),
+    ]
 
 
 def idea_and_news_routes() -> list[BaseRoute]:
     """Residents' ideas and the kern's news: public and beheer."""
-    return []
+    idea = "/beheer/ideeen/{idea_id:int}"
+    return [
+        Route("/ideeen", idea_pages.idea_list),
+        # Before /ideeen/{slug}: "nieuw" is never given to an idea as its slug.
+        Route("/ideeen/nieuw", idea_pages.idea_new, methods=GET_POST),
+        Route("/ideeen/status/{token}", idea_pages.idea_status),
+        Route("/ideeen/{slug}", idea_pages.idea_page),
+        Route("/ideeen/{slug}/steun", idea_pages.support, methods=["POST"]),
+        Route("/nieuws", news_pages.news_list),
+        Route("/nieuws/{slug}", news_pages.news_item),
+        Route("/beheer/ideeen", beheer_ideas.idea_list),
+        Route(idea, beheer_ideas.idea_detail),
+        Route(f"{idea}/publiceren", beheer_ideas.idea_publish, methods=["POST"]),
+        Route(f"{idea}/antwoord", beheer_ideas.idea_answer, methods=["POST"]),
+        Route(f"{idea}/afwijzen", beheer_ideas.idea_decline, methods=["POST"]),
+        Route(f"{idea}/project", beheer_ideas.idea_make_project, methods=["POST"]),
+        Route(f"{idea}/verwijderen", beheer_ideas.idea_remove, methods=GET_POST),
+        Route("/beheer/nieuws", beheer_news.news_list),
+        Route("/beheer/nieuws/nieuw", beheer_news.news_edit, methods=GET_POST),
+        Route("/beheer/nieuws/{news_id:int}", beheer_news.news_edit, methods=GET_POST),
+        Route(
+            "/beheer/nieuws/{news_id:int}/verwijderen", beheer_news.news_remove, methods=GET_POST
+        ),
+    ]
 
 
 def feed_and_poster_routes() -> list[BaseRoute]:
     """The Atom feed and the printable posters."""
-    return []
+    poster = "/bijeenkomsten/{slug}/poster"
+    return [
+        Route("/feed.atom", atom.feed),
+        Route(poster, poster_pages.poster_page),
+        Route(f"{poster}.svg", poster_pages.poster_svg),
+        Route(f"{poster}.pdf", poster_pages.poster_pdf),
+    ]
 
 
 def mail_and_privacy_routes() -> list[BaseRoute]:
     """Beheer of outgoing mail and of residents' personal data."""
-    return []
+    return [
+        Route("/beheer/mail", beheer_mail.mail_page),
+        Route("/beheer/mail/test", beheer_mail.test_mail, methods=["POST"]),
+        Route("/beheer/mail/{mail_id:int}/opnieuw", beheer_mail.retry_mail, methods=["POST"]),
+        Route("/beheer/privacy", beheer_privacy.privacy_page),
+        Route("/beheer/privacy/opruimen", beheer_privacy.retention_now, methods=["POST"]),
+        Route("/beheer/privacy/zoeken", beheer_privacy.person_search, methods=["POST"]),
+        Route("/beheer/privacy/export", beheer_privacy.person_export, methods=["POST"]),
+        Route("/beheer/privacy/verwijderen", beheer_privacy.person_delete, methods=["POST"]),
+    ]
 
 
 def federation_routes() -> list[BaseRoute]:

@@ -262,3 +262,12 @@ def _meetings_ideas_news(db) -> None:
         )"""
     )
     db.execute("CREATE INDEX mail_queue_due ON mail_queue (sent_at, given_up_at, next_try_at)")
+
+
+@kern(name="0003_mail_privacy")
+def _mail_privacy(db) -> None:
+    # Volunteers' contact details are removed after the retention period like the others';
+    # the row stays so a project keeps its count of volunteers.
+    db.execute("ALTER TABLE volunteers ADD COLUMN contact_removed_at TEXT")
+    # A beheerder can retry a given-up mail: its retry window starts again from here.
+    db.execute("ALTER TABLE mail_queue ADD COLUMN retry_since TEXT")

@@ -183,7 +183,11 @@ class PageCacheMiddleware:
             if message["type"] == "http.response.start":
                 start = message
                 headers = dict(message.get("headers", []))
-                if message["status"] != 200 or b"set-cookie" in headers:
+                if (
+                    message["status"] != 200
+                    or b"set-cookie" in headers
+                    or b"no-store" in headers.get(b"cache-control", b"")
+                ):
                     storable = False
             elif message["type"] == "http.response.body" and storable:
                 body = message.get("body", b"")

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from node.kern import agenda, projects
 from node.kern.pages import VOCABULARY
 from node.web.auth import login_required
+from node.web.mailer import mail_status
 from node.web.templating import render
 
 
@@ -23,8 +24,10 @@ async def dashboard(request: Request) -> Response:
             "thema_count": len(agenda.list_themas(db)),
             "volunteers": db.execute(
                 """SELECT v.name, v.created_at, p.title, p.slug, p.id AS project_id FROM volunteers v
-                   JOIN projects p ON p.id = v.project_id ORDER BY v.created_at DESC LIMIT 5"""
+                   JOIN projects p ON p.id = v.project_id WHERE v.contact_removed_at IS NULL
+                   ORDER BY v.created_at DESC LIMIT 5"""
             ),
+            "mail": mail_status(db, request.app.state.settings, failures=0),
             "pending": agenda.unpublished_changes(db, request.app.state.settings),
         },
     )

@@ -1,0 +1,156 @@
+"""Background jobs: the runner, the app's lifespan and `bloei worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from node import cli
+from node.app import background_jobs, create_app
+from node.web.mail import queue_mail
+from node.web.worker import Job, Worker
+from tests.test_mailer import SmtpServer, smtp_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def queue(db, to="marieke@example.nl") -> int:
+    return db.write(lambda conn: queue_mail(conn, "test", to, "Hallo", "Tot donderdag"))
+
+
+async def wait_for(condition, seconds: float = 5.0) -> bool:
+    """Poll for something another task or thread does; time itself is never what is tested."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+    return condition()
+
+
+async def test_a_failing_job_is_logged_once_and_keeps_running(caplog):
+    runs: list[int] = []
+
+    def flaky() -> None:
+        runs.append(1)
+        if len(runs) <= 3:
+            raise RuntimeError("mailserver weg")
+
+    worker = Worker([Job("flaky", 0.001, flaky)])
+    with caplog.at_level(logging.WARNING, logger="bloei.worker"):
+        await worker.start()
+        assert await wait_for(lambda: len(runs) >= 5)
+        await worker.stop()
+    assert not worker.running
+    failures = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info
+    assert any("works again" in r.getMessage() for r in caplog.records)
+    # Stopped means stopped: no more runs
+    count = len(runs)
+    await asyncio.sleep(0.02)
+    assert len(runs) == count
+
+
+async def test_stop_waits_for_a_run_in_progress():
+    started, finished = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        time.sleep(0.2)
+        finished.set()
+
+    worker = Worker([Job("slow", 60, slow)])
+    await worker.start()
+    assert await wait_for(started.is_set)
+    await worker.stop()
+    # The database is closed right after stop(): no job may still be using it then.
+    assert finished.is_set()
+
+
+async def test_the_lifespan_runs_the_mail_job_and_stops_it(settings, db, smtp):
+    mail_id = queue(db)
+    app = create_app(smtp_settings(settings, smtp.port), db)
+    async with app.router.lifespan_context(app):
+        assert app.state.worker.running
+        assert await wait_for(lambda: len(smtp.messages) == 1)
+        assert db.one("SELECT sent_at FROM mail_queue WHERE id = ?", (mail_id,))[0]
+    assert not app.state.worker.running
+
+
+async def test_background_jobs_can_be_switched_off(settings, db, smtp):
+    queue(db)
+    app = create_app(smtp_settings(settings, smtp.port).with_changes(background_jobs=False), db)
+    async with app.router.lifespan_context(app):
+        assert app.state.worker.jobs == [] and not app.state.worker.running
+    assert smtp.messages == []
+
+
+def test_a_kern_runs_mail_and_privacy_jobs(settings, db):
+    jobs = background_jobs(settings, db)
+    assert [job.name for job in jobs] == ["mail", "privacy"]
+    assert background_jobs(settings.with_changes(role="gemeente"), db) == []
+
+
+def configure_smtp(folder: Path, port: int) -> None:
+    with (folder / "bloei.toml").open("a") as toml:
+        toml.write(
+            f'smtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
+            'smtp_from = "noreply@beesd.test"\nsmtp_starttls = false\n'
+        )
+
+
+def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
+    configure_smtp(settings.data_dir, smtp.port)
+    queue(db)
+    assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
+    assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
+    assert "Ran mail, privacy once" in capsys.readouterr().out
+
+
+def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):
+    queue(db)
+    assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
+    assert "Mail is not set up" in capsys.readouterr().out
+    assert db.scalar("SELECT count(*) FROM mail_queue WHERE sent_at IS NULL") == 1
+
+
+@pytest.mark.processes
+def test_bloei_worker_runs_until_sigterm(settings, db, smtp):
+    configure_smtp(settings.data_dir, smtp.port)
+    queue(db)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "worker", "--data", str(settings.data_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert "Ctrl+C stops" in process.stdout.readline()
+        deadline = time.monotonic() + 10
+        while not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(smtp.messages) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0, process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
