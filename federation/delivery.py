@@ -1,0 +1,330 @@
+"""The durable outgoing queue: one job per activity and inbox, retried for about three days.
+
+After microblog.pub's outgoing queue: jobs live in SQLite with `tries` and `next_try_at`, and a
+worker calls `process_next()`; tests call it directly with a chosen `now` instead of sleeping.
+
+A worker claims due jobs with a lease (one `UPDATE ... RETURNING` in an IMMEDIATE transaction,
+so two processes never claim the same job), POSTs each signed body outside any transaction,
+and records the outcome only if its claim is still current. A worker that dies leaves a lease
+that simply runs out: the job is sent again later (receivers drop the repeat by activity id).
+
+Outcomes: 2xx is done; 401, 408, 429, 5xx, network errors and timeouts are retried with growing
+delays (`RETRY_DELAYS`); any other 4xx, and a refused address, fail for good. `last_error`
+keeps the reason for beheer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from federation.addresses import AddressPolicy, AddressRefused
+from federation.identity import LocalIdentity
+from federation.store import Store, as_store, rows, timestamp, utcnow
+from federation.vocabulary import ACTIVITY_JSON
+
+# Waits after the 1st, 2nd, ... failure: 67.6 hours in all, then the job is given up.
+RETRY_DELAYS: tuple[timedelta, ...] = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=4),
+    timedelta(hours=8),
+    timedelta(hours=12),
+    timedelta(hours=16),
+    timedelta(hours=24),
+)
+MAX_TRIES = len(RETRY_DELAYS) + 1
+# Longer than a request may take (REQUEST_TIMEOUT), so a live worker never loses its claim.
+LEASE = timedelta(minutes=5)
+REQUEST_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+RETRYABLE_4XX = frozenset({401, 408, 429})
+MAX_RETRY_AFTER = timedelta(days=1)
+USER_AGENT = "Bloei (+https://w3id.org/bloei)"
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery: everything needed to send it, and the claim that owns it."""
+
+    id: int
+    activity_id: str
+    inbox: str
+    body: bytes
+    tries: int
+    claim_token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt gave: done, or an error that is retried or final."""
+
+    ok: bool
+    retry: bool = False
+    status: int | None = None
+    error: str = ""
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one `process_next` call did."""
+
+    claimed: int = 0
+    done: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+# --- queueing (inside the caller's transaction) ------------------------------------------------
+
+
+def encode(activity: Mapping[str, Any]) -> bytes:
+    """The exact bytes that are sent and signed: compact UTF-8 JSON."""
+    return json.dumps(activity, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    activity_id: str,
+    body: bytes,
+    inboxes: Iterable[str],
+    now: datetime,
+) -> int:
+    """Queue `body` for every inbox (duplicates merged); returns how many jobs are new."""
+    stamp = timestamp(now)
+    added = 0
+    for inbox in dict.fromkeys(inboxes):
+        cursor = conn.execute(
+            """INSERT OR IGNORE INTO federation_deliveries
+                   (activity_id, inbox, body, next_try_at, created_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            (activity_id, inbox, body, stamp, stamp),
+        )
+        added += cursor.rowcount
+    return added
+
+
+def send(
+    conn: sqlite3.Connection,
+    identity: LocalIdentity,
+    activity: Mapping[str, Any],
+    inboxes: Iterable[str],
+    now: datetime,
+) -> dict[str, Any]:
+    """Sign `activity` (integrity proof) and queue it for `inboxes`, outside the outbox.
+
+    For what is addressed to someone rather than published: Follow, Accept, Reject, Undo, a
+    gemeentebericht to one kern. Returns the signed activity.
+    """
+    signed = identity.sign(dict(activity), created=now)
+    enqueue(conn, signed["id"], encode(signed), inboxes, now)
+    return signed
+
+
+# --- claiming and recording --------------------------------------------------------------------
+
+
+def claim(
+    conn: sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+) -> list[Job]:
+    """Claim up to `limit` due jobs; call inside an IMMEDIATE transaction (see `claim_due`)."""
+    stamp = timestamp(now)
+    token = secrets.token_hex(8)
+    found = rows(
+        conn,
+        """UPDATE federation_deliveries SET lease_until = ?, claim_token = ?
+           WHERE id IN (
+               SELECT id FROM federation_deliveries
+               WHERE status = 'pending' AND next_try_at <= ?
+                 AND (lease_until IS NULL OR lease_until <= ?)
+               ORDER BY next_try_at, id LIMIT ?)
+           RETURNING id, activity_id, inbox, body, tries, claim_token""",
+        (timestamp(now + lease), token, stamp, stamp, limit),
+    )
+    jobs = [Job(**dict(r)) for r in found]
+    jobs.sort(key=lambda job: job.id)
+    return jobs
+
+
+def claim_due(
+    db: Store | sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+) -> list[Job]:
+    """Claim due jobs in a transaction of their own, committed before anything is sent."""
+    return as_store(db).write(claim, now, limit, lease)
+
+
+def record(conn: sqlite3.Connection, job: Job, outcome: Outcome, now: datetime) -> str | None:
+    """Save an attempt's outcome; returns the job's new status, or None when the claim was
+    lost (the lease ran out and another worker took the job)."""
+    tries = job.tries + 1
+    if outcome.ok:
+        status, next_try = DONE, None
+    elif outcome.retry and tries < MAX_TRIES:
+        delay = RETRY_DELAYS[tries - 1]
+        if outcome.retry_after is not None:
+            delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
+        status, next_try = PENDING, now + delay
+    else:
+        status, next_try = FAILED, None
+    cursor = conn.execute(
+        """UPDATE federation_deliveries
+           SET status = ?, tries = ?, next_try_at = coalesce(?, next_try_at),
+               lease_until = NULL, claim_token = NULL, last_status = ?, last_error = ?,
+               finished_at = ?
+           WHERE id = ? AND claim_token = ?""",
+        (
+            status,
+            tries,
+            timestamp(next_try) if next_try else None,
+            outcome.status,
+            outcome.error[:500],
+            timestamp(now) if status != PENDING else None,
+            job.id,
+            job.claim_token,
+        ),
+    )
+    return status if cursor.rowcount else None
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def classify(response: httpx.Response) -> Outcome:
+    """Done, retry, or give up, from the receiver's answer."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(ok=True, status=code)
+    error = f"HTTP {code}: {response.text[:200]}".strip()
+    if 400 <= code < 500 and code not in RETRYABLE_4XX:
+        return Outcome(ok=False, retry=False, status=code, error=error)
+    return Outcome(
+        ok=False, retry=True, status=code, error=error, retry_after=_retry_after(response)
+    )
+
+
+def _retry_after(response: httpx.Response) -> timedelta | None:
+    value = response.headers.get("retry-after", "")
+    return timedelta(seconds=int(value)) if value.isdigit() else None
+
+
+async def attempt(
+    job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
+) -> Outcome:
+    """POST one job's body to its inbox, signed by `auth`; never raises."""
+    try:
+        await policy.check(job.inbox)
+        response = await client.post(
+            job.inbox,
+            content=job.body,
+            headers={
+                "Content-Type": ACTIVITY_JSON,
+                "Accept": ACTIVITY_JSON,
+                "User-Agent": USER_AGENT,
+            },
+            auth=auth,
+            timeout=REQUEST_TIMEOUT,
+            follow_redirects=False,
+        )
+    except AddressRefused as exc:
+        return Outcome(ok=False, retry=False, error=f"refused: {exc.reason}")
+    except httpx.HTTPError as exc:
+        return Outcome(ok=False, retry=True, error=f"{type(exc).__name__}: {exc}"[:500])
+    return classify(response)
+
+
+async def process_next(
+    db: Store | sqlite3.Connection,
+    auth: httpx.Auth,
+    client: httpx.AsyncClient,
+    now: datetime | None = None,
+    *,
+    policy: AddressPolicy | None = None,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+) -> Report:
+    """Claim due jobs, send them concurrently, record each outcome; returns what happened.
+
+    `db` is the node's Database (or anything with `write(fn)`), or a bare autocommit
+    connection; `auth` signs each request (`LocalIdentity.http_auth()`); `now` is when this
+    round runs (tests pass it; the outcome times use it too).
+    """
+    target = as_store(db)
+    now = now or utcnow()
+    policy = policy or AddressPolicy()
+    jobs = claim_due(target, now, limit, lease)
+    if not jobs:
+        return Report()
+    outcomes = await asyncio.gather(*(attempt(job, client, auth, policy) for job in jobs))
+
+    def save(conn: sqlite3.Connection) -> list[str | None]:
+        pairs = zip(jobs, outcomes, strict=True)
+        return [record(conn, job, outcome, now) for job, outcome in pairs]
+
+    statuses = target.write(save)
+    return Report(
+        claimed=len(jobs),
+        done=statuses.count(DONE),
+        retrying=statuses.count(PENDING),
+        failed=statuses.count(FAILED),
+    )
+
+
+# --- for beheer --------------------------------------------------------------------------------
+
+
+def queue_summary(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many jobs are pending, done and failed."""
+    counts = {PENDING: 0, DONE: 0, FAILED: 0}
+    for status, count in conn.execute(
+        "SELECT status, count(*) FROM federation_deliveries GROUP BY status"
+    ):
+        counts[status] = count
+    return counts
+
+
+def list_jobs(
+    conn: sqlite3.Connection, status: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Jobs for beheer, newest first, without their bodies."""
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    found = rows(
+        conn,
+        f"""SELECT id, activity_id, inbox, status, tries, next_try_at, last_status, last_error,
+                   created_at, finished_at
+            FROM federation_deliveries {where} ORDER BY id DESC LIMIT ?""",
+        [*params, limit],
+    )
+    return [dict(r) for r in found]
+
+
+def retry_now(conn: sqlite3.Connection, job_id: int, now: datetime) -> bool:
+    """Make a pending or failed job due at once (a button in beheer)."""
+    cursor = conn.execute(
+        """UPDATE federation_deliveries SET status = 'pending', next_try_at = ?,
+               finished_at = NULL, tries = CASE WHEN status = 'failed' THEN 0 ELSE tries END
+           WHERE id = ? AND status != 'done'""",
+        (timestamp(now), job_id),
+    )
+    return cursor.rowcount > 0
+
+
+def prune(conn: sqlite3.Connection, finished_before: datetime) -> int:
+    """Forget jobs that finished (done or failed) before a moment; returns how many."""
+    cursor = conn.execute(
+        "DELETE FROM federation_deliveries WHERE status != 'pending' AND finished_at < ?",
+        (timestamp(finished_before),),
+    )
+    return cursor.rowcount
