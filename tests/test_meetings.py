@@ -571,3 +571,19 @@ def test_a_meeting_is_published_with_its_local_times(db, settings):
     snapshot = meetings.meeting_public(settings, db.read(), meeting_id)
     assert snapshot["begintijd"] == "2031-07-01T19:30+02:00"
     assert datetime.fromisoformat(snapshot["eindtijd"]).hour == 21
+
+
+async def test_a_meeting_in_progress_is_on_top_without_a_sign_up_button(client, db, settings):
+    from datetime import UTC
+
+    began = datetime.now(UTC) - timedelta(minutes=30)
+    values = {
+        **MEETING,
+        "title": "Nu bezig",
+        "starts_at": meetings.utc_iso(began),
+        "ends_at": meetings.utc_iso(began + timedelta(hours=2)),
+    }
+    slug = db.write(meetings.create_meeting, settings, "test", values)
+    page = (await client.get("/bijeenkomsten")).text
+    assert "Deze bijeenkomst is nu bezig." in page
+    assert f'href="/bijeenkomsten/{slug}#aanmelden"' not in page

@@ -151,6 +151,7 @@ async def meetings_page(request: Request) -> Response:
         "errors": errors,
         "upcoming": [],
         "next_meeting": None,
+        "next_open": False,
         "more_upcoming": 0,
         "past": [],
         "page_number": 1,
@@ -174,6 +175,7 @@ async def meetings_page(request: Request) -> Response:
     context.update(
         upcoming=[m for m in upcoming if next_meeting is None or m["id"] != next_meeting["id"]],
         next_meeting=next_meeting,
+        next_open=next_meeting is not None and rsvp.closed_reason(next_meeting) is None,
         more_upcoming=upcoming_total - len(upcoming),
         past=meetings.list_past(db, thema, PAST_PER_PAGE, (page_number - 1) * PAST_PER_PAGE),
         past_total=past_total,

@@ -1,0 +1,437 @@
+"""RSVPs without an account: signing up, the waiting list, the personal link, and the mails.
+
+Capacity is decided inside the write transaction. Database.write runs every write in
+BEGIN IMMEDIATE on one writer, so two residents signing up at the same moment are counted
+one after the other: the places taken are summed again for each, and whoever does not fit
+goes on the waiting list. Nothing here reads a count outside the transaction and trusts it.
+
+Names, e-mail addresses and phone numbers are personal data: they stay in `rsvps`, are shown
+only in beheer, and never reach a public dict, an event, a page or the API. Mails are
+queued in the same transaction as the change they are about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import sqlite3
+from dataclasses import dataclass
+
+import jinja2
+
+from node.db import Database, insert
+from node.kern import calendar, meetings
+from node.settings import Settings
+from node.web.auth import now
+from node.web.i18n import _
+from node.web.mail import Attachment, queue_mail
+
+MAX_PEOPLE = 20
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# The audit line of a change a resident made through the public site.
+RESIDENT = "inwoner"
+
+
+class RsvpError(ValueError):
+    """An RSVP that cannot be made or changed; the message is for the resident."""
+
+
+@dataclass(frozen=True)
+class SignUp:
+    id: int
+    token: str
+    status: str  # aangemeld | wachtlijst
+    people: int
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def personal_path(token: str) -> str:
+    return f"/aanmelding/{token}"
+
+
+def closed_reason(meeting, at: str | None = None) -> str | None:
+    """None while residents can sign up, else why not, in words they understand."""
+    if meeting is None or meeting["removed_at"]:
+        return _("Deze bijeenkomst bestaat niet meer.")
+    if meeting["status"] == "geannuleerd":
+        return _("Deze bijeenkomst gaat niet door. U kunt zich niet meer aanmelden.")
+    if meeting["starts_at"] <= (at or now()):
+        return _("Deze bijeenkomst is al begonnen of voorbij. U kunt zich niet meer aanmelden.")
+    return None
+
+
+def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+
+
+def taken(conn: sqlite3.Connection, meeting_id: int) -> int:
+    return conn.execute(
+        """SELECT coalesce(sum(people), 0) FROM rsvps
+           WHERE meeting_id = ? AND status = 'aangemeld'""",
+        (meeting_id,),
+    ).fetchone()[0]
+
+
+def _is_full(conn: sqlite3.Connection, meeting: sqlite3.Row) -> bool:
+    return meeting["capacity"] is not None and taken(conn, meeting["id"]) >= meeting["capacity"]
+
+
+def _fits(conn: sqlite3.Connection, meeting: sqlite3.Row, people: int, already: int = 0) -> bool:
+    if meeting["capacity"] is None:
+        return True
+    return taken(conn, meeting["id"]) - already + people <= meeting["capacity"]
+
+
+def _note_fullness(
+    conn: sqlite3.Connection, settings: Settings, meeting: sqlite3.Row, was_full: bool
+) -> None:
+    # The public shape says how many places are left. An event for every RSVP would flood
+    # the followers; one when the meeting becomes full, or has room again, tells what matters.
+    if _is_full(conn, meeting) != was_full:
+        meetings.record_meeting_change(conn, settings, RESIDENT, meeting["id"])
+
+
+def sign_up(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    meeting_id: int,
+    name: str,
+    email: str,
+    phone: str,
+    people: int,
+) -> SignUp:
+    """Sign up `people` for a meeting: accepted if they all fit, else on the waiting list."""
+    meeting = _meeting(conn, meeting_id)
+    reason = closed_reason(meeting)
+    if reason:
+        raise RsvpError(reason)
+    if not 1 <= people <= MAX_PEOPLE:
+        raise RsvpError(_("Kies 1 tot %d personen.") % MAX_PEOPLE)
+    was_full = _is_full(conn, meeting)
+    status = "aangemeld" if _fits(conn, meeting, people) else "wachtlijst"
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    rsvp_id = insert(
+        conn,
+        "rsvps",
+        {
+            "meeting_id": meeting_id,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "people": people,
+            "status": status,
+            "token_hash": token_hash(token),
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
+    )
+    if email:
+        template = "rsvp_bevestiging.txt" if status == "aangemeld" else "rsvp_wachtlijst.txt"
+        subject = (
+            _("Aangemeld: %(title)s op %(day)s")
+            if status == "aangemeld"
+            else _("Wachtlijst: %(title)s op %(day)s")
+        ) % {"title": meeting["title"], "day": meetings.day_text(meeting["starts_at"])}
+        _mail(
+            conn,
+            settings,
+            env,
+            f"rsvp.{'confirm' if status == 'aangemeld' else 'waitlist'}",
+            meeting,
+            {"name": name, "email": email, "people": people},
+            subject,
+            template,
+            link=settings.url(personal_path(token)),
+            invite=status == "aangemeld",
+        )
+    _note_fullness(conn, settings, meeting, was_full)
+    return SignUp(rsvp_id, token, status, people)
+
+
+def get_by_token(db_or_conn, token: str) -> sqlite3.Row | None:
+    """The RSVP behind a personal link, with its meeting's title and times; None if unknown."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    conn = db_or_conn.read() if isinstance(db_or_conn, Database) else db_or_conn
+    return conn.execute(
+        """SELECT r.*, m.slug AS meeting_slug FROM rsvps r
+           JOIN meetings m ON m.id = r.meeting_id
+           WHERE r.token_hash = ? AND m.removed_at IS NULL""",
+        (token_hash(token),),
+    ).fetchone()
+
+
+def _rsvp(conn: sqlite3.Connection, rsvp_id: int) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM rsvps WHERE id = ?", (rsvp_id,)).fetchone()
+
+
+def _changeable(conn: sqlite3.Connection, rsvp: sqlite3.Row) -> sqlite3.Row:
+    if rsvp["status"] == "afgemeld":
+        raise RsvpError(_("U heeft zich al afgemeld voor deze bijeenkomst."))
+    meeting = _meeting(conn, rsvp["meeting_id"])
+    if meeting["status"] == "geannuleerd":
+        raise RsvpError(_("Deze bijeenkomst gaat niet door. U hoeft niets te doen."))
+    if meeting["starts_at"] <= now():
+        raise RsvpError(
+            _(
+                "Deze bijeenkomst is al begonnen of voorbij. U kunt uw aanmelding niet meer veranderen."
+            )
+        )
+    return meeting
+
+
+def change_people(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    rsvp_id: int,
+    people: int,
+) -> str:
+    """Change the number of people of an RSVP; returns its status afterwards.
+
+    More people than there is room for is refused (the resident keeps the places they have);
+    fewer frees places for the waiting list.
+    """
+    rsvp = _rsvp(conn, rsvp_id)
+    meeting = _changeable(conn, rsvp)
+    if not 1 <= people <= MAX_PEOPLE:
+        raise RsvpError(_("Kies 1 tot %d personen.") % MAX_PEOPLE)
+    was_full = _is_full(conn, meeting)
+    if rsvp["status"] == "aangemeld" and not _fits(conn, meeting, people, rsvp["people"]):
+        free = meeting["capacity"] - taken(conn, meeting["id"]) + rsvp["people"]
+        raise RsvpError(
+            _("Er is plaats voor %d personen. Kies een kleiner aantal of houd uw aanmelding zo.")
+            % free
+        )
+    conn.execute(
+        "UPDATE rsvps SET people = ?, updated_at = ? WHERE id = ?", (people, now(), rsvp_id)
+    )
+    promote(conn, settings, env, meeting["id"])
+    _note_fullness(conn, settings, meeting, was_full)
+    return _rsvp(conn, rsvp_id)["status"]
+
+
+def cancel_rsvp(
+    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, rsvp_id: int
+) -> None:
+    """Sign off: the places go to the waiting list, in the order people signed up."""
+    rsvp = _rsvp(conn, rsvp_id)
+    meeting = _changeable(conn, rsvp)
+    was_full = _is_full(conn, meeting)
+    conn.execute(
+        "UPDATE rsvps SET status = 'afgemeld', updated_at = ? WHERE id = ?", (now(), rsvp_id)
+    )
+    promote(conn, settings, env, meeting["id"])
+    _note_fullness(conn, settings, meeting, was_full)
+
+
+def promote(
+    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, meeting_id: int
+) -> list[int]:
+    """Let in from the waiting list, first come first served, everyone who now fits.
+
+    A group that does not fit keeps its place in the queue; a smaller one after it may go
+    ahead, so no free place stays empty. Each promoted resident with an e-mail hears of it.
+    """
+    meeting = _meeting(conn, meeting_id)
+    if closed_reason(meeting):
+        return []
+    waiting = conn.execute(
+        """SELECT * FROM rsvps WHERE meeting_id = ? AND status = 'wachtlijst'
+           ORDER BY created_at, id""",
+        (meeting_id,),
+    ).fetchall()
+    free = None if meeting["capacity"] is None else meeting["capacity"] - taken(conn, meeting_id)
+    promoted = []
+    for rsvp in waiting:
+        if free is not None and rsvp["people"] > free:
+            continue
+        conn.execute(
+            "UPDATE rsvps SET status = 'aangemeld', updated_at = ? WHERE id = ?",
+            (now(), rsvp["id"]),
+        )
+        if free is not None:
+            free -= rsvp["people"]
+        promoted.append(rsvp["id"])
+        if rsvp["email"]:
+            _mail(
+                conn,
+                settings,
+                env,
+                "rsvp.promoted",
+                meeting,
+                rsvp,
+                _("Er is plaats: u bent aangemeld voor %s") % meeting["title"],
+                "rsvp_doorgeschoven.txt",
+                invite=True,
+            )
+    return promoted
+
+
+# --- Telling attendees about their meeting ------------------------------------------------
+
+
+def _with_email(conn: sqlite3.Connection, meeting_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        """SELECT * FROM rsvps WHERE meeting_id = ? AND status IN ('aangemeld', 'wachtlijst')
+           AND email != '' AND contact_removed_at IS NULL ORDER BY created_at, id""",
+        (meeting_id,),
+    ).fetchall()
+
+
+def tell_cancelled(
+    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, meeting_id: int
+) -> int:
+    """Mail everyone signed up (and waiting) that the meeting does not go ahead."""
+    meeting = _meeting(conn, meeting_id)
+    people = _with_email(conn, meeting_id)
+    subject = _("Gaat niet door: %(title)s op %(day)s") % {
+        "title": meeting["title"],
+        "day": meetings.day_text(meeting["starts_at"]),
+    }
+    for rsvp in people:
+        _mail(
+            conn,
+            settings,
+            env,
+            "meeting.cancelled",
+            meeting,
+            rsvp,
+            subject,
+            "meeting_geannuleerd.txt",
+            invite=rsvp["status"] == "aangemeld",
+            cancel=True,
+        )
+    return len(people)
+
+
+def tell_moved(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    meeting_id: int,
+    before: sqlite3.Row,
+    note: str = "",
+) -> int:
+    """Mail everyone signed up (and waiting) the new time or place, with the updated item."""
+    meeting = _meeting(conn, meeting_id)
+    people = _with_email(conn, meeting_id)
+    subject = _("Gewijzigd: %(title)s, nu op %(day)s") % {
+        "title": meeting["title"],
+        "day": meetings.day_text(meeting["starts_at"]),
+    }
+    for rsvp in people:
+        _mail(
+            conn,
+            settings,
+            env,
+            "meeting.moved",
+            meeting,
+            rsvp,
+            subject,
+            "meeting_verplaatst.txt",
+            invite=rsvp["status"] == "aangemeld",
+            before_when=meetings.when_text(before["starts_at"], before["ends_at"]),
+            before_where=meetings.location_text(before),
+            note=note,
+        )
+    return len(people)
+
+
+def group_name(conn: sqlite3.Connection, settings: Settings) -> str:
+    row = conn.execute("SELECT value FROM site WHERE key = 'group_name'").fetchone()
+    name = json.loads(row[0]) if row else ""
+    return name or _("De inwonersgroep van %s") % settings.name
+
+
+def _organizer(conn: sqlite3.Connection, settings: Settings) -> tuple[str, str]:
+    row = conn.execute("SELECT value FROM site WHERE key = 'contact_email'").fetchone()
+    email = json.loads(row[0]) if row else ""
+    return group_name(conn, settings), email
+
+
+def render_mail(env: jinja2.Environment, template: str, **context) -> str:
+    """A plain-text mail from templates/mail/, with the app's gettext and settings."""
+    return env.get_template(f"mail/{template}").render(**context).strip() + "\n"
+
+
+def _mail(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    purpose: str,
+    meeting: sqlite3.Row,
+    rsvp,
+    subject: str,
+    template: str,
+    link: str = "",
+    invite: bool = False,
+    cancel: bool = False,
+    **extra,
+) -> int:
+    organizer = _organizer(conn, settings)
+    body = render_mail(
+        env,
+        template,
+        settings=settings,
+        group=organizer[0],
+        meeting=meeting,
+        when=meetings.when_text(meeting["starts_at"], meeting["ends_at"]),
+        where=meetings.location_text(meeting),
+        meeting_url=settings.url(meetings.meeting_path(meeting["slug"])),
+        name=rsvp["name"],
+        people=rsvp["people"],
+        link=link,
+        invite=invite,
+        **extra,
+    )
+    attachments = []
+    if invite:
+        ics = calendar.invitation(
+            settings, meeting, (rsvp["name"], rsvp["email"]), organizer, cancel=cancel
+        )
+        attachments.append(
+            Attachment(
+                calendar.filename(meeting),
+                f"text/calendar; charset=utf-8; method={'CANCEL' if cancel else 'REQUEST'}",
+                ics,
+            )
+        )
+    return queue_mail(conn, purpose, rsvp["email"], subject, body, attachments)
+
+
+# --- For the group -----------------------------------------------------------------------
+
+
+def attendees(db: Database, meeting_id: int) -> list[sqlite3.Row]:
+    """Everyone who signed up, accepted first, then the waiting list, then who signed off."""
+    return db.execute(
+        """SELECT * FROM rsvps WHERE meeting_id = ?
+           ORDER BY CASE status WHEN 'aangemeld' THEN 0 WHEN 'wachtlijst' THEN 1 ELSE 2 END,
+                    created_at, id""",
+        (meeting_id,),
+    )
+
+
+def totals(db: Database, meeting_id: int) -> dict[str, int]:
+    """People and RSVPs per status, for the top of the attendee list."""
+    result = {
+        f"{status}_{kind}": 0
+        for status in ("aangemeld", "wachtlijst", "afgemeld")
+        for kind in ("people", "rsvps")
+    }
+    for row in db.execute(
+        """SELECT status, coalesce(sum(people), 0) AS people, count(*) AS n FROM rsvps
+           WHERE meeting_id = ? GROUP BY status""",
+        (meeting_id,),
+    ):
+        result[f"{row['status']}_people"] = row["people"]
+        result[f"{row['status']}_rsvps"] = row["n"]
+    return result
