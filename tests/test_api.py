@@ -270,6 +270,7 @@ async def test_project_detail_has_phase_history_updates_and_only_a_support_count
         "naar": "uitvoering",
         "datum": date.today().isoformat(),
         "toelichting": "Geld is er",
+        "bijeenkomst": None,
     }
     assert [u["titel"] for u in body["updates"]] == ["Schop in de grond"]
     assert body["aantalSteunbetuigingen"] == 2

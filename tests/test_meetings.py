@@ -389,10 +389,6 @@ async def test_the_meeting_page_shows_the_verslag_and_its_decisions(client, db, 
     assert f"/bijeenkomsten/{slug}#verslag" in listing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the phase_history join and link in projects.py/project.html (see final report)",
-)
 async def test_the_project_page_links_to_the_meeting_where_it_was_decided(client, db, settings):
     project_id, project_slug = add_project(db, settings)
     meeting_id, slug = add_meeting(db, settings, days=-1, project_ids=[project_id])

@@ -684,16 +684,17 @@ def save_minutes(
             }
         try:
             projects.change_phase(
-                conn, settings, who, project["id"], decision.to_phase, note, decided_on
+                conn,
+                settings,
+                who,
+                project["id"],
+                decision.to_phase,
+                note,
+                decided_on,
+                meeting_id=meeting_id,
             )
         except projects.PhaseError as error:
             raise MeetingError(str(error), f"fase_{project['id']}") from None
-        # change_phase does not know about meetings; point its new history line here.
-        conn.execute(
-            """UPDATE phase_changes SET meeting_id = ? WHERE id =
-               (SELECT max(id) FROM phase_changes WHERE project_id = ?)""",
-            (meeting_id, project["id"]),
-        )
     minutes = minutes.strip()
     published = (row["minutes_published_at"] or now()) if minutes else None
     update(

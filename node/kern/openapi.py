@@ -246,6 +246,11 @@ def _project_schemas() -> dict:
             "naar": choice(PHASES, "De nieuwe fase."),
             "datum": DATE,
             "toelichting": text("Waarom; bij gepauzeerd en gestopt altijd ingevuld."),
+            "bijeenkomst": text(
+                "De bijeenkomst waar dit is besloten; leeg als het niet op een bijeenkomst was.",
+                nullable=True,
+                format="uri",
+            ),
         }
     )
     update = obj({"id": URI, "titel": text(), "tekst": text("In Markdown."), "datum": DATE})

@@ -122,7 +122,10 @@ def themas_by_project(db: Database) -> dict[int, list[sqlite3.Row]]:
 def phase_history(db_or_conn, project_id: int) -> list[sqlite3.Row]:
     conn = db_or_conn.read() if isinstance(db_or_conn, Database) else db_or_conn
     return conn.execute(
-        "SELECT * FROM phase_changes WHERE project_id = ? ORDER BY changed_on, id", (project_id,)
+        """SELECT pc.*, m.slug AS meeting_slug, m.title AS meeting_title FROM phase_changes pc
+           LEFT JOIN meetings m ON m.id = pc.meeting_id AND m.removed_at IS NULL
+           WHERE pc.project_id = ? ORDER BY pc.changed_on, pc.id""",
+        (project_id,),
     ).fetchall()
 
 
@@ -181,6 +184,9 @@ def project_public(settings: Settings, conn: sqlite3.Connection, project_id: int
                 "naar": change["to_phase"],
                 "datum": change["changed_on"],
                 "toelichting": change["note"],
+                "bijeenkomst": settings.url(f"/bijeenkomsten/{change['meeting_slug']}")
+                if change["meeting_slug"]
+                else None,
             }
             for change in phase_history(conn, project_id)
         ],
@@ -274,8 +280,12 @@ def change_phase(
     to_phase: str,
     note: str,
     changed_on: date | None = None,
+    meeting_id: int | None = None,
 ) -> None:
-    """Move a project to another phase, kept in its history with date, note and who."""
+    """Move a project to another phase, kept in its history with date, note and who.
+
+    `meeting_id` names the bijeenkomst where the move was decided; the history links to it.
+    """
     row = conn.execute("SELECT phase FROM projects WHERE id = ?", (project_id,)).fetchone()
     if to_phase not in PHASES:
         raise PhaseError(_("Kies een fase uit de lijst."))
@@ -287,7 +297,7 @@ def change_phase(
     stamp = now()
     conn.execute(
         """INSERT INTO phase_changes (project_id, from_phase, to_phase, note, changed_on,
-           changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+           changed_at, changed_by, meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             project_id,
             row["phase"],
@@ -296,6 +306,7 @@ def change_phase(
             changed_on.isoformat(),
             stamp,
             who_name(who),
+            meeting_id,
         ),
     )
     conn.execute(
