@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 from node.kern import agenda, ideas, projects, search
 from node.kern.forms import VolunteerForm
 from node.kern.vocabulary import (
-    ACTIVE_PHASES,
     ACTORS,
     BUDGET_SOURCES,
     LADDER,
@@ -46,22 +45,6 @@ VOCABULARY = {
 
 def page(request: Request, template: str, context: dict, status_code: int = 200) -> Response:
     return render(request, template, {**VOCABULARY, **context}, status_code=status_code)
-
-
-async def home(request: Request) -> Response:
-    db = request.app.state.db
-    active = projects.list_projects(db, phases=ACTIVE_PHASES)
-    by_phase = {phase: [p for p in active if p["phase"] == phase] for phase in ACTIVE_PHASES}
-    return page(
-        request,
-        "kern/home.html",
-        {
-            "by_phase": by_phase,
-            "themas": agenda.list_themas(db)[:6],
-            "version": agenda.latest_version(db),
-            "updates": projects.latest_updates(db, 5),
-        },
-    )
 
 
 async def agenda_page(request: Request) -> Response:

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 from node.kern import (
     api,
     atom,
+    home,
     idea_pages,
     meeting_pages,
     news_pages,
@@ -28,7 +29,7 @@ GET_POST = ["GET", "POST"]
 
 def public_routes() -> list[BaseRoute]:
     return [
-        Route("/", pages.home),
+        Route("/", home.home),
         Route("/agenda", pages.agenda_page),
         Route("/agenda/themas/{slug}", pages.thema_page),
         Route("/agenda/versies", pages.versions_page),

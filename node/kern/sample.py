@@ -267,6 +267,110 @@ def _project_values(spec: dict) -> dict:
     }
 
 
+MEETINGS = [
+    # (title, days from today, start, end, place, capacity, description, thema's, projects)
+    (
+        "Kernavond voorjaar",
+        -60,
+        "19:30",
+        "21:30",
+        ("Dorpshuis Beesd", "Kerkweg 2, Beesd"),
+        None,
+        "We bespreken de kernagenda en kiezen samen wat voorrang krijgt.",
+        ["Verkeer en vervoer", "Voorzieningen"],
+        ["Jongerenplek bij het sportpark"],
+    ),
+    (
+        "Fietstocht langs de oversteekplekken",
+        -25,
+        "14:00",
+        "16:00",
+        ("Start bij de basisschool", "Dorpsstraat 10, Beesd"),
+        30,
+        "Samen met de gemeente fietsen we langs de plekken waar oversteken lastig is.",
+        ["Verkeer en vervoer"],
+        ["Veilig oversteken bij de basisschool"],
+    ),
+    (
+        "Inloopavond seniorenwoningen",
+        9,
+        "19:30",
+        "21:00",
+        ("Dorpshuis Beesd", "Kerkweg 2, Beesd"),
+        40,
+        "Wat voor woningen wilt u? Kom langs, drink een kop koffie en praat mee.",
+        ["Woningbouw voor senioren en jongeren"],
+        ["Levensloopbestendig wonen aan de Kerkweg"],
+    ),
+    (
+        "Reanimatiecursus voor buurtbewoners",
+        23,
+        "19:00",
+        "22:00",
+        ("Dorpshuis Beesd", "Kerkweg 2, Beesd"),
+        16,
+        "Leer in één avond reanimeren en de AED gebruiken. Gratis, voor iedereen vanaf 16 jaar.",
+        ["Voorzieningen"],
+        ["AED dag en nacht bereikbaar"],
+    ),
+]
+
+MINUTES = {
+    "Kernavond voorjaar": (
+        "Er waren 34 inwoners en de gebiedsmakelaar.\n\n"
+        "**Besproken:** de kernagenda voor het voorjaar, het idee voor een jongerenplek en de "
+        "AED.\n\n**Besloten:** de jongerenplek gaan we verder verkennen met de jongeren zelf "
+        "en de sportvereniging."
+    ),
+    "Fietstocht langs de oversteekplekken": (
+        "Met twaalf fietsers en twee mensen van de gemeente langs vijf plekken. Bij de school en "
+        "bij de Molenweg is oversteken echt lastig. De gemeente neemt dit mee in het ontwerp."
+    ),
+}
+
+IDEAS = [
+    (
+        "Bankjes langs de Linge",
+        "Langs het fietspad aan de Linge zijn geen bankjes. Voor ouderen is "
+        "een rustpunt halverwege fijn.",
+        "published",
+        "Mooi idee! We nemen het mee naar de volgende kernavond.",
+    ),
+    (
+        "Ruilkast voor boeken bij de bushalte",
+        "Een kastje waar je een boek neemt en een boek terugzet.",
+        "published",
+        "",
+    ),
+    (
+        "Vuurwerkvrije zone bij de kinderboerderij",
+        "De dieren schrikken elk jaar.",
+        "declined",
+        "De gemeente gaat hierover en heeft al besloten; we hebben uw idee doorgegeven.",
+    ),
+    (
+        "Zomerfeest op het kerkplein",
+        "Een feest voor het hele dorp, met muziek van de fanfare.",
+        "new",
+        "",
+    ),
+]
+
+NEWS = [
+    (
+        "Werk aan de Dorpsstraat in maart",
+        -12,
+        "Van 3 tot 14 maart krijgt de Dorpsstraat nieuwe riolering. De weg is dan afgesloten "
+        "voor auto's. Fietsers en voetgangers kunnen er wel langs.",
+    ),
+    (
+        "Verslag van de kernavond staat online",
+        -58,
+        "Dank aan iedereen die kwam! Het verslag staat bij de bijeenkomst.",
+    ),
+]
+
+
 def load_sample(db: Database, settings: Settings) -> None:
     """Fill an empty kern with sample data; refuses a kern that already has content."""
     if db.scalar("SELECT count(*) FROM themas") or db.scalar("SELECT count(*) FROM projects"):
@@ -370,3 +474,75 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
             projects.add_support(conn, project_id, f"sample-{number}-{supporter}")
         for name, contact, message in spec["volunteers"]:
             projects.add_volunteer(conn, project_id, name, contact, message)
+    _load_meetings(conn, settings, thema_ids)
+    _load_ideas_and_news(conn, settings)
+
+
+def _moment(day: date, clock: str) -> str:
+    from datetime import time as clock_time
+
+    from node.kern.meetings import local_moment, utc_iso
+
+    hours, minutes = (int(part) for part in clock.split(":"))
+    return utc_iso(local_moment(day, clock_time(hours, minutes)))
+
+
+def _load_meetings(conn: sqlite3.Connection, settings: Settings, thema_ids: dict) -> None:
+    from node.kern import meetings, rsvp
+    from node.web.templating import create_environment
+
+    env = create_environment()
+    today = date.today()
+    for title, days, start, end, place, capacity, description, themas, linked in MEETINGS:
+        day = today + timedelta(days=days)
+        project_ids = [
+            conn.execute("SELECT id FROM projects WHERE title = ?", (name,)).fetchone()[0]
+            for name in linked
+        ]
+        slug = meetings.create_meeting(
+            conn,
+            settings,
+            WHO,
+            {
+                "title": title,
+                "description": description,
+                "capacity": capacity,
+                "starts_at": _moment(day, start),
+                "ends_at": _moment(day, end),
+                "place_name": place[0],
+                "place_address": place[1],
+            },
+            [thema_ids[t] for t in themas],
+            project_ids,
+        )
+        meeting_id = conn.execute("SELECT id FROM meetings WHERE slug = ?", (slug,)).fetchone()[0]
+        if days > 0:
+            for number, (name, people) in enumerate([("Gerda", 2), ("Kees", 1), ("Fatima", 3)]):
+                rsvp.sign_up(
+                    conn, settings, env, meeting_id, f"{name} (voorbeeld {number})", "", "", people
+                )
+        elif title in MINUTES:
+            decisions = []
+            if title == "Kernavond voorjaar":
+                decisions = [meetings.Decision(project_ids[0], "verkenning", "")]
+            meetings.save_minutes(conn, settings, WHO, meeting_id, MINUTES[title], decisions)
+
+
+def _load_ideas_and_news(conn: sqlite3.Connection, settings: Settings) -> None:
+    from node.kern import ideas, news
+    from node.web.templating import create_environment
+
+    env = create_environment()
+    for title, body, state, text in IDEAS:
+        idea_id, _token = ideas.submit_idea(conn, settings, env, title, body)
+        if state == "published":
+            ideas.publish_idea(conn, settings, WHO, idea_id)
+            if text:
+                ideas.answer_idea(conn, settings, WHO, idea_id, text)
+        elif state == "declined":
+            ideas.decline_idea(conn, settings, WHO, idea_id, text)
+    for title, days, body in NEWS:
+        published = (date.today() + timedelta(days=days)).isoformat() + "T09:00:00+00:00"
+        news.save_news(
+            conn, settings, WHO, {"title": title, "body": body, "published_at": published}
+        )

@@ -1,0 +1,33 @@
+"""The home page: what is happening now in the kern, with the next meeting on top."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.kern import agenda, ideas, meetings, news, projects
+from node.kern.meeting_pages import HELPERS
+from node.kern.pages import page
+from node.kern.vocabulary import ACTIVE_PHASES
+
+
+async def home(request: Request) -> Response:
+    db = request.app.state.db
+    active = projects.list_projects(db, phases=ACTIVE_PHASES)
+    by_phase = {phase: [p for p in active if p["phase"] == phase] for phase in ACTIVE_PHASES}
+    upcoming = meetings.list_upcoming(db, limit=4)
+    return page(
+        request,
+        "kern/home.html",
+        {
+            **HELPERS,
+            "next_meeting": meetings.next_meeting(db),
+            "upcoming": upcoming,
+            "by_phase": by_phase,
+            "themas": agenda.list_themas(db)[:6],
+            "version": agenda.latest_version(db),
+            "updates": projects.latest_updates(db, 5),
+            "news": news.latest_news(db, 3),
+            "ideas": ideas.published_ideas(db, 3),
+        },
+    )
