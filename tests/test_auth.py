@@ -116,3 +116,8 @@ async def test_beheer_is_never_served_from_the_cache(admin, client):
 
 async def test_login_helper_works_for_the_editor(client):
     assert await login(client, "piet", "test-wachtwoord-redactie")
+
+
+async def test_new_passwords_use_owasp_argon2id_parameters(db):
+    stored = db.scalar("SELECT password_hash FROM users WHERE username = 'anna'")
+    assert "$m=19456,t=2,p=1$" in stored

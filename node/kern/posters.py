@@ -18,7 +18,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import segno
-from fpdf import FPDF
 from markdown_it import MarkdownIt
 
 from node.db import Database
@@ -292,6 +291,8 @@ class _Measure:
     """Helvetica's widths, through fpdf2, for wrapping and fitting lines."""
 
     def __init__(self) -> None:
+        from fpdf import FPDF  # heavy (fontTools): loaded only when a PDF is asked for
+
         self.pdf = FPDF(unit="mm", format="A4")
         self.pdf.core_fonts_encoding = PDF_ENCODING
 
@@ -480,6 +481,8 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 def render_pdf(poster: Poster) -> bytes:
     """A one-page A4 PDF of the poster, with the QR code as an image and a clickable link."""
     plan = layout(poster)
+    from fpdf import FPDF  # heavy (fontTools): loaded only when a PDF is asked for
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.core_fonts_encoding = PDF_ENCODING
     pdf.set_auto_page_break(False)
