@@ -219,3 +219,108 @@ def admin_page(browser, node):
     log_in(page, node)
     yield page
     ctx.close()
+
+
+# --- A second node that sends mail, for the resident's journey ------------------------------
+
+
+@dataclass(frozen=True)
+class MailNode(Node):
+    """A kern whose mail goes to a real SMTP server on 127.0.0.1 (aiosmtpd).
+
+    Its worker is off (background_jobs = false): the test sends the queued mail itself with
+    send_queued_mail(), as the worker would, instead of waiting for the worker's next round.
+    """
+
+    smtp: object  # tests.test_mailer.SmtpServer: .messages holds what arrived
+
+    def send_queued_mail(self) -> int:
+        from node.web import mailer
+
+        settings = load_settings(self.data_dir)
+        db = open_database(settings)
+        try:
+            # Batch after batch until nothing is due (a failed mail waits for its retry).
+            sent = 0
+            for _ in range(100):
+                handled = mailer.process_next(db, settings)
+                if not handled:
+                    break
+                sent += handled
+            return sent
+        finally:
+            db.close()
+
+
+def _serve(data_dir: Path, base: Path, port: int) -> subprocess.Popen:
+    """Start uvicorn for `data_dir` on `port`; returns the process once it answers."""
+    url = f"http://127.0.0.1:{port}"
+    stderr_path = base / "server.log"
+    env = {**os.environ, "BLOEI_DATA": str(data_dir)}
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "node.asgi:from_environment",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        wait_until_answering(url, process, stderr_path)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+@pytest.fixture(scope="package")
+def smtp_server():
+    """A real SMTP server on a free port of 127.0.0.1 that keeps every message it receives."""
+    from tests.test_mailer import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="package")
+def mail_node(tmp_path_factory, smtp_server) -> Iterator[MailNode]:
+    """Beesd's sample kern in its own server process, with SMTP set to `smtp_server`."""
+    base = tmp_path_factory.mktemp("browser-mail-node")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data_dir = make_data_dir(
+        base / "beesd",
+        "Beesd",
+        url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_from="noreply@beesd.test",
+        smtp_starttls=False,
+        background_jobs=False,
+    )
+    project, thema, version = _seed(data_dir)
+    process = _serve(data_dir, base, port)
+    try:
+        yield MailNode(
+            url=url,
+            data_dir=data_dir,
+            project=project,
+            thema=thema,
+            version=version,
+            smtp=smtp_server,
+        )
+    finally:
+        stop(process)
