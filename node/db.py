@@ -4,7 +4,8 @@ Writes are functions handed to `Database.write`, which runs them on the single w
 connection inside `BEGIN IMMEDIATE`, so a write either lands whole or not at all, and
 several server processes on one file queue up instead of corrupting each other.
 Every write also bumps the node's data version, which the page cache uses to know when a
-rendered page is stale.
+rendered page is stale; `write_quiet` is for bookkeeping no page shows (federation's delivery
+queue, inbox de-duplication, cached remote keys), so it leaves the page cache alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -41,6 +42,9 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._before_commit: list[Callable[[sqlite3.Connection], None]] = []
+        # Objects that live as long as this database and belong to it, by name: the kern's
+        # publisher (its keys and before_commit hook) is kept here by node.app.open_database.
+        self.services: dict[str, Any] = {}
 
     def open(self, migrations: Iterable[Migrations] = ()) -> Database:
         self._writer = connect(self.path)
@@ -91,6 +95,18 @@ class Database:
 
     def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Run fn(conn, *args) in one IMMEDIATE transaction on the writer; all or nothing."""
+        return self._write(fn, args, kwargs, bump=True)
+
+    def write_quiet(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """As `write`, without bumping the data version, so cached pages stay valid.
+
+        Only for what no cached page shows: delivery bookkeeping, inbox de-duplication, the
+        cache of remote keys. The before_commit hooks still run, so an event recorded here
+        would still be published with it.
+        """
+        return self._write(fn, args, kwargs, bump=False)
+
+    def _write(self, fn: Callable[..., T], args: tuple, kwargs: dict, bump: bool) -> T:
         with self._write_lock:
             conn = self.writer
             conn.execute("BEGIN IMMEDIATE")
@@ -98,7 +114,8 @@ class Database:
                 result = fn(conn, *args, **kwargs)
                 for hook in self._before_commit:
                     hook(conn)
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                if bump:
+                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -34,7 +34,7 @@ def queue(db, to="marieke@example.nl") -> int:
     return db.write(lambda conn: queue_mail(conn, "test", to, "Hallo", "Tot donderdag"))
 
 
-async def wait_for(condition, seconds: float = 5.0) -> bool:
+async def wait_for(condition, seconds: float = 15.0) -> bool:
     """Poll for something another task or thread does; time itself is never what is tested."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -101,10 +101,11 @@ async def test_background_jobs_can_be_switched_off(settings, db, smtp):
     assert smtp.messages == []
 
 
-def test_a_kern_runs_mail_and_privacy_jobs(settings, db):
+def test_a_kern_runs_mail_privacy_and_delivery_jobs(settings, db):
     jobs = background_jobs(settings, db)
-    assert [job.name for job in jobs] == ["mail", "privacy"]
-    assert background_jobs(settings.with_changes(role="gemeente"), db) == []
+    assert [job.name for job in jobs] == ["mail", "privacy", "federation"]
+    gemeente_jobs = background_jobs(settings.with_changes(role="gemeente"), db)
+    assert [job.name for job in gemeente_jobs] == ["federation", "pull"]
 
 
 def configure_smtp(folder: Path, port: int) -> None:
@@ -120,7 +121,7 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     queue(db)
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
-    assert "Ran mail, privacy once" in capsys.readouterr().out
+    assert "Ran mail, privacy, federation once" in capsys.readouterr().out
 
 
 def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 from node.kern import (
     api,
     atom,
+    federation_pages,
     home,
     idea_pages,
     meeting_pages,
@@ -16,6 +17,7 @@ from node.kern import (
     poster_pages,
 )
 from node.kern.beheer import dashboard, site, themas
+from node.kern.beheer import federation as beheer_federation
 from node.kern.beheer import ideas as beheer_ideas
 from node.kern.beheer import mail as beheer_mail
 from node.kern.beheer import meetings as beheer_meetings
@@ -201,7 +203,7 @@ def mail_and_privacy_routes() -> list[BaseRoute]:
 
 def federation_routes() -> list[BaseRoute]:
     """WebFinger, NodeInfo, the actor, its inbox and outbox, and their beheer."""
-    return []
+    return [*federation_pages.routes(), *beheer_federation.routes()]
 
 
 def kern_routes() -> list[BaseRoute]:

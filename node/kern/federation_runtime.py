@@ -1,0 +1,226 @@
+"""The kern's federation at run time: the objects `federation/` needs, wired once per app.
+
+`KernFederation` holds the publisher (keys and the publishing hook, made by open_database), the
+address policy (development mode allows http and loopback), a fetcher that signs its GETs, the
+cache of remote keys, the inbox with its handler table, and the delivery job.
+
+Every write federation makes on its own (claiming and recording deliveries, de-duplicating
+received activities, caching remote keys, following) goes through `QuietStore`: it leaves the
+data version, and so the page cache, alone.
+
+Delivery runs as a worker job (node/web/worker.py): it looks every `DELIVERY_TICK` seconds
+whether a write queued something (`Publisher.queued`) and otherwise does a full round every
+`DELIVERY_INTERVAL` seconds. A published change therefore leaves within a fraction of a second,
+and the write that published it never waits for the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Generator
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from federation import delivery, follows
+from federation.actors import RemoteActor
+from federation.addresses import AddressPolicy
+from federation.fetch import Fetcher
+from federation.follows import FollowDecision, FollowRules
+from federation.inbox import Inbox, InboxRequest, InboxResponse
+from federation.keycache import KeyCache
+from federation.store import timestamp, utcnow
+from node.db import Database
+from node.kern import kern_actor, publishing, received
+from node.kern.publishing import Publisher
+from node.settings import Settings
+from node.web.worker import Job
+
+T = TypeVar("T")
+DELIVERY_TICK = 0.2
+DELIVERY_INTERVAL = 2.0
+DELIVERY_BATCH = 50
+PRUNE_INTERVAL = 3600.0
+# Replays older than the hour of allowed clock skew fail the signature check anyway.
+KEEP_SEEN = timedelta(days=2)
+KEEP_FINISHED_DELIVERIES = timedelta(days=30)
+
+
+class QuietStore:
+    """A `federation.store.Store` over the node's Database whose writes keep the page cache."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.db.write_quiet(fn, *args, **kwargs)
+
+    def read(self) -> sqlite3.Connection:
+        return self.db.read()
+
+
+class NodeAuth(httpx.Auth):
+    """Signs requests with the node's current key (draft-cavage, as Mastodon expects), so a
+    key rotation takes effect without a restart."""
+
+    requires_request_body = True
+
+    def __init__(self, publisher: Publisher):
+        self.publisher = publisher
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        yield from self.publisher.identity.http_auth().auth_flow(request)
+
+
+class KernFederation:
+    """One kern's federation objects. Tests may replace `transport` and `policy`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        publisher: Publisher,
+        *,
+        policy: AddressPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.settings = settings
+        self.db = db
+        self.publisher = publisher
+        self.store = QuietStore(db)
+        self.auth = NodeAuth(publisher)
+        self.transport = transport
+        # Loading the CA bundle costs a tenth of a second: once per app, not once per round.
+        self._tls = httpx.create_ssl_context()
+        self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
+        self.keys = KeyCache(self.store, self.fetcher)
+        trusted = frozenset({settings.gemeente_actor} - {""})
+        handlers = follows.default_handlers(FollowRules(self._follow_policy, trusted))
+        self.handlers = received.register(handlers, settings)
+        self.inbox = Inbox(self.store, publisher.identity, self.keys, self.handlers)
+        self._last_round = float("-inf")
+        self._last_prune = float("-inf")
+
+    # --- wiring ---
+
+    @property
+    def policy(self) -> AddressPolicy:
+        return self.fetcher.policy
+
+    @policy.setter
+    def policy(self, value: AddressPolicy) -> None:
+        self.fetcher.policy = value
+
+    def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
+        """Send fetches and deliveries through `transport` (tests: an httpx.MockTransport)."""
+        self.transport = transport
+        self.fetcher.client = self._client()
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport, verify=self._tls)
+
+    async def aclose(self) -> None:
+        await self.fetcher.client.aclose()
+
+    def _follow_policy(self, conn: sqlite3.Connection, actor: RemoteActor) -> FollowDecision:
+        manual = kern_actor.follow_approval(conn, self.settings) == "manual"
+        return "pending" if manual else "accept"
+
+    @property
+    def scheme(self) -> str:
+        return self.settings.public_url.split("://", 1)[0]
+
+    # --- receiving ---
+
+    async def receive(self, request: InboxRequest, now: datetime | None = None) -> InboxResponse:
+        # Replies (Accept, Reject) are signed with the key now on disk, also after a rotation.
+        self.inbox.identity = self.publisher.identity
+        response = await self.inbox.receive(request, now)
+        if response.dispatched:
+            self.publisher.queued.set()  # a reply (Accept, Reject) may be waiting
+        return response
+
+    # --- delivering ---
+
+    def delivery_job(self) -> Job:
+        return Job("federation", DELIVERY_TICK, self.tick)
+
+    @property
+    def round_interval(self) -> float:
+        retry = self.settings.delivery_retry_seconds
+        return min(DELIVERY_INTERVAL, retry) if retry else DELIVERY_INTERVAL
+
+    def tick(self) -> delivery.Report | None:
+        """The worker job: a round when a write queued something, or when one is due."""
+        now = time.monotonic()
+        if not self.publisher.queued.is_set() and now - self._last_round < self.round_interval:
+            return None
+        self.publisher.queued.clear()
+        self._last_round = now
+        return asyncio.run(self.deliver())
+
+    async def deliver(self, now: datetime | None = None) -> delivery.Report:
+        """One round: publish berichten that came due, send every due delivery, tidy up."""
+        now = now or utcnow()
+        self._publish_due(now)
+        total = delivery.Report()
+        if not self._has_due(now):
+            self._prune(now)
+            return total
+        async with self._client() as client:
+            while True:
+                report = await delivery.process_next(
+                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
+                )
+                total = delivery.Report(
+                    total.claimed + report.claimed,
+                    total.done + report.done,
+                    total.retrying + report.retrying,
+                    total.failed + report.failed,
+                )
+                if report.claimed < DELIVERY_BATCH:
+                    break
+        if total.retrying and self.settings.delivery_retry_seconds:
+            self.store.write(self._shorten_retries, now)
+        self._prune(now)
+        return total
+
+    def _has_due(self, now: datetime) -> bool:
+        # A cheap look (the queue's own due index) before a client is made for a round.
+        found = self.db.one(
+            """SELECT 1 FROM federation_deliveries
+               WHERE status = 'pending' AND next_try_at <= ? LIMIT 1""",
+            (timestamp(now),),
+        )
+        return found is not None
+
+    def _publish_due(self, now: datetime) -> None:
+        due = publishing.next_due(self.db.read())
+        if due is not None and due <= timestamp(now):
+            # A plain write: the outbox (a cached page) changes with it.
+            self.db.write(publishing.publish_due, self.publisher, now)
+            self.publisher.queued.set()
+
+    def _shorten_retries(self, conn: sqlite3.Connection, now: datetime) -> None:
+        soon = now + timedelta(seconds=self.settings.delivery_retry_seconds)
+        for job in delivery.list_jobs(conn, delivery.PENDING, limit=1000):
+            if job["tries"] and job["next_try_at"] > timestamp(soon):
+                delivery.retry_now(conn, job["id"], soon)
+
+    def _prune(self, now: datetime) -> None:
+        moment = time.monotonic()
+        if moment - self._last_prune < PRUNE_INTERVAL:
+            return
+        self._last_prune = moment
+
+        def prune(conn: sqlite3.Connection) -> None:
+            delivery.prune(conn, now - KEEP_FINISHED_DELIVERIES)
+            conn.execute(
+                "DELETE FROM federation_seen WHERE received_at < ?",
+                (timestamp(now - KEEP_SEEN),),
+            )
+
+        self.store.write(prune)
