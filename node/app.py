@@ -48,44 +48,89 @@ class SiteInfo:
 
 
 def open_database(settings: Settings) -> Database:
+    if settings.role == "gemeente":
+        from node.gemeente import wiring
+
+        return wiring.open_database(settings)
+    if settings.role != "kern":
+        return Database(settings.database_path).open([core])
+    from federation.store import migrations as federation_tables
+    from node.kern.federation_schema import kern_federation
+    from node.kern.publishing import attach_publisher
     from node.kern.schema import kern
 
-    migrations = [core, kern] if settings.role == "kern" else [core]
-    return Database(settings.database_path).open(migrations)
+    db = Database(settings.database_path).open([core, kern, federation_tables, kern_federation])
+    # Every write from now on publishes the events it records, in its own transaction.
+    attach_publisher(db, settings)
+    return db
 
 
 MAIL_INTERVAL = 10
 PRIVACY_INTERVAL = 3600
 
 
-def background_jobs(settings: Settings, db: Database) -> list[Job]:
-    """The periodic jobs of a node, for the server's lifespan and for `bloei worker`."""
+def background_jobs(settings: Settings, db: Database, federation=None) -> list[Job]:
+    """The periodic jobs of a node, for the server's lifespan and for `bloei worker`.
+
+    `federation` is the app's KernFederation, so the server's delivery job wakes up as soon as
+    a write publishes something; `bloei worker` makes its own.
+    """
+    if settings.role == "gemeente":
+        from node.gemeente import wiring
+
+        return wiring.background_jobs(settings, db, federation)
     if settings.role != "kern":
         return []
     from node.kern import privacy
     from node.web import mailer
 
-    return [
+    jobs = [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
     ]
+    if federation is None:
+        from node.kern.federation_runtime import KernFederation
+
+        federation = KernFederation(settings, db, db.services["publisher"])
+    return [*jobs, federation.delivery_job()]
 
 
 def create_app(settings: Settings, database: Database | None = None) -> Starlette:
     db = database or open_database(settings)
     settings.media_dir.mkdir(exist_ok=True)
 
-    from node.kern.routes import kern_routes
+    role_middleware: list[Middleware] = []
+    if settings.role == "gemeente":
+        from node.gemeente import wiring
 
+        parts = wiring.parts(settings, db)
+        federation, role_routes, menu, templates = (
+            parts.federation,
+            parts.routes,
+            parts.menu,
+            parts.templates,
+        )
+    else:
+        from node.kern.beheer import MENU as menu
+        from node.kern.federation_pages import ActivityJsonMiddleware
+        from node.kern.federation_runtime import KernFederation
+        from node.kern.routes import kern_routes
+
+        federation = KernFederation(settings, db, db.services["publisher"])
+        role_routes = kern_routes()
+        # Innermost: its JSON answers are cached like pages, keyed by the Accept header.
+        role_middleware = [Middleware(ActivityJsonMiddleware)]
+        templates = create_environment()
     routes = [
-        *kern_routes(),
+        *role_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = Worker(background_jobs(settings, db) if settings.background_jobs else [])
+        jobs = background_jobs(settings, db, federation) if settings.background_jobs else []
+        worker = Worker(jobs)
         await worker.start()
         app.state.worker = worker
         try:
@@ -93,6 +138,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         finally:
             # Stop the jobs before the database closes under them.
             await worker.stop()
+            await federation.aclose()
             db.close()
 
     middleware = [
@@ -107,6 +153,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
             same_site="lax",
             https_only=settings.secure_cookies,
         ),
+        *role_middleware,
     ]
     if settings.page_cache:
         middleware.insert(
@@ -123,11 +170,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.templates = create_environment()
+    app.state.templates = templates
     app.state.site = SiteInfo(db)
-    from node.kern.beheer import MENU
-
-    app.state.beheer_menu = MENU
+    app.state.federation = federation
+    app.state.beheer_menu = menu
     return app
 
 

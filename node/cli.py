@@ -119,7 +119,9 @@ def port_number(text: str) -> int:
 
 
 def configure_init(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", required=True, help="the kern's name, e.g. Beesd")
+    parser.add_argument(
+        "--name", required=True, help="the kern's name, e.g. Beesd (or the gemeente's)"
+    )
     parser.add_argument("--url", required=True, help="public address, e.g. https://beesd.nl")
     parser.add_argument("--role", choices=("kern", "gemeente"), default="kern")
     parser.add_argument("--slug", help="short name in addresses (default: from --name)")
@@ -130,9 +132,6 @@ def configure_init(parser: argparse.ArgumentParser) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    if args.role != "kern":
-        print(f"bloei: role {args.role} comes in a later version; use --role kern", file=sys.stderr)
-        return 2
     # Check every input before touching the disk, so a typo leaves nothing behind.
     name = args.name.strip()
     if not name:
@@ -174,6 +173,9 @@ def run_init(args: argparse.Namespace) -> int:
     print(f"First beheerder: {admin}")
     print(f"One-time password: {password}  (shown once; change it at first login)")
     print(f"Log in at: {login_url(settings)}")
+    if settings.role == "gemeente":
+        # The aggregator's actor is an Organization; kernen accept its Follow and reacties.
+        print(f"Its actor (an Organization): {settings.url('/actor')}; add kernen in beheer")
     print(f"Start the server with: bloei serve --data {folder}")
     return 0
 
@@ -321,6 +323,49 @@ def run_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- keys ------------------------------------------------------------------------------------
+
+
+def configure_keys(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    rotate = actions.add_parser(
+        "rotate",
+        help="replace the node's keys and tell its followers",
+        description="Replace both keys (after a leak, or now and then), sign the outbox again "
+        "with the new key and send followers an Update of the actor. Safe while the server "
+        "runs: it picks up the new keys by itself.",
+    )
+    add_data_option(rotate)
+    rotate.set_defaults(run=run_keys_rotate)
+
+
+def run_keys_rotate(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from node.kern import kern_actor
+
+    settings = load_settings(data_dir(args))
+    if settings.role != "kern":
+        raise CommandError(f"a {settings.role} node has no keys to rotate yet")
+    now = datetime.now(UTC)
+    with open_node(args) as (settings, db):
+        publisher = db.services["publisher"]
+        kern_actor.replace_key_files(settings, now)
+
+        def announce(conn: sqlite3.Connection) -> tuple[int, str]:
+            resigned, update_id = kern_actor.rotate_keys(conn, settings, publisher, now)
+            record_audit(conn, AUDIT_WHO, "keys.rotate", "Actor", publisher.routes.id)
+            return resigned, update_id
+
+        resigned, _update_id = db.write(announce)
+        followers = db.scalar("SELECT count(*) FROM federation_followers WHERE state = 'accepted'")
+    print(f"New keys for {settings.name} in {settings.keys_dir}; old public keys in retired/")
+    print(
+        f"Signed {resigned} activities again; an Update of the actor goes to {followers} followers"
+    )
+    return 0
+
+
 # --- user ------------------------------------------------------------------------------------
 
 
@@ -339,7 +384,7 @@ def _username_argument(parser: argparse.ArgumentParser) -> None:
 
 def configure_user_add(parser: argparse.ArgumentParser) -> None:
     _username_argument(parser)
-    parser.add_argument("--role", required=True, choices=USER_ROLES)
+    parser.add_argument("--role", required=True, choices=(*USER_ROLES, "medewerker"))
     parser.add_argument("--name", help="display name (default: the user name)")
     parser.add_argument("--email", default="")
 
@@ -349,6 +394,10 @@ def _find_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row:
     if row is None:
         raise CommandError(f"no user named {username!r}")
     return row
+
+
+# The roles of accounts on each kind of node: a gemeente has medewerkers, not redacteuren.
+NODE_USER_ROLES = {"kern": USER_ROLES, "gemeente": ("beheerder", "medewerker")}
 
 
 def run_user_add(args: argparse.Namespace) -> int:
@@ -370,6 +419,11 @@ def run_user_add(args: argparse.Namespace) -> int:
         record_audit(conn, AUDIT_WHO, "user.create", "user", user_id, f"{username} ({args.role})")
 
     with open_node(args) as (settings, db):
+        allowed = NODE_USER_ROLES.get(settings.role, USER_ROLES)
+        if args.role not in allowed:
+            raise CommandError(
+                f"a {settings.role} node has no role {args.role}: use {' or '.join(allowed)}"
+            )
         db.write(add)
     print(f"Added {args.role} {username}")
     print(f"One-time password: {password}  (shown once; change it at first login)")
@@ -518,9 +572,14 @@ COMMANDS: dict[str, Command] = {
     "init": Command("create a node in a new data folder", configure_init, run_init),
     "serve": Command("run the web server", configure_serve, run_serve),
     "worker": Command(
-        "run background jobs (mail, privacy cleanup) without the web server",
+        "run background jobs (mail, privacy cleanup, deliveries) without the web server",
         configure_worker,
         run_worker,
+    ),
+    "keys": Command(
+        "rotate the node's keys (bloei keys rotate)",
+        configure_keys,
+        lambda args: 2,  # never runs: argparse requires an action, whose run replaces this
     ),
     "user": Command(
         "add, list, disable, enable users or reset a password",

@@ -64,6 +64,17 @@ class Settings:
     mail_retry_hours: int = 72
     # Days residents' contact details are kept after the meeting, the decision or sign-up.
     privacy_retention_days: int = 90
+    # Federation. The gemeente's actor id: its Follow is always accepted, and it may send
+    # this kern gemeentebericht and reacties.
+    gemeente_actor: str = ""
+    # "auto" accepts every follow; "manual" lets a beheerder approve each (beheer can change it).
+    follow_approval: str = "auto"
+    # Tests and the pilot: retry a failed delivery after this many seconds instead of the
+    # protocol's 1 minute ... 24 hours. 0 keeps the protocol's schedule.
+    delivery_retry_seconds: int = 0
+    # Gemeente: seconds between two pulls of a kern's outbox (push brings changes at once;
+    # the pull catches what a kern that was down or a lost delivery missed).
+    pull_interval_seconds: int = 900
     extra: dict = field(default_factory=dict)
 
     @property
@@ -203,6 +214,19 @@ def _check(settings: Settings) -> None:
     for name in ("privacy_retention_days", "mail_retry_hours"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"setting {name} must be 1 or more")
+    if settings.follow_approval not in ("auto", "manual"):
+        raise SettingsError("setting follow_approval must be auto or manual")
+    if settings.gemeente_actor:
+        parts = urlsplit(settings.gemeente_actor)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(
+                "setting gemeente_actor must be the gemeente's actor URL, "
+                "like https://gemeente.example/actor"
+            )
+    if settings.delivery_retry_seconds < 0:
+        raise SettingsError("setting delivery_retry_seconds must be 0 or more")
+    if settings.pull_interval_seconds < 1:
+        raise SettingsError("setting pull_interval_seconds must be 1 or more")
 
 
 def _read_password_file(settings: Settings) -> str:

@@ -1,0 +1,22 @@
+"""The gemeente role: one aggregator that follows every kern and shows them side by side.
+
+Modules, one job each:
+
+    schema       the aggregator's tables (one Migrations set)
+    labels       Dutch labels for the values kernen send (phases, statuses, who acts)
+    identity     the gemeente's own actor: an Organization, its routes and keys
+    kernen       adding and following kernen; their state and roll-out phase
+    proofcheck   checking an activity's integrity proof with the kern's Ed25519 key
+    ingest       applying verified activities to the read model, nothing half-applied
+    readmodel    the projections ingest writes: objects, projects, thema's, meetings
+    pull         outbox catch-up from the last known position, page by page
+    handlers     the inbox's handler table: content only from followed kernen
+    runtime      the federation objects at run time: inbox, delivery and pull jobs
+    queries      reading the read model for the pages and the API
+    categories   which broad thema (verkeer, wonen, ...) a kern's thema is about
+    pages, calendar_feed, insight, charts, api, beheer, staff, actor_pages   the web side
+    wiring       what node/app.py needs for this role: migrations, routes, menu, jobs
+
+The gemeente never imports `node.kern` (the roles share `node.web` only), except the Dutch
+stemming helpers of `node.kern.search`, so both roles search the same way.
+"""

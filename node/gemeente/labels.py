@@ -1,0 +1,107 @@
+"""Dutch labels for the values kernen send, and for the aggregator's own states.
+
+FEDERATION.md asks receivers to show the stable identifiers (phases, statuses) with their
+own translation; these are the gemeente's. A value a kern sends that is not listed here is
+shown as it came, never dropped.
+"""
+
+from __future__ import annotations
+
+from node.web.i18n import lazy as _
+
+PHASES = {
+    "idee": _("Idee"),
+    "verkenning": _("Verkenning"),
+    "planvorming": _("Planvorming"),
+    "uitvoering": _("Uitvoering"),
+    "afgerond": _("Afgerond"),
+    "gepauzeerd": _("Gepauzeerd"),
+    "gestopt": _("Gestopt"),
+}
+ACTIVE_PHASES = ("idee", "verkenning", "planvorming", "uitvoering")
+THEMA_STATUSES = {
+    "nieuw": _("Nieuw"),
+    "loopt": _("Loopt"),
+    "eerste_successen": _("Eerste successen"),
+    "afgerond": _("Afgerond"),
+    "in_stand_houden": _("In stand houden"),
+}
+WHO_ACTS = {
+    "inwoners": _("Inwoners"),
+    "gemeente": _("Gemeente"),
+    "samen": _("Samen"),
+    "anderen": _("Anderen"),
+}
+NEEDS = {
+    "vrijwilligers": _("Vrijwilligers"),
+    "geld": _("Geld"),
+    "besluit_gemeente": _("Een besluit van de gemeente"),
+    "plek": _("Een plek"),
+}
+LADDER = {
+    "informeren": _("Informeren"),
+    "raadplegen": _("Raadplegen"),
+    "adviseren": _("Adviseren"),
+    "coproduceren": _("Coproduceren"),
+    "meebeslissen": _("Meebeslissen"),
+    "zelfbeheer": _("Zelfbeheer"),
+}
+# How a kern stands with the gemeente (node.gemeente.kernen.state_of).
+KERN_STATES = {
+    "gevraagd": _("Gevraagd"),
+    "actief": _("Actief"),
+    "geweigerd": _("Geweigerd"),
+    "onbereikbaar": _("Onbereikbaar"),
+}
+KERN_STATE_EXPLAINED = {
+    "gevraagd": _("De gemeente vroeg om de kern te volgen. De kern heeft nog niet geantwoord."),
+    "actief": _("De kern stuurt elke wijziging. De gemeente haalt ook zelf op wat ze mist."),
+    "geweigerd": _("De kern wil niet gevolgd worden. Neem contact op met de kern."),
+    "onbereikbaar": _(
+        "De gemeente kan de kern nu niet bereiken. U ziet de laatst bekende gegevens."
+    ),
+}
+ROLLOUT = {"pilot": _("Pilot"), "uitrol": _("Uitrol")}
+OBJECT_TYPES = {
+    "Project": _("Project"),
+    "Thema": _("Thema"),
+    "AgendaVersie": _("Kernagenda"),
+    "Bijeenkomst": _("Bijeenkomst"),
+    "Idee": _("Idee"),
+    "Bericht": _("Nieuws"),
+}
+VERBS = {
+    "Create": _("nieuw"),
+    "Update": _("gewijzigd"),
+    "Delete": _("verwijderd"),
+    "Announce": _("nieuw"),
+}
+# Why an activity was refused (node.gemeente.ingest, handlers, pull), for staff.
+REFUSALS = {
+    "proof_missing": _("Zonder digitale handtekening"),
+    "proof_bad_signature": _("De digitale handtekening klopt niet"),
+    "proof_unknown_key": _("Ondertekend met een sleutel die niet van de kern is"),
+    "proof_malformed": _("Onleesbare of verkeerde digitale handtekening"),
+    "proof_unsupported": _("Een soort handtekening die Bloei niet kent"),
+    "foreign_object": _("Gaat over iets op een andere site"),
+    "foreign_id": _("Komt niet van de site van de kern"),
+    "not_owner": _("Gaat over iets van een andere kern"),
+    "other_actor": _("Komt van een ander dan de kern"),
+    "not_an_activity": _("Onleesbaar"),
+    "object_without_id": _("Onleesbaar: zonder adres"),
+}
+
+
+def label(table: dict, key: str | None) -> str:
+    """The translated label of `key`, or `key` itself when the table does not know it."""
+    from node.web.i18n import _ as translate
+
+    if not key:
+        return ""
+    return translate(table[key]) if key in table else key
+
+
+def choices(table: dict) -> list[tuple[str, str]]:
+    from node.web.i18n import _ as translate
+
+    return [(key, translate(value)) for key, value in table.items()]

@@ -1,0 +1,269 @@
+"""The aggregator's pages: the overview of every kern, one kern, projects across kernen,
+thema's across kernen, and one calendar of all meetings.
+
+Everything here was published by the kernen, so the pages are open to all (and cached like a
+kern's pages); what staff do (adding kernen, pulling) lives in beheer. Each item links to its
+source on the kern's own site.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation.store import utcnow
+from node.gemeente import categories, kernen, labels, queries
+from node.web.i18n import _
+from node.web.templating import render
+
+MAX_STALE_MONTHS = 120
+MAX_PAGE = 10_000
+CALENDAR_PAGE = 100
+
+
+def _db(request: Request):
+    return request.app.state.db
+
+
+async def overview(request: Request) -> Response:
+    conn = _db(request).read()
+    now = utcnow()
+    rows = queries.overview(conn, now)
+    states: dict[str, int] = {}
+    rollout: dict[str, int] = {}
+    for kern in rows:
+        states[kern["state"]] = states.get(kern["state"], 0) + 1
+        rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
+    return render(
+        request,
+        "gemeente/overzicht.html",
+        {
+            "kernen": rows,
+            "states": states,
+            "rollout": rollout,
+            "recent": queries.recent_changes(conn, 15),
+            "active_phases": labels.ACTIVE_PHASES,
+        },
+    )
+
+
+async def kern_page(request: Request) -> Response:
+    conn = _db(request).read()
+    kern = kernen.get(conn, request.path_params["kern_id"])
+    if kern is None:
+        raise HTTPException(404)
+    now = utcnow()
+    f = queries.ProjectFilter(kern=kern["id"], size=100)
+    projects, total = queries.projects(conn, f, now)
+    return render(
+        request,
+        "gemeente/kern.html",
+        {
+            "kern": kern,
+            "phases": queries.phase_counts(conn).get(kern["id"], {}),
+            "projects": projects,
+            "total": total,
+            "meetings": queries.next_meetings(conn, now, 10, kern["id"]).get(kern["id"], []),
+            "recent": queries.recent_changes(conn, 10, kern["id"]),
+            "themas": queries.themas_of_kern(conn, kern["id"]),
+            "refusals": kernen.recent_refusals(conn, kern["id"], 5),
+        },
+    )
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilter:
+    """The filter from the query string; what does not fit becomes a message, not a crash."""
+    params = request.query_params
+    f = queries.ProjectFilter(q=params.get("q", "").strip()[:200])
+    kern = params.get("kern", "")
+    if kern:
+        if kern.isdigit() and int(kern) in kern_ids:
+            f.kern = int(kern)
+        else:
+            f.errors.append(_("Deze kern volgt de gemeente niet."))
+    thema = params.get("thema", "")
+    if thema:
+        if thema in dict(categories.all_categories()):
+            f.thema = thema
+        else:
+            f.errors.append(_("Dit thema bestaat niet."))
+    fase = params.get("fase", "")
+    if fase:
+        if fase in labels.PHASES or fase == "actief":
+            f.fase = fase
+        else:
+            f.errors.append(_("Deze fase bestaat niet."))
+    wie = params.get("wie", "")
+    if wie:
+        if wie in labels.WHO_ACTS:
+            f.wie = wie
+        else:
+            f.errors.append(_("Kies bij 'wie is aan zet' een van de mogelijkheden."))
+    f.gemeente = params.get("gemeente") == "ja"
+    stil = params.get("stil", "")
+    if stil:
+        if stil.isdigit() and 1 <= int(stil) <= MAX_STALE_MONTHS:
+            f.stil = int(stil)
+        else:
+            f.errors.append(
+                _("Vul bij 'geen wijziging sinds' een aantal maanden in, van 1 tot 120.")
+            )
+    sort = params.get("sorteer", "gewijzigd")
+    if sort in queries.SORTS:
+        f.sort = sort
+    else:
+        f.errors.append(_("Zo kan de lijst niet gesorteerd worden."))
+    page = params.get("pagina", "1")
+    if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+        f.page = int(page)
+    else:
+        f.errors.append(_("Dit paginanummer bestaat niet."))
+    return f
+
+
+def _query_string(f: queries.ProjectFilter, **changes) -> str:
+    values = {
+        "q": f.q,
+        "kern": f.kern or "",
+        "thema": f.thema,
+        "fase": f.fase,
+        "wie": f.wie,
+        "gemeente": "ja" if f.gemeente else "",
+        "stil": f.stil or "",
+        "sorteer": f.sort if f.sort != "gewijzigd" else "",
+        "pagina": f.page if f.page > 1 else "",
+    }
+    values.update(changes)
+    return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+async def projects_page(request: Request) -> Response:
+    conn = _db(request).read()
+    all_kernen = kernen.list_kernen(conn)
+    f = project_filter(request, {k["id"] for k in all_kernen})
+    found, total = queries.projects(conn, f, utcnow())
+    pages = max(1, math.ceil(total / f.size))
+    return render(
+        request,
+        "gemeente/projecten.html",
+        {
+            "filter": f,
+            "projects": found,
+            "total": total,
+            "pages": pages,
+            "kernen": all_kernen,
+            "categories": categories.all_categories(),
+            "query": lambda **changes: _query_string(f, **changes),
+            "sorts": {
+                "gewijzigd": _("Laatst gewijzigd eerst"),
+                "stilst": _("Langst niet gewijzigd eerst"),
+                "naam": _("Naam"),
+                "kern": _("Kern"),
+                "fase": _("Fase"),
+            },
+        },
+        status_code=400 if f.errors else 200,
+    )
+
+
+# --- thema's and calendar ----------------------------------------------------------------------
+
+
+async def themas_page(request: Request) -> Response:
+    conn = _db(request).read()
+    groups = queries.themas_by_category(conn)
+    # The few words after each thema, made here: hundreds of them cost little in Python and
+    # a lot as template calls.
+    for group in groups:
+        for kern in group["kernen"]:
+            for thema in kern["themas"]:
+                thema["detail"] = _thema_detail(thema)
+    return render(
+        request,
+        "gemeente/themas.html",
+        {"groups": groups, "kern_count": len(kernen.list_kernen(conn))},
+    )
+
+
+def _thema_detail(thema: dict) -> str:
+    from node.web.i18n import ngettext
+
+    parts = [labels.label(labels.THEMA_STATUSES, thema["status"]).lower() or _("geen status")]
+    if thema["wie"]:
+        parts.append(_("aan zet: %s") % labels.label(labels.WHO_ACTS, thema["wie"]).lower())
+    if thema["projects"]:
+        parts.append(
+            ngettext("%(num)s project", "%(num)s projecten", thema["projects"])
+            % {"num": thema["projects"]}
+        )
+    return ", ".join(parts)
+
+
+def _kern_param(request: Request, conn) -> dict | None:
+    raw = request.query_params.get("kern", "")
+    if not raw:
+        return None
+    kern = kernen.get(conn, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if kern is None:
+        raise HTTPException(400, _("Deze kern volgt de gemeente niet."))
+    return kern
+
+
+async def calendar_page(request: Request) -> Response:
+    conn = _db(request).read()
+    kern = _kern_param(request, conn)
+    page = request.query_params.get("pagina", "1")
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        raise HTTPException(400, _("Dit paginanummer bestaat niet."))
+    number = int(page)
+    now = utcnow()
+    found = queries.meetings(
+        conn,
+        now - timedelta(hours=12),
+        kern_id=kern["id"] if kern else None,
+        limit=CALENDAR_PAGE + 1,
+        offset=(number - 1) * CALENDAR_PAGE,
+    )
+    return render(
+        request,
+        "gemeente/kalender.html",
+        {
+            "meetings": found[:CALENDAR_PAGE],
+            "more": len(found) > CALENDAR_PAGE,
+            "page": number,
+            "kern": kern,
+            "kernen": kernen.list_kernen(conn),
+        },
+    )
+
+
+async def calendar_feed(request: Request) -> Response:
+    from node.gemeente import calendar_feed as feed
+
+    conn = _db(request).read()
+    kern = _kern_param(request, conn)
+    now = utcnow()
+    found = queries.meetings(
+        conn, now - timedelta(days=31), kern_id=kern["id"] if kern else None, limit=5000
+    )
+    settings = request.app.state.settings
+    name = _("Bijeenkomsten in de kernen van %s") % settings.name
+    if kern:
+        name = _("Bijeenkomsten in %s") % kern["name"]
+    return Response(
+        feed.feed(found, name),
+        media_type=feed.CONTENT_TYPE,
+        headers={"Content-Disposition": 'inline; filename="bijeenkomsten.ics"'},
+    )
+
+
+async def accessibility_page(request: Request) -> Response:
+    return render(request, "gemeente/toegankelijkheid.html")

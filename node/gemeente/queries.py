@@ -1,0 +1,287 @@
+"""Reading the read model: what the overview, the projects, the thema's, the calendar and
+the API show. Only reads; every function takes a connection and plain values.
+
+Queries are written for 26 kernen with thousands of projects each answering in a few
+milliseconds: filters are indexed columns or EXISTS over small join tables, and only the
+shown page of projects gets its thema names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from federation.store import rows, timestamp
+from node.gemeente import kernen
+from node.gemeente.categories import category_label
+from node.gemeente.labels import ACTIVE_PHASES, PHASES
+from node.kern.search import fts_query
+
+PAGE_SIZE = 50
+SORTS = ("gewijzigd", "stilst", "naam", "kern", "fase")
+_PHASE_ORDER = (
+    "CASE p.fase "
+    + " ".join(f"WHEN '{key}' THEN {i}" for i, key in enumerate(PHASES))
+    + f" ELSE {len(PHASES)} END"
+)
+ORDER_BY = {
+    "gewijzigd": "p.updated_at DESC, p.id DESC",
+    "stilst": "p.updated_at ASC, p.id ASC",
+    "naam": "p.name COLLATE NOCASE, p.id",
+    "kern": "k.name COLLATE NOCASE, p.name COLLATE NOCASE, p.id",
+    "fase": f"{_PHASE_ORDER}, p.name COLLATE NOCASE, p.id",
+}
+
+
+# --- the overview ------------------------------------------------------------------------------
+
+
+def phase_counts(conn: sqlite3.Connection) -> dict[int, dict[str, int]]:
+    """kern id -> phase -> number of projects."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for kern_id, fase, count in conn.execute(
+        "SELECT kern_id, fase, count(*) FROM gemeente_projects GROUP BY kern_id, fase"
+    ):
+        counts[kern_id][fase] = count
+    return counts
+
+
+def next_meetings(
+    conn: sqlite3.Connection, now: datetime, per_kern: int = 2, kern_id: int | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """kern id -> its next meetings that are not cancelled."""
+    where, params = ("AND kern_id = ?", [kern_id]) if kern_id is not None else ("", [])
+    found = rows(
+        conn,
+        f"""SELECT * FROM (
+                SELECT m.*, row_number() OVER (PARTITION BY kern_id ORDER BY starts_at) AS n
+                FROM gemeente_meetings m
+                WHERE m.starts_at >= ? AND m.cancelled = 0 {where})
+            WHERE n <= ? ORDER BY starts_at""",
+        [timestamp(now), *params, per_kern],
+    )
+    meetings: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for meeting in found:
+        meetings[meeting["kern_id"]].append(dict(meeting))
+    return meetings
+
+
+def recent_changes(
+    conn: sqlite3.Connection, limit: int = 15, kern_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The newest applied changes of objects, with the kern's name and the source's link."""
+    where, params = ("AND a.kern_id = ?", [kern_id]) if kern_id is not None else ("", [])
+    found = rows(
+        conn,
+        f"""SELECT a.type, a.object_id, a.object_type, a.name, a.published, a.kern_id,
+                   k.name AS kern_name, o.url, o.deleted, o.name AS current_name
+            FROM gemeente_activities a
+            JOIN gemeente_kernen k ON k.id = a.kern_id
+            LEFT JOIN gemeente_objects o ON o.object_id = a.object_id
+            WHERE a.outcome = 'applied' AND a.object_type != '' {where}
+            ORDER BY a.published DESC, a.id DESC LIMIT ?""",
+        [*params, limit],
+    )
+    return [dict(r) for r in found]
+
+
+def overview(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
+    """Every kern with its projects per phase and its next meetings."""
+    counts = phase_counts(conn)
+    meetings = next_meetings(conn, now)
+    result = []
+    for kern in kernen.list_kernen(conn):
+        per_phase = counts.get(kern["id"], {})
+        kern["phases"] = per_phase
+        kern["active"] = sum(per_phase.get(phase, 0) for phase in ACTIVE_PHASES)
+        kern["meetings"] = meetings.get(kern["id"], [])
+        result.append(kern)
+    return result
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ProjectFilter:
+    """What staff filter the projects on; None or empty means no filter."""
+
+    q: str = ""
+    kern: int | None = None
+    thema: str = ""  # a broad thema (categories.CATEGORIES) or "overig"
+    fase: str = ""  # a phase, or "actief" for all active phases
+    wie: str = ""
+    gemeente: bool = False  # needs a decision of the gemeente
+    stil: int | None = None  # no change for more than this many months
+    sort: str = "gewijzigd"
+    page: int = 1
+    size: int = PAGE_SIZE
+    errors: list[str] = field(default_factory=list)
+
+
+def _project_where(conn: sqlite3.Connection, f: ProjectFilter, now: datetime):
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.q:
+        expression = fts_query(f.q)
+        if expression is not None:
+            clauses.append(
+                "p.id IN (SELECT rowid FROM gemeente_project_search "
+                "WHERE gemeente_project_search MATCH ?)"
+            )
+            params.append(expression)
+    if f.kern is not None:
+        clauses.append("p.kern_id = ?")
+        params.append(f.kern)
+    if f.fase == "actief":
+        clauses.append(f"p.fase IN ({', '.join('?' for _ in ACTIVE_PHASES)})")
+        params.extend(ACTIVE_PHASES)
+    elif f.fase:
+        clauses.append("p.fase = ?")
+        params.append(f.fase)
+    if f.gemeente:
+        clauses.append("p.needs_gemeente = 1")
+    if f.stil:
+        clauses.append("p.updated_at < ?")
+        params.append(timestamp(now - relativedelta(months=f.stil)))
+    if f.thema:
+        clauses.append(
+            """EXISTS (SELECT 1 FROM gemeente_project_themas pt
+                       JOIN gemeente_themas t ON t.object_id = pt.thema_object_id
+                       JOIN gemeente_thema_categories c ON c.thema_id = t.id
+                       WHERE pt.project_id = p.id AND c.category = ?)"""
+        )
+        params.append(f.thema)
+    if f.wie:
+        clauses.append(
+            """EXISTS (SELECT 1 FROM gemeente_project_themas pt
+                       JOIN gemeente_themas t ON t.object_id = pt.thema_object_id
+                       WHERE pt.project_id = p.id AND t.wie = ?)"""
+        )
+        params.append(f.wie)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def projects(
+    conn: sqlite3.Connection, f: ProjectFilter, now: datetime
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of projects across kernen, and how many match in all."""
+    where, params = _project_where(conn, f, now)
+    base = "FROM gemeente_projects p JOIN gemeente_kernen k ON k.id = p.kern_id" + where
+    total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    found = rows(
+        conn,
+        f"""SELECT p.*, k.name AS kern_name, k.id AS kern_id {base}
+            ORDER BY {ORDER_BY.get(f.sort, ORDER_BY["gewijzigd"])} LIMIT ? OFFSET ?""",
+        [*params, f.size, (f.page - 1) * f.size],
+    )
+    shown = [dict(r) for r in found]
+    themas = thema_names(conn, [p["id"] for p in shown])
+    for project in shown:
+        project["themas"] = themas.get(project["id"], [])
+    return shown, total
+
+
+def thema_names(conn: sqlite3.Connection, project_ids: list[int]) -> dict[int, list[dict]]:
+    """project id -> its thema's (name, link, who acts), for the shown projects only."""
+    if not project_ids:
+        return {}
+    marks = ", ".join("?" for _ in project_ids)
+    found = rows(
+        conn,
+        f"""SELECT pt.project_id, t.name, t.url, t.wie FROM gemeente_project_themas pt
+            JOIN gemeente_themas t ON t.object_id = pt.thema_object_id
+            WHERE pt.project_id IN ({marks}) ORDER BY t.name""",
+        project_ids,
+    )
+    names: dict[int, list[dict]] = defaultdict(list)
+    for r in found:
+        names[r["project_id"]].append({"name": r["name"], "url": r["url"], "wie": r["wie"]})
+    return names
+
+
+def phase_history(conn: sqlite3.Connection, project_id: int) -> list[dict[str, Any]]:
+    found = rows(
+        conn,
+        "SELECT van, naar, datum FROM gemeente_phase_changes WHERE project_id = ? ORDER BY seq",
+        (project_id,),
+    )
+    return [dict(r) for r in found]
+
+
+# --- thema's -----------------------------------------------------------------------------------
+
+
+def themas_by_category(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Broad thema's, each with the kernen that work on it and their own thema's."""
+    found = rows(
+        conn,
+        """SELECT c.category, t.id, t.name, t.url, t.status, t.wie, t.kern_id,
+                  k.name AS kern_name,
+                  (SELECT count(*) FROM gemeente_project_themas pt
+                   WHERE pt.thema_object_id = t.object_id) AS projects
+           FROM gemeente_thema_categories c
+           JOIN gemeente_themas t ON t.id = c.thema_id
+           JOIN gemeente_kernen k ON k.id = t.kern_id
+           ORDER BY c.category, k.name COLLATE NOCASE, t.name COLLATE NOCASE""",
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for r in found:
+        group = groups.setdefault(
+            r["category"],
+            {"key": r["category"], "label": category_label(r["category"]), "kernen": {}},
+        )
+        kern = group["kernen"].setdefault(
+            r["kern_id"], {"id": r["kern_id"], "name": r["kern_name"], "themas": []}
+        )
+        kern["themas"].append(dict(r))
+    result = []
+    for group in groups.values():
+        group["kernen"] = list(group["kernen"].values())
+        result.append(group)
+    # The thema's most kernen share first: that is where cooperation is likeliest.
+    result.sort(key=lambda g: (-len(g["kernen"]), g["label"]))
+    return result
+
+
+def themas_of_kern(conn: sqlite3.Connection, kern_id: int) -> list[dict[str, Any]]:
+    found = rows(
+        conn,
+        "SELECT * FROM gemeente_themas WHERE kern_id = ? ORDER BY name COLLATE NOCASE",
+        (kern_id,),
+    )
+    return [dict(r) for r in found]
+
+
+# --- meetings ----------------------------------------------------------------------------------
+
+
+def meetings(
+    conn: sqlite3.Connection,
+    since: datetime,
+    until: datetime | None = None,
+    kern_id: int | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Meetings of all kernen (or one) from `since`, oldest first, cancelled ones included."""
+    clauses, params = ["m.starts_at >= ?"], [timestamp(since)]
+    if until is not None:
+        clauses.append("m.starts_at < ?")
+        params.append(timestamp(until))
+    if kern_id is not None:
+        clauses.append("m.kern_id = ?")
+        params.append(kern_id)
+    found = rows(
+        conn,
+        f"""SELECT m.*, k.name AS kern_name FROM gemeente_meetings m
+            JOIN gemeente_kernen k ON k.id = m.kern_id
+            WHERE {" AND ".join(clauses)} ORDER BY m.starts_at, m.id LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    )
+    return [dict(r) for r in found]

@@ -1,0 +1,40 @@
+"""Every address of a gemeente node, in one explicit list."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from node.gemeente import actor_pages, beheer, pages, staff
+from node.web import account
+
+GET_POST = ["GET", "POST"]
+
+
+def public_routes() -> list[BaseRoute]:
+    return [
+        Route("/", pages.overview),
+        Route("/kernen/{kern_id:int}", pages.kern_page),
+        Route("/projecten", pages.projects_page),
+        Route("/themas", pages.themas_page),
+        Route("/kalender", pages.calendar_page),
+        Route("/kalender.ics", pages.calendar_feed),
+        Route("/toegankelijkheid", pages.accessibility_page),
+    ]
+
+
+def account_routes() -> list[BaseRoute]:
+    return [
+        Route("/beheer/inloggen", account.login, methods=GET_POST),
+        Route("/beheer/uitloggen", account.logout, methods=["POST"]),
+        Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+    ]
+
+
+def gemeente_routes() -> list[BaseRoute]:
+    return [
+        *public_routes(),
+        *account_routes(),
+        *beheer.routes(),
+        *staff.routes(),
+        *actor_pages.routes(),
+    ]

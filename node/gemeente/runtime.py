@@ -1,0 +1,241 @@
+"""The gemeente's federation at run time: the objects `federation/` needs, wired once per app.
+
+`GemeenteFederation` holds the gemeente's identity, the address policy (development mode
+allows http and loopback), a fetcher that signs its GETs, the cache of kern keys, the inbox
+with the aggregator's handlers, and two background jobs:
+
+* delivery (`DELIVERY_TICK`): sends the Follows (and later reacties) the moment a write
+  queued one, and otherwise does a round every `DELIVERY_INTERVAL` seconds;
+* pull (`PULL_TICK`): catches up with every accepted kern whose turn has come
+  (`pull_interval_seconds`), at once after a kern accepted, several kernen at a time.
+
+Jobs run in worker threads, each round on an event loop of its own, so they make their own
+HTTP clients; the inbox and the "ophalen" button use the app's.
+
+Protocol bookkeeping (deliveries, seen ids, cached keys, pull positions) is written through
+`QuietStore`, which leaves the page cache alone; what changes a page (the read model) bumps
+the data version itself (`readmodel.touch`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from federation import delivery, follows
+from federation.addresses import AddressPolicy
+from federation.fetch import Fetcher
+from federation.follows import FollowRules
+from federation.inbox import Inbox, InboxRequest, InboxResponse
+from federation.keycache import KeyCache
+from federation.store import timestamp, utcnow
+from node.db import Database
+from node.gemeente import handlers as gemeente_handlers
+from node.gemeente import identity as gemeente_identity
+from node.gemeente import kernen, pull
+from node.settings import Settings
+from node.web.worker import Job
+
+T = TypeVar("T")
+DELIVERY_TICK = 0.2
+DELIVERY_INTERVAL = 2.0
+DELIVERY_BATCH = 50
+PULL_TICK = 0.5
+PULL_CONCURRENCY = 8
+PRUNE_INTERVAL = 3600.0
+KEEP_SEEN = timedelta(days=2)
+KEEP_FINISHED_DELIVERIES = timedelta(days=30)
+
+
+class QuietStore:
+    """A `federation.store.Store` over the node's Database whose writes keep the page cache."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.db.write_quiet(fn, *args, **kwargs)
+
+    def read(self) -> sqlite3.Connection:
+        return self.db.read()
+
+
+class GemeenteFederation:
+    """The aggregator's federation objects. Tests may pass `transport` and `policy`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        policy: AddressPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.settings = settings
+        self.db = db
+        self.identity = gemeente_identity.load_identity(settings)
+        self.routes = gemeente_identity.routes(settings)
+        self.store = QuietStore(db)
+        self.auth = self.identity.http_auth()
+        self.transport = transport
+        self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
+        self.keys = KeyCache(self.store, self.fetcher)
+        # Set when a write queued deliveries, and when a kern accepted (pull it at once).
+        self.queued = threading.Event()
+        self.pull_wanted = threading.Event()
+        table = follows.default_handlers(FollowRules())
+        self.handlers = gemeente_handlers.register(table, self.keys, self.pull_wanted.set)
+        self.inbox = Inbox(self.store, self.identity, self.keys, self.handlers)
+        self._last_round = float("-inf")
+        self._last_prune = float("-inf")
+
+    # --- wiring ---
+
+    @property
+    def policy(self) -> AddressPolicy:
+        return self.fetcher.policy
+
+    @policy.setter
+    def policy(self, value: AddressPolicy) -> None:
+        self.fetcher.policy = value
+
+    def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
+        """Send fetches and deliveries through `transport` (tests: an httpx.MockTransport)."""
+        self.transport = transport
+        self.fetcher.client = self._client()
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport)
+
+    async def aclose(self) -> None:
+        await self.fetcher.client.aclose()
+
+    @property
+    def dev(self) -> bool:
+        return self.settings.dev
+
+    @property
+    def pull_interval(self) -> timedelta:
+        return timedelta(seconds=self.settings.pull_interval_seconds)
+
+    @property
+    def scheme(self) -> str:
+        return self.settings.public_url.split("://", 1)[0]
+
+    # --- receiving ---
+
+    async def receive(self, request: InboxRequest, now: datetime | None = None) -> InboxResponse:
+        now = now or utcnow()
+        response = await self.inbox.receive(request, now)
+        if response.dispatched:
+            self.queued.set()  # a reply (an Accept of someone's Follow) may be waiting
+        elif response.status == 403 and gemeente_handlers.is_noted(response.reason):
+            self.store.write(self._note_refusal, response, now)
+        return response
+
+    @staticmethod
+    def _note_refusal(conn: sqlite3.Connection, response: InboxResponse, now: datetime) -> None:
+        kern = kernen.by_actor(conn, response.actor_id or "")
+        if kern is not None:
+            kernen.note_refused(
+                conn, kern["id"], response.activity_id or "", response.reason, "push", now
+            )
+
+    # --- delivering ---
+
+    def delivery_job(self) -> Job:
+        return Job("federation", DELIVERY_TICK, self.tick)
+
+    def tick(self) -> delivery.Report | None:
+        """The worker job: a round when a write queued something, or when one is due."""
+        moment = time.monotonic()
+        if not self.queued.is_set() and moment - self._last_round < DELIVERY_INTERVAL:
+            return None
+        self.queued.clear()
+        self._last_round = moment
+        return asyncio.run(self.deliver())
+
+    async def deliver(self, now: datetime | None = None) -> delivery.Report:
+        """Send every due delivery, in batches; then tidy up now and then."""
+        now = now or utcnow()
+        total = delivery.Report()
+        async with self._client() as client:
+            while True:
+                report = await delivery.process_next(
+                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
+                )
+                total = delivery.Report(
+                    total.claimed + report.claimed,
+                    total.done + report.done,
+                    total.retrying + report.retrying,
+                    total.failed + report.failed,
+                )
+                if report.claimed < DELIVERY_BATCH:
+                    break
+        self._prune(now)
+        return total
+
+    def _prune(self, now: datetime) -> None:
+        moment = time.monotonic()
+        if moment - self._last_prune < PRUNE_INTERVAL:
+            return
+        self._last_prune = moment
+
+        def prune(conn: sqlite3.Connection) -> None:
+            delivery.prune(conn, now - KEEP_FINISHED_DELIVERIES)
+            conn.execute(
+                "DELETE FROM federation_seen WHERE received_at < ?",
+                (timestamp(now - KEEP_SEEN),),
+            )
+
+        self.store.write(prune)
+
+    # --- pulling ---
+
+    def pull_job(self) -> Job:
+        return Job("pull", PULL_TICK, self.pull_tick)
+
+    def pull_tick(self) -> list[pull.PullReport]:
+        """The worker job: pull every kern whose turn has come (cheap when none has)."""
+        self.pull_wanted.clear()
+        now = utcnow()
+        due = kernen.due_for_pull(self.db.read(), now)
+        if not due:
+            return []
+        return asyncio.run(self.pull_many(due, now))
+
+    async def pull_many(
+        self, kern_ids: Iterable[int], now: datetime | None = None
+    ) -> list[pull.PullReport]:
+        """Pull several kernen at once, with a client of this event loop's own."""
+        now = now or utcnow()
+        limit = asyncio.Semaphore(PULL_CONCURRENCY)
+        async with self._client() as client:
+            fetcher = Fetcher(client, self.policy, self.auth)
+            keys = KeyCache(self.store, fetcher)
+
+            async def one(kern_id: int) -> pull.PullReport:
+                async with limit:
+                    return await pull.pull(
+                        self.store, fetcher, keys, kern_id, now, interval=self.pull_interval
+                    )
+
+            return list(await asyncio.gather(*(one(kern_id) for kern_id in kern_ids)))
+
+    async def pull_now(self, kern_id: int, now: datetime | None = None) -> pull.PullReport:
+        """One kern, on demand (the "ophalen" button), on the app's own client."""
+        return await pull.pull(
+            self.store,
+            self.fetcher,
+            self.keys,
+            kern_id,
+            now or utcnow(),
+            interval=self.pull_interval,
+        )

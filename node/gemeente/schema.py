@@ -1,0 +1,184 @@
+"""The aggregator's own tables, beside `core` and the protocol's (`federation.store`).
+
+* `gemeente_kernen`: every kern the gemeente added, its roll-out phase and how contact goes:
+  the outbox position it pulled up to, the newest position the kern reported, failures.
+  Whether the follow is asked, accepted or refused lives in `federation_following`.
+* `gemeente_activities`: every kern activity applied (or seen and skipped), by id: pull and
+  push de-duplicate here, and the overview's "recent changes" read it.
+* `gemeente_refused`: activities refused (a proof that fails, an object of another origin),
+  kept so staff see what went wrong and where.
+* `gemeente_objects`: the faithful copy, one row per object as its kern last described it; a
+  deleted object stays as a row marked deleted.
+* `gemeente_projects`, `gemeente_project_themas`, `gemeente_phase_changes`,
+  `gemeente_project_search` (FTS5), `gemeente_themas`, `gemeente_thema_categories`,
+  `gemeente_meetings`: projections of those objects the pages query, kept in the same
+  transaction as the copy.
+"""
+
+from sqlite_utils.migrations import Migrations
+
+gemeente = Migrations("gemeente")
+
+
+@gemeente(name="0001_kernen_read_model")
+def _initial(db) -> None:
+    db.execute(
+        """CREATE TABLE gemeente_kernen (
+            id INTEGER PRIMARY KEY,
+            actor_id TEXT NOT NULL UNIQUE,
+            address TEXT NOT NULL,
+            name TEXT NOT NULL,
+            username TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            inbox TEXT NOT NULL,
+            outbox TEXT NOT NULL,
+            rollout TEXT NOT NULL DEFAULT 'pilot' CHECK (rollout IN ('pilot', 'uitrol')),
+            added_at TEXT NOT NULL,
+            settled_at TEXT,
+            last_contact_at TEXT,
+            last_change_at TEXT,
+            last_pull_at TEXT,
+            next_pull_at TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            outbox_position INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            last_error_at TEXT,
+            refused INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE gemeente_activities (
+            id INTEGER PRIMARY KEY,
+            activity_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            type TEXT NOT NULL,
+            object_id TEXT,
+            object_type TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL DEFAULT '',
+            published TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('push', 'pull')),
+            outcome TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_activities_kern ON gemeente_activities (kern_id, published)")
+    db.execute("CREATE INDEX gemeente_activities_published ON gemeente_activities (published)")
+    db.execute(
+        """CREATE TABLE gemeente_refused (
+            id INTEGER PRIMARY KEY,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            activity_id TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('push', 'pull')),
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_refused_kern ON gemeente_refused (kern_id, at)")
+    db.execute(
+        """CREATE TABLE gemeente_objects (
+            object_id TEXT PRIMARY KEY,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL,
+            document TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_objects_kern ON gemeente_objects (kern_id, type)")
+    db.execute(
+        """CREATE TABLE gemeente_projects (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL,
+            fase TEXT NOT NULL DEFAULT '',
+            fase_since TEXT,
+            ladder TEXT NOT NULL DEFAULT '',
+            behoeften TEXT NOT NULL DEFAULT '[]',
+            needs_gemeente INTEGER NOT NULL DEFAULT 0,
+            trekker TEXT NOT NULL DEFAULT '',
+            startdatum TEXT,
+            streefdatum TEXT,
+            supporters INTEGER NOT NULL DEFAULT 0,
+            requested INTEGER,
+            granted INTEGER,
+            budget_source TEXT NOT NULL DEFAULT '',
+            published_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_projects_kern ON gemeente_projects (kern_id, fase)")
+    db.execute("CREATE INDEX gemeente_projects_fase ON gemeente_projects (fase)")
+    db.execute("CREATE INDEX gemeente_projects_updated ON gemeente_projects (updated_at)")
+    db.execute(
+        """CREATE TABLE gemeente_project_themas (
+            project_id INTEGER NOT NULL REFERENCES gemeente_projects (id) ON DELETE CASCADE,
+            thema_object_id TEXT NOT NULL,
+            PRIMARY KEY (project_id, thema_object_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        "CREATE INDEX gemeente_project_themas_thema ON gemeente_project_themas (thema_object_id)"
+    )
+    db.execute(
+        """CREATE TABLE gemeente_phase_changes (
+            project_id INTEGER NOT NULL REFERENCES gemeente_projects (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            van TEXT NOT NULL DEFAULT '',
+            naar TEXT NOT NULL,
+            datum TEXT NOT NULL,
+            PRIMARY KEY (project_id, seq)
+        ) WITHOUT ROWID"""
+    )
+    # Stemmed words (node.kern.search.terms); the rowid is gemeente_projects.id.
+    db.execute("CREATE VIRTUAL TABLE gemeente_project_search USING fts5 (terms)")
+    db.execute(
+        """CREATE TABLE gemeente_themas (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            prioriteit TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            wie TEXT NOT NULL DEFAULT '',
+            wie_toelichting TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_themas_kern ON gemeente_themas (kern_id)")
+    db.execute("CREATE INDEX gemeente_themas_wie ON gemeente_themas (wie)")
+    db.execute(
+        """CREATE TABLE gemeente_thema_categories (
+            thema_id INTEGER NOT NULL REFERENCES gemeente_themas (id) ON DELETE CASCADE,
+            category TEXT NOT NULL,
+            PRIMARY KEY (category, thema_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE gemeente_meetings (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT,
+            location TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            cancelled INTEGER NOT NULL DEFAULT 0,
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            has_verslag INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_meetings_start ON gemeente_meetings (starts_at)")
+    db.execute("CREATE INDEX gemeente_meetings_kern ON gemeente_meetings (kern_id, starts_at)")

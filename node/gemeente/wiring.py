@@ -1,0 +1,76 @@
+"""What node/app.py needs to run a node in the gemeente role, in one place.
+
+`open_database` and `create_app` choose by `settings.role`; for a gemeente they take the
+migrations, routes, beheer menu, templates and background jobs from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+from sqlite_utils.migrations import Migrations
+from starlette.routing import BaseRoute
+
+from node.db import Database
+from node.gemeente.runtime import GemeenteFederation
+from node.settings import Settings
+from node.web.i18n import _
+from node.web.templating import TEMPLATES_DIR, create_environment
+from node.web.worker import Job
+
+# The gemeente's own base template (and nothing else) comes first: shared beheer templates
+# (login, users, log) extend "base.html" and so get the gemeente's header and menu.
+LAYOUT_DIR = TEMPLATES_DIR / "gemeente" / "layout"
+
+# (address, label, only for beheerders)
+MENU = [
+    ("/beheer", _("Kernen volgen"), False),
+    ("/beheer/gebruikers", _("Gebruikers"), True),
+    ("/beheer/logboek", _("Logboek"), True),
+]
+
+
+def migrations() -> list[Migrations]:
+    from federation.store import migrations as federation_tables
+    from node.gemeente.schema import gemeente
+    from node.web.schema import core
+
+    return [core, federation_tables, gemeente]
+
+
+def open_database(settings: Settings) -> Database:
+    return Database(settings.database_path).open(migrations())
+
+
+def templates() -> jinja2.Environment:
+    from node.gemeente import labels
+
+    env = create_environment()
+    env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(LAYOUT_DIR), env.loader])
+    env.globals.update(label=labels.label, labels=labels)
+    return env
+
+
+@dataclass(frozen=True)
+class RoleParts:
+    """The role-specific pieces of the app."""
+
+    federation: GemeenteFederation
+    routes: list[BaseRoute]
+    menu: list[tuple[str, str, bool]]
+    templates: jinja2.Environment
+
+
+def parts(settings: Settings, db: Database) -> RoleParts:
+    from node.gemeente.routes import gemeente_routes
+
+    return RoleParts(GemeenteFederation(settings, db), gemeente_routes(), MENU, templates())
+
+
+def background_jobs(
+    settings: Settings, db: Database, federation: GemeenteFederation | None = None
+) -> list[Job]:
+    """Deliveries (the Follows, later reacties) and pulls of the kernen's outboxes."""
+    federation = federation or GemeenteFederation(settings, db)
+    return [federation.delivery_job(), federation.pull_job()]

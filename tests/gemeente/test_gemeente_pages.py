@@ -1,0 +1,187 @@
+"""What staff and council see: the overview, projects across kernen with search and filters,
+thema's across kernen, and one calendar (page and iCalendar)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from gemeente_helpers import follow_kern
+
+
+@pytest.fixture
+async def two_kernen(gemeente_app, staff, beesd, heukelum):
+    """Beesd and Heukelum followed, each with thema's, projects and meetings, all pushed."""
+    http, token = staff
+    ids = {}
+    soon = datetime.now(UTC) + timedelta(days=3)
+    for kern in (beesd, heukelum):
+        ids[kern.host] = await follow_kern(gemeente_app, http, token, kern)
+    verkeer = beesd.thema("verkeer", "Verkeer en vervoer", wieIsAanZet="gemeente")
+    ontmoeten = beesd.thema("dorpshuis", "Een dorpshuis voor iedereen", wieIsAanZet="inwoners")
+    rijden = heukelum.thema("hard-rijden", "Te hard rijden op de dijk", wieIsAanZet="samen")
+    activities = [
+        beesd.publish("Create", verkeer),
+        beesd.publish("Create", ontmoeten),
+        beesd.publish(
+            "Create",
+            beesd.project(
+                "zebrapad",
+                name="Zebrapad bij de school",
+                fase="uitvoering",
+                behoeften=["besluit_gemeente"],
+                themas=[verkeer["id"]],
+            ),
+        ),
+        beesd.publish(
+            "Create",
+            beesd.project(
+                "speeltuin",
+                name="Nieuwe speeltuin",
+                summary="Speeltoestellen voor jonge kinderen",
+                fase="idee",
+                themas=[ontmoeten["id"]],
+                updated="2025-01-01T10:00:00Z",
+            ),
+        ),
+        beesd.publish("Create", beesd.meeting("dorpsavond", soon, name="Dorpsavond Beesd")),
+        heukelum.publish("Create", rijden),
+        heukelum.publish(
+            "Create",
+            heukelum.project(
+                "drempels", name="Drempels op de dijk", fase="verkenning", themas=[rijden["id"]]
+            ),
+        ),
+        heukelum.publish(
+            "Create",
+            heukelum.meeting("rietput", soon + timedelta(days=1), name="Wandeling Rietput"),
+        ),
+        heukelum.publish(
+            "Create",
+            heukelum.meeting(
+                "afgelast",
+                soon + timedelta(days=2),
+                name="Afgelaste avond",
+                geannuleerd=True,
+                annuleringsreden="Te weinig aanmeldingen",
+            ),
+        ),
+    ]
+    for activity in activities:
+        kern = beesd if activity["actor"] == beesd.id else heukelum
+        assert (await kern.push(http, activity)).status_code == 202
+    return http, ids
+
+
+async def test_the_overview_shows_every_kern(two_kernen):
+    http, ids = two_kernen
+
+    page = await http.get("/")
+
+    assert page.status_code == 200
+    text = page.text
+    assert "Beesd" in text and "Heukelum" in text
+    assert f"/projecten?kern={ids['beesd.test']}&amp;fase=uitvoering" in text
+    assert "Dorpsavond Beesd" in text and "Wandeling Rietput" in text
+    assert "Laatste wijzigingen" in text and "Drempels op de dijk" in text
+    assert "<script" not in text
+
+
+async def test_a_kern_page_shows_its_state_projects_and_meetings(two_kernen):
+    http, ids = two_kernen
+
+    page = await http.get(f"/kernen/{ids['beesd.test']}")
+
+    assert "Zebrapad bij de school" in page.text
+    assert "Dorpsavond Beesd" in page.text
+    assert "Verkeer en vervoer" in page.text
+    assert "alles is binnen" in page.text
+    assert (await http.get("/kernen/999")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "not_expected"),
+    [
+        ("q=speeltuinen", {"Nieuwe speeltuin"}, {"Zebrapad bij de school"}),
+        ("q=kinderen", {"Nieuwe speeltuin"}, {"Drempels op de dijk"}),
+        ("thema=verkeer", {"Zebrapad bij de school", "Drempels op de dijk"}, {"Nieuwe speeltuin"}),
+        ("fase=verkenning", {"Drempels op de dijk"}, {"Zebrapad bij de school"}),
+        ("fase=actief", {"Drempels op de dijk", "Nieuwe speeltuin"}, set()),
+        ("wie=gemeente", {"Zebrapad bij de school"}, {"Drempels op de dijk"}),
+        ("wie=samen", {"Drempels op de dijk"}, {"Zebrapad bij de school"}),
+        ("gemeente=ja", {"Zebrapad bij de school"}, {"Nieuwe speeltuin"}),
+        ("stil=6", {"Nieuwe speeltuin"}, {"Zebrapad bij de school"}),
+    ],
+)
+async def test_projects_across_kernen_can_be_searched_and_filtered(
+    two_kernen, query, expected, not_expected
+):
+    http, _ids = two_kernen
+
+    page = await http.get(f"/projecten?{query}")
+
+    assert page.status_code == 200
+    for name in expected:
+        assert name in page.text
+    for name in not_expected:
+        assert name not in page.text
+
+
+async def test_projects_filter_by_kern_and_sort(two_kernen):
+    http, ids = two_kernen
+
+    heukelum = await http.get(f"/projecten?kern={ids['heukelum.test']}")
+    by_name = await http.get("/projecten?sorteer=naam")
+
+    assert "Drempels op de dijk" in heukelum.text and "Zebrapad" not in heukelum.text
+    order = [by_name.text.index(n) for n in ("Drempels", "Nieuwe speeltuin", "Zebrapad")]
+    assert order == sorted(order)
+    assert "http://beesd.test/projecten/zebrapad" in by_name.text  # links to its source
+
+
+async def test_a_wrong_filter_says_what_is_wrong(two_kernen):
+    http, _ids = two_kernen
+
+    page = await http.get("/projecten?fase=klaar&stil=abc&kern=77&sorteer=x&pagina=0")
+
+    assert page.status_code == 400
+    for message in ("Deze fase bestaat niet", "aantal maanden", "Deze kern volgt", "gesorteerd"):
+        assert message in page.text
+
+
+async def test_themas_show_which_kernen_work_on_what(two_kernen):
+    http, _ids = two_kernen
+
+    page = await http.get("/themas")
+
+    text = page.text
+    section = text[text.index('id="thema-verkeer"') :]
+    assert "Te hard rijden op de dijk" in section and "Verkeer en vervoer" in section
+    assert "Een dorpshuis voor iedereen" in text[text.index('id="thema-ontmoeten"') :]
+
+
+async def test_one_calendar_for_all_kernen(two_kernen):
+    http, ids = two_kernen
+
+    page = await http.get("/kalender")
+    one = await http.get(f"/kalender?kern={ids['heukelum.test']}")
+    feed = await http.get("/kalender.ics")
+
+    assert page.text.index("Dorpsavond Beesd") < page.text.index("Wandeling Rietput")
+    assert "Gaat niet door" in page.text
+    assert "Dorpsavond Beesd" not in one.text and "Wandeling Rietput" in one.text
+    assert feed.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+    assert "http://beesd.test/bijeenkomsten/dorpsavond" in events
+    cancelled = events["http://heukelum.test/bijeenkomsten/afgelast"]
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert (await http.get("/kalender?kern=abc")).status_code == 400
+
+
+async def test_the_accessibility_statement_is_linked_from_every_page(gemeente):
+    page = await gemeente.get("/")
+    statement = await gemeente.get("/toegankelijkheid")
+    assert 'href="/toegankelijkheid"' in page.text
+    assert "WCAG 2.1" in statement.text
