@@ -220,3 +220,14 @@ async def test_cached_pages_expire_so_clock_driven_changes_show(client, app):
     cache.max_age_seconds = 0
     await client.get("/agenda")
     assert cache.hits == hits, "an expired page is rendered again"
+
+
+async def test_the_page_cache_stays_within_its_memory_budget(client, app):
+    await client.get("/agenda")
+    cache = next(m for m in _middlewares(app) if type(m).__name__ == "PageCacheMiddleware")
+    cache.max_total_bytes = 20_000
+    for number in range(30):
+        await client.get("/zoeken", params={"q": f"woord{number}"})
+    assert cache.total_bytes <= 20_000
+    assert cache.total_bytes == sum(len(c) for e in cache.entries.values() for c in e[2])
+    assert len(cache.entries) >= 1

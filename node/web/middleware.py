@@ -108,6 +108,7 @@ class PageCacheMiddleware:
         exclude_prefixes: tuple[str, ...] = ("/beheer", "/media"),
         max_entries: int = 512,
         max_body: int = 512 * 1024,
+        max_total_bytes: int = 16 * 1024 * 1024,
         max_age_seconds: float = 60.0,
     ):
         self.app = app
@@ -116,6 +117,10 @@ class PageCacheMiddleware:
         self.exclude_prefixes = exclude_prefixes
         self.max_entries = max_entries
         self.max_body = max_body
+        # The whole cache stays within a budget, so a small server's memory stays flat
+        # however many different addresses (searches, filters) visitors ask for.
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
         # Some pages change with the clock, not with a write: a meeting that has ended, news
         # scheduled for later. A minute is the most such a page may lag behind.
         self.max_age_seconds = max_age_seconds
@@ -133,6 +138,18 @@ class PageCacheMiddleware:
             if key == b"authorization":
                 return False
         return True
+
+    def _store(self, key: tuple, entry: tuple, size: int) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.total_bytes -= sum(len(chunk) for chunk in old[2])
+        self.entries[key] = entry
+        self.total_bytes += size
+        while self.entries and (
+            len(self.entries) > self.max_entries or self.total_bytes > self.max_total_bytes
+        ):
+            _key, evicted = self.entries.popitem(last=False)
+            self.total_bytes -= sum(len(chunk) for chunk in evicted[2])
 
     @staticmethod
     def _not_modified(scope: Scope, start: dict) -> bool:
@@ -197,9 +214,7 @@ class PageCacheMiddleware:
                 else:
                     chunks.append(body)
                 if not message.get("more_body", False) and storable and start is not None:
-                    self.entries[cache_key] = (version, start, list(chunks), time.monotonic())
-                    while len(self.entries) > self.max_entries:
-                        self.entries.popitem(last=False)
+                    self._store(cache_key, (version, start, list(chunks), time.monotonic()), size)
             await send(message)
 
         await self.app(scope, receive, capture)
