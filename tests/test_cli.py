@@ -150,13 +150,13 @@ def test_init_accepts_an_existing_empty_folder(tmp_path):
     assert main(init_args(tmp_path / "data")) == 0
 
 
-def test_init_gemeente_comes_later(tmp_path, capsys):
+def test_init_gemeente_makes_an_aggregator(tmp_path, capsys):
     data = tmp_path / "data"
 
-    assert main(init_args(data, "--role", "gemeente")) == 2
+    assert main(init_args(data, "--role", "gemeente")) == 0
 
-    assert_one_error_line(capsys.readouterr().err, "later")
-    assert not data.exists()
+    assert load_settings(data).role == "gemeente"
+    assert "an Organization" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("url", ["ftp://beesd.example", "beesd.example", "https://x.example/pad"])

@@ -14,7 +14,14 @@ Modules, one job each:
     runtime      the federation objects at run time: inbox, delivery and pull jobs
     queries      reading the read model for the pages and the API
     categories   which broad thema (verkeer, wonen, ...) a kern's thema is about
-    pages, calendar_feed, insight, charts, api, beheer, staff, actor_pages   the web side
+    reactions    answering the kernen: reacties and gemeenteberichten, and their trail
+    insight      the figures for the council (tables), drawn by charts (server-side SVG)
+
+    The web side: pages (overview, kern, projects, thema's, calendar), calendar_feed
+    (iCalendar), insight_pages (charts, CSV, JSON), api and openapi (/api/v1), beheer
+    (kernen volgen), answer_pages (reacties, berichten), staff (accounts), actor_pages
+    (WebFinger, NodeInfo, actor, inbox, outbox), routes (every address in one list).
+
     wiring       what node/app.py needs for this role: migrations, routes, menu, jobs
 
 The gemeente never imports `node.kern` (the roles share `node.web` only), except the Dutch

@@ -8,6 +8,7 @@ outbox, and its collections.
     GET  /actor/outbox[?page=true|before=N|after=N][&size=N]  what the gemeente published
     GET  /actor/followers, /actor/following                   collections (their size only)
     GET  /actor/activities/{id}                               one published activity
+    GET  /reacties/{id}, /berichten/{id}                      a reactie or gemeentebericht
 """
 
 from __future__ import annotations
@@ -132,6 +133,20 @@ async def activity_route(request: Request) -> Response:
     return ActivityJson(found)
 
 
+async def object_route(request: Request) -> Response:
+    """A reactie or gemeentebericht at its own id, as the outbox last published it."""
+    object_id = request.app.state.settings.url(request.url.path)
+    found = request.app.state.db.one(
+        """SELECT document FROM federation_outbox WHERE object_id = ?
+           AND type IN ('Create', 'Update', 'Delete') ORDER BY position DESC LIMIT 1""",
+        (object_id,),
+    )
+    if found is None:
+        return problem(404, "Onbekend", "Dit heeft de gemeente niet gepubliceerd.")
+    activity = json.loads(found["document"])
+    return ActivityJson({"@context": CONTEXT, **activity["object"]})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/.well-known/webfinger", webfinger_route),
@@ -144,4 +159,6 @@ def routes() -> list[BaseRoute]:
         Route("/actor/followers", followers_route),
         Route("/actor/following", following_route),
         Route("/actor/activities/{activity}", activity_route),
+        Route("/reacties/{key}", object_route),
+        Route("/berichten/{key}", object_route),
     ]

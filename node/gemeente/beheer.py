@@ -132,8 +132,11 @@ async def pull_now(request: Request) -> Response:
         return RedirectResponse(HOME, status_code=303)
     report = await _federation(request).pull_now(kern["id"])
     if report.error:
-        flash(request, _("Ophalen bij %(name)s lukte niet: %(error)s") % {
-            "name": kern["name"], "error": report.error})  # fmt: skip
+        flash(
+            request,
+            _("Ophalen bij %(name)s lukte niet: %(error)s")
+            % {"name": kern["name"], "error": report.error},
+        )
     else:
         done = ngettext(
             "%(num)s wijziging opgehaald", "%(num)s wijzigingen opgehaald", report.applied

@@ -301,8 +301,9 @@ def note_contact(conn: sqlite3.Connection, kern_id: int, now: datetime) -> None:
     )
 
 
-def note_refused(conn: sqlite3.Connection, kern_id: int, activity_id: str, reason: str,
-                 via: str, now: datetime) -> None:  # fmt: skip
+def note_refused(
+    conn: sqlite3.Connection, kern_id: int, activity_id: str, reason: str, via: str, now: datetime
+) -> None:
     """Keep a refused activity for staff: what, why, how it came."""
     conn.execute(
         """INSERT INTO gemeente_refused (kern_id, activity_id, reason, via, at)

@@ -18,6 +18,7 @@ stays where it was.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,10 +33,11 @@ from federation.proofs import ProofError
 from federation.store import Store, timestamp
 from federation.vocabulary import types_of
 from node.gemeente import ingest, kernen, proofcheck, readmodel
-from node.web.i18n import _
+from node.web.i18n import lazy as _
 
 PAGE_SIZE = 100
 MAX_PAGES = 200
+log = logging.getLogger("bloei.gemeente.pull")
 
 
 class Malformed(Exception):
@@ -72,6 +74,9 @@ MESSAGES = {
     "redirects": _("De kern stuurt de gemeente te vaak door naar een ander adres."),
     "outbox": _("De lijst met wijzigingen staat niet op het adres van de kern."),
     "not_followed": _("De gemeente volgt deze kern (nog) niet."),
+    "internal": _(
+        "Er ging iets mis bij het ophalen. De beheerder kan in het logboek van de server zien wat."
+    ),
 }
 
 
@@ -104,6 +109,10 @@ async def pull(
         report.reason = error.reason
     except Malformed:
         report.reason = "malformed"
+    except Exception:
+        # A bug, not the kern's fault: keep it in the log, and keep the kern's state honest.
+        log.exception("pulling kern %s failed", kern_id)
+        report.reason = "internal"
     if report.reason:
         report.error = message(report.reason)
     store.write(_finish, kern_id, report, now, interval)

@@ -149,19 +149,20 @@ def _project_where(conn: sqlite3.Connection, f: ProjectFilter, now: datetime):
     if f.stil:
         clauses.append("p.updated_at < ?")
         params.append(timestamp(now - relativedelta(months=f.stil)))
+    # Thema filters start from the few matching thema's, not from every project.
     if f.thema:
         clauses.append(
-            """EXISTS (SELECT 1 FROM gemeente_project_themas pt
-                       JOIN gemeente_themas t ON t.object_id = pt.thema_object_id
-                       JOIN gemeente_thema_categories c ON c.thema_id = t.id
-                       WHERE pt.project_id = p.id AND c.category = ?)"""
+            """p.id IN (SELECT pt.project_id FROM gemeente_thema_categories c
+                        JOIN gemeente_themas t ON t.id = c.thema_id
+                        JOIN gemeente_project_themas pt ON pt.thema_object_id = t.object_id
+                        WHERE c.category = ?)"""
         )
         params.append(f.thema)
     if f.wie:
         clauses.append(
-            """EXISTS (SELECT 1 FROM gemeente_project_themas pt
-                       JOIN gemeente_themas t ON t.object_id = pt.thema_object_id
-                       WHERE pt.project_id = p.id AND t.wie = ?)"""
+            """p.id IN (SELECT pt.project_id FROM gemeente_themas t
+                        JOIN gemeente_project_themas pt ON pt.thema_object_id = t.object_id
+                        WHERE t.wie = ?)"""
         )
         params.append(f.wie)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

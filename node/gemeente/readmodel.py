@@ -202,6 +202,7 @@ def _project(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
         "budget_source": text(budget.get("bron"), 40),
         "published_at": moment(obj.get("published")) or changed_at,
         "updated_at": moment(obj.get("updated")) or changed_at,
+        "needs_since": changed_at if "besluit_gemeente" in needs else None,
     }
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
@@ -209,7 +210,12 @@ def _project(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
     updates = ", ".join(
         f"{column} = excluded.{column}"
         for column in values
-        if column not in ("object_id", "published_at")
+        if column not in ("object_id", "published_at", "needs_since")
+    )
+    # needs_since keeps the first moment the project asked for the gemeente, while it asks.
+    updates += (
+        ", needs_since = CASE WHEN excluded.needs_gemeente = 1"
+        " THEN coalesce(gemeente_projects.needs_since, excluded.needs_since) END"
     )
     project_id = conn.execute(
         f"""INSERT INTO gemeente_projects ({columns}) VALUES ({marks})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.gemeente import actor_pages, beheer, pages, staff
+from node.gemeente import actor_pages, answer_pages, api, beheer, insight_pages, pages, staff
 from node.web import account
 
 GET_POST = ["GET", "POST"]
@@ -33,8 +33,12 @@ def account_routes() -> list[BaseRoute]:
 def gemeente_routes() -> list[BaseRoute]:
     return [
         *public_routes(),
+        *insight_pages.routes(),
         *account_routes(),
         *beheer.routes(),
+        *answer_pages.routes(),
         *staff.routes(),
         *actor_pages.routes(),
+        # Last: its catch-all answers 404 problem+json for anything else under /api/v1.
+        *api.routes(),
     ]

@@ -182,3 +182,28 @@ def _initial(db) -> None:
     )
     db.execute("CREATE INDEX gemeente_meetings_start ON gemeente_meetings (starts_at)")
     db.execute("CREATE INDEX gemeente_meetings_kern ON gemeente_meetings (kern_id, starts_at)")
+
+
+@gemeente(name="0002_reacties_needs_since")
+def _reacties(db) -> None:
+    # When a project first asked for a decision of the gemeente (as the gemeente saw it):
+    # the start of the gemeente's response time.
+    db.execute("ALTER TABLE gemeente_projects ADD COLUMN needs_since TEXT")
+    # What the gemeente said to the kernen, the trail of who said what, when. kern_id is
+    # NULL for a gemeentebericht to all kernen.
+    db.execute(
+        """CREATE TABLE gemeente_reacties (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            activity_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('Reactie', 'Gemeentebericht')),
+            kern_id INTEGER REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            in_reply_to TEXT,
+            name TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_reacties_target ON gemeente_reacties (in_reply_to)")
+    db.execute("CREATE INDEX gemeente_reacties_kern ON gemeente_reacties (kern_id, published)")

@@ -23,9 +23,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # Verifying against this keeps the time of a login with an unknown name equal to a wrong
 # password, so the form does not tell which user names exist. A constant (the hash of a
 # random secret nobody kept), so importing this module does no hashing.
-_DUMMY_HASH = (
-    "$argon2id$v=19$m=19456,t=2,p=1$d6XUULmaS2vD8W6jhsCKnA$KSJ6B3aGdSpXI0TFCU2fWqygkAeUqFv/UuS1AkeEzBY"
-)
+_DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$d6XUULmaS2vD8W6jhsCKnA$KSJ6B3aGdSpXI0TFCU2fWqygkAeUqFv/UuS1AkeEzBY"
 MIN_PASSWORD_LENGTH = 12
 
 

@@ -3,9 +3,19 @@ fake kernen it can reach through an in-process router. Helpers live in gemeente_
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
-from gemeente_helpers import GEMEENTE_URL, FakeKern, Router, gemeente_folder, kern_transport, login
+from gemeente_helpers import (
+    GEMEENTE_URL,
+    FakeKern,
+    Router,
+    follow_kern,
+    gemeente_folder,
+    kern_transport,
+    login,
+)
 
 from node.app import create_app, open_database
 from node.settings import load_settings
@@ -57,3 +67,67 @@ async def gemeente(gemeente_app):
 async def staff(gemeente):
     token = await login(gemeente)
     return gemeente, token
+
+
+@pytest.fixture
+async def two_kernen(gemeente_app, staff, beesd, heukelum):
+    """Beesd and Heukelum followed, each with thema's, projects and meetings, all pushed."""
+    http, token = staff
+    ids = {}
+    soon = datetime.now(UTC) + timedelta(days=3)
+    for kern in (beesd, heukelum):
+        ids[kern.host] = await follow_kern(gemeente_app, http, token, kern)
+    verkeer = beesd.thema("verkeer", "Verkeer en vervoer", wieIsAanZet="gemeente")
+    ontmoeten = beesd.thema("dorpshuis", "Een dorpshuis voor iedereen", wieIsAanZet="inwoners")
+    rijden = heukelum.thema("hard-rijden", "Te hard rijden op de dijk", wieIsAanZet="samen")
+    activities = [
+        beesd.publish("Create", verkeer),
+        beesd.publish("Create", ontmoeten),
+        beesd.publish(
+            "Create",
+            beesd.project(
+                "zebrapad",
+                name="Zebrapad bij de school",
+                fase="uitvoering",
+                behoeften=["besluit_gemeente"],
+                themas=[verkeer["id"]],
+            ),
+        ),
+        beesd.publish(
+            "Create",
+            beesd.project(
+                "speeltuin",
+                name="Nieuwe speeltuin",
+                summary="Speeltoestellen voor jonge kinderen",
+                fase="idee",
+                themas=[ontmoeten["id"]],
+                updated="2025-01-01T10:00:00Z",
+            ),
+        ),
+        beesd.publish("Create", beesd.meeting("dorpsavond", soon, name="Dorpsavond Beesd")),
+        heukelum.publish("Create", rijden),
+        heukelum.publish(
+            "Create",
+            heukelum.project(
+                "drempels", name="Drempels op de dijk", fase="verkenning", themas=[rijden["id"]]
+            ),
+        ),
+        heukelum.publish(
+            "Create",
+            heukelum.meeting("rietput", soon + timedelta(days=1), name="Wandeling Rietput"),
+        ),
+        heukelum.publish(
+            "Create",
+            heukelum.meeting(
+                "afgelast",
+                soon + timedelta(days=2),
+                name="Afgelaste avond",
+                geannuleerd=True,
+                annuleringsreden="Te weinig aanmeldingen",
+            ),
+        ),
+    ]
+    for activity in activities:
+        kern = beesd if activity["actor"] == beesd.id else heukelum
+        assert (await kern.push(http, activity)).status_code == 202
+    return http, ids

@@ -3,75 +3,8 @@ thema's across kernen, and one calendar (page and iCalendar)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import icalendar
 import pytest
-from gemeente_helpers import follow_kern
-
-
-@pytest.fixture
-async def two_kernen(gemeente_app, staff, beesd, heukelum):
-    """Beesd and Heukelum followed, each with thema's, projects and meetings, all pushed."""
-    http, token = staff
-    ids = {}
-    soon = datetime.now(UTC) + timedelta(days=3)
-    for kern in (beesd, heukelum):
-        ids[kern.host] = await follow_kern(gemeente_app, http, token, kern)
-    verkeer = beesd.thema("verkeer", "Verkeer en vervoer", wieIsAanZet="gemeente")
-    ontmoeten = beesd.thema("dorpshuis", "Een dorpshuis voor iedereen", wieIsAanZet="inwoners")
-    rijden = heukelum.thema("hard-rijden", "Te hard rijden op de dijk", wieIsAanZet="samen")
-    activities = [
-        beesd.publish("Create", verkeer),
-        beesd.publish("Create", ontmoeten),
-        beesd.publish(
-            "Create",
-            beesd.project(
-                "zebrapad",
-                name="Zebrapad bij de school",
-                fase="uitvoering",
-                behoeften=["besluit_gemeente"],
-                themas=[verkeer["id"]],
-            ),
-        ),
-        beesd.publish(
-            "Create",
-            beesd.project(
-                "speeltuin",
-                name="Nieuwe speeltuin",
-                summary="Speeltoestellen voor jonge kinderen",
-                fase="idee",
-                themas=[ontmoeten["id"]],
-                updated="2025-01-01T10:00:00Z",
-            ),
-        ),
-        beesd.publish("Create", beesd.meeting("dorpsavond", soon, name="Dorpsavond Beesd")),
-        heukelum.publish("Create", rijden),
-        heukelum.publish(
-            "Create",
-            heukelum.project(
-                "drempels", name="Drempels op de dijk", fase="verkenning", themas=[rijden["id"]]
-            ),
-        ),
-        heukelum.publish(
-            "Create",
-            heukelum.meeting("rietput", soon + timedelta(days=1), name="Wandeling Rietput"),
-        ),
-        heukelum.publish(
-            "Create",
-            heukelum.meeting(
-                "afgelast",
-                soon + timedelta(days=2),
-                name="Afgelaste avond",
-                geannuleerd=True,
-                annuleringsreden="Te weinig aanmeldingen",
-            ),
-        ),
-    ]
-    for activity in activities:
-        kern = beesd if activity["actor"] == beesd.id else heukelum
-        assert (await kern.push(http, activity)).status_code == 202
-    return http, ids
 
 
 async def test_the_overview_shows_every_kern(two_kernen):

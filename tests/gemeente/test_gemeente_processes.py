@@ -1,5 +1,8 @@
 """The aggregator and two kern nodes as real processes on 127.0.0.1, as the pilot runs them.
 
+The gemeente follows both, sees a change within a second, answers a project with a reactie
+that the kern keeps, shows a stopped kern as unreachable and catches up after its restart.
+
 Each node is made with `bloei init` and started with `bloei serve --dev`. People act through
 beheer over HTTP; the test reads the gemeente's pages (and its database, only to wait on).
 Every wait is bounded. The gemeente pulls every two seconds here
@@ -197,6 +200,20 @@ def test_the_gemeente_follows_two_kernen_and_catches_up(pilot):
         "the project on the gemeente's projects page",
     )
     assert time.monotonic() - started < 1.0
+    # Staff answer the project: a signed reactie, delivered to Beesd, which keeps it.
+    project = gemeente.query("SELECT object_id FROM gemeente_projects")[0][0]
+    response = gemeente.post(
+        f"/beheer/reactie?op={project}", text="We leggen het zebrapad in maart aan."
+    )
+    assert response.status_code == 303, response.text
+    wait_for(
+        lambda: (
+            beesd.query("SELECT actor_id FROM received_objects WHERE type = 'Reactie'")
+            == [(gemeente.actor,)]
+        ),
+        3,
+        "the reactie to reach Beesd",
+    )
     response = heukelum.post(
         "/beheer/themas/nieuw",
         title="Verkeer op de dijk",

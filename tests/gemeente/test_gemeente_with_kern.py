@@ -3,6 +3,8 @@ own publishing, signatures and proofs, as the gemeente reads them."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from gemeente_helpers import GEMEENTE_URL, Router, login
@@ -68,3 +70,19 @@ async def test_the_gemeente_follows_a_real_kern_and_sees_its_changes(wired, geme
     assert titles == {"Veilig oversteken", "Bankjes bij de vijver"}
     kern = kernen.get(gemeente_app.state.db.read(), kern["id"])
     assert kern["lag"] == 0
+
+    # A reactie of the gemeente reaches the kern, which keeps it (its gemeente_actor).
+    project_id = gemeente_app.state.db.scalar(
+        "SELECT object_id FROM gemeente_projects WHERE name = 'Veilig oversteken'"
+    )
+    page = await gemeente.get(f"/beheer/reactie?op={project_id}")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    sent = await gemeente.post(
+        f"/beheer/reactie?op={project_id}", data={"csrf": token, "text": "Komt in maart."}
+    )
+    assert sent.status_code == 303
+    report = await fed.deliver()
+    assert report.done == 1, report
+    kept = db.one("SELECT type, actor_id, document FROM received_objects WHERE type = 'Reactie'")
+    assert kept is not None and kept["actor_id"] == GEMEENTE_URL + "/actor"
+    assert project_id in kept["document"]

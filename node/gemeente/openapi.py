@@ -1,0 +1,241 @@
+"""The OpenAPI 3.0 document of the aggregator's open-data API, as a plain dict.
+
+It describes exactly what node/gemeente/api.py returns; the tests validate real answers
+against these schemas, so the document cannot drift from the code. Schemas allow extra
+properties: adding one is a minor version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.gemeente.labels import PHASES, WHO_ACTS
+from node.settings import Settings
+
+API_VERSION = "1.0.0"
+BASE = "/api/v1"
+REF = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": REF + name}
+
+
+def _text(description: str = "", nullable: bool = False) -> dict:
+    schema: dict[str, Any] = {"type": "string"}
+    if description:
+        schema["description"] = description
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+def _integer(description: str = "") -> dict:
+    return {"type": "integer", "description": description} if description else {"type": "integer"}
+
+
+LINK = {"type": "object", "required": ["href"], "properties": {"href": _text()}}
+
+
+def _list_of(name: str, key: str) -> dict:
+    return {
+        "type": "object",
+        "required": [key, "totaal", "_links"],
+        "properties": {
+            key: {"type": "array", "items": _ref(name)},
+            "totaal": _integer(),
+            "_links": {"type": "object", "additionalProperties": LINK},
+        },
+    }
+
+
+def schemas() -> dict[str, Any]:
+    links = {"type": "object", "additionalProperties": LINK}
+    return {
+        "Kern": {
+            "type": "object",
+            "required": ["id", "naam", "actor", "stand", "uitrolfase", "achterstand"],
+            "properties": {
+                "id": _integer(),
+                "naam": _text(),
+                "actor": _text("Het ActivityPub-adres van de kern."),
+                "website": _text(),
+                "stand": {
+                    "type": "string",
+                    "enum": ["gevraagd", "actief", "geweigerd", "onbereikbaar"],
+                },
+                "uitrolfase": {"type": "string", "enum": ["pilot", "uitrol"]},
+                "laatsteContact": _text("UTC", nullable=True),
+                "laatsteWijziging": _text("UTC", nullable=True),
+                "achterstand": _integer(
+                    "Wijzigingen in de outbox van de kern die nog niet zijn opgehaald."
+                ),
+                "_links": links,
+            },
+        },
+        "Kernen": _list_of("Kern", "kernen"),
+        "Project": {
+            "type": "object",
+            "required": ["id", "titel", "fase", "kern", "kernNaam", "gemeenteNodig", "_links"],
+            "properties": {
+                "id": _text("Het adres van het project bij de kern."),
+                "titel": _text(),
+                "samenvatting": _text(),
+                "fase": _text(f"Meestal een van: {', '.join(PHASES)}."),
+                "faseSinds": _text("Datum", nullable=True),
+                "kern": _integer(),
+                "kernNaam": _text(),
+                "themas": {"type": "array", "items": _text()},
+                "behoeften": {"type": "array", "items": _text()},
+                "gemeenteNodig": {"type": "boolean"},
+                "participatieladder": _text(nullable=True),
+                "aantalSteunbetuigingen": _integer(),
+                "startdatum": _text(nullable=True),
+                "streefdatum": _text(nullable=True),
+                "bijgewerkt": _text("UTC", nullable=True),
+                "_links": links,
+            },
+        },
+        "Projecten": {
+            "type": "object",
+            "required": ["projecten", "totaal", "pagina", "paginaGrootte", "aantalPaginas"],
+            "properties": {
+                "projecten": {"type": "array", "items": _ref("Project")},
+                "totaal": _integer(),
+                "pagina": _integer(),
+                "paginaGrootte": _integer(),
+                "aantalPaginas": _integer(),
+                "_links": links,
+            },
+        },
+        "Thema": {
+            "type": "object",
+            "required": ["naam", "kern", "categorie"],
+            "properties": {
+                "naam": _text(),
+                "kern": _integer(),
+                "kernNaam": _text(),
+                "categorie": _text("Het brede thema: verkeer, wonen, ontmoeten, ..."),
+                "status": _text(nullable=True),
+                "wieIsAanZet": {"type": "string", "enum": [*WHO_ACTS, None], "nullable": True},
+                "aantalProjecten": _integer(),
+                "_links": links,
+            },
+        },
+        "Themas": _list_of("Thema", "themas"),
+        "Bijeenkomst": {
+            "type": "object",
+            "required": ["id", "titel", "kern", "begin", "geannuleerd"],
+            "properties": {
+                "id": _text(),
+                "titel": _text(),
+                "kern": _integer(),
+                "kernNaam": _text(),
+                "begin": _text("UTC"),
+                "einde": _text("UTC", nullable=True),
+                "plaats": _text(nullable=True),
+                "adres": _text(nullable=True),
+                "geannuleerd": {"type": "boolean"},
+                "_links": links,
+            },
+        },
+        "Bijeenkomsten": _list_of("Bijeenkomst", "bijeenkomsten"),
+        "Problem": {
+            "type": "object",
+            "required": ["title", "status"],
+            "properties": {
+                "type": _text(),
+                "title": _text(),
+                "status": _integer(),
+                "detail": _text(),
+                "invalidParams": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"name": _text(), "reason": _text()},
+                    },
+                },
+            },
+        },
+    }
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+KERN_PARAM = _query("kern", "Alleen deze kern (het nummer uit /kernen).", {"type": "integer"})
+
+
+def _get(summary: str, schema: str, parameters: list | None = None) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters or [],
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": _ref(schema)}},
+                },
+                "304": {"description": "Niet gewijzigd sinds de ETag"},
+                "400": {
+                    "description": "Ongeldige parameters",
+                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+                },
+            },
+        }
+    }
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    projects = [
+        KERN_PARAM,
+        _query("zoek", "Zoekwoorden (Nederlands, ook vervoegingen)."),
+        _query("thema", "Een breed thema, zoals verkeer of wonen."),
+        _query("fase", "Een fase, of actief voor alle lopende projecten."),
+        _query("wieIsAanZet", "inwoners, gemeente, samen of anderen."),
+        _query(
+            "gemeenteNodig", "true: alleen projecten die een besluit van de gemeente nodig hebben."
+        ),
+        _query(
+            "stilSindsMaanden",
+            "Alleen projecten zonder wijziging sinds zoveel maanden.",
+            {"type": "integer"},
+        ),
+        _query("sorteer", "gewijzigd, stilst, naam, kern of fase."),
+        _query("pagina", "Paginanummer, vanaf 1.", {"type": "integer"}),
+        _query("paginaGrootte", "1 tot en met 100, standaard 20.", {"type": "integer"}),
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": f"Bloei: open data van de kernen van {settings.name}",
+            "version": API_VERSION,
+            "description": "Wat de kernen zelf publiceren, op één plek. Alleen lezen.",
+        },
+        "servers": [{"url": settings.url(BASE)}],
+        "paths": {
+            "/kernen": _get("Alle kernen die de gemeente volgt", "Kernen"),
+            "/kernen/{kern_id}": {
+                **_get("Eén kern", "Kern"),
+                "parameters": [
+                    {
+                        "name": "kern_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+            },
+            "/projecten": _get("Projecten van alle kernen", "Projecten", projects),
+            "/themas": _get("Thema's van alle kernen", "Themas", [KERN_PARAM]),
+            "/bijeenkomsten": _get("Komende bijeenkomsten", "Bijeenkomsten", [KERN_PARAM]),
+        },
+        "components": {"schemas": schemas()},
+    }

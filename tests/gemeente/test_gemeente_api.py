@@ -1,0 +1,80 @@
+"""The read-only open-data API of the aggregator: the kern as a filter, OpenAPI, problem+json."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from openapi_spec_validator import validate as validate_spec
+
+
+def schema_of(document: dict, name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+
+
+def check(document: dict, name: str, body: dict) -> None:
+    OAS30Validator(schema_of(document, name), format_checker=oas30_format_checker).validate(body)
+
+
+async def test_the_api_describes_itself_and_its_answers_fit(two_kernen):
+    http, ids = two_kernen
+
+    index = await http.get("/api/v1")
+    spec = (await http.get("/api/v1/openapi.json")).json()
+
+    assert index.headers["api-version"] == "1.0.0"
+    validate_spec(spec)
+    for path, schema in (
+        ("/api/v1/kernen", "Kernen"),
+        (f"/api/v1/kernen/{ids['beesd.test']}", "Kern"),
+        ("/api/v1/projecten", "Projecten"),
+        ("/api/v1/themas", "Themas"),
+        ("/api/v1/bijeenkomsten", "Bijeenkomsten"),
+    ):
+        response = await http.get(path)
+        assert response.status_code == 200, path
+        check(spec, schema, response.json())
+
+
+async def test_projects_with_the_kern_as_a_filter(two_kernen):
+    http, ids = two_kernen
+
+    heukelum = (await http.get(f"/api/v1/projecten?kern={ids['heukelum.test']}")).json()
+    needs = (await http.get("/api/v1/projecten?gemeenteNodig=true")).json()
+    found = (await http.get("/api/v1/projecten?zoek=speeltuinen")).json()
+
+    assert [p["titel"] for p in heukelum["projecten"]] == ["Drempels op de dijk"]
+    assert [p["titel"] for p in needs["projecten"]] == ["Zebrapad bij de school"]
+    assert needs["projecten"][0]["_links"]["bron"]["href"] == "http://beesd.test/projecten/zebrapad"
+    assert [p["titel"] for p in found["projecten"]] == ["Nieuwe speeltuin"]
+
+
+async def test_paging_links(two_kernen):
+    http, _ids = two_kernen
+    body = (await http.get("/api/v1/projecten?paginaGrootte=1&pagina=2&sorteer=naam")).json()
+    assert body["aantalPaginas"] == 3 and body["projecten"][0]["titel"] == "Nieuwe speeltuin"
+    assert "pagina=3" in body["_links"]["next"]["href"]
+    assert "paginaGrootte=1" in body["_links"]["prev"]["href"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["kern=99", "fase=klaar", "paginaGrootte=500", "onbekend=1", "gemeenteNodig=ja", "thema=x"],
+)
+async def test_wrong_parameters_are_a_problem(two_kernen, query):
+    http, _ids = two_kernen
+    response = await http.get(f"/api/v1/projecten?{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalidParams"]
+
+
+async def test_an_unchanged_answer_is_a_304_and_unknown_paths_are_404(two_kernen):
+    http, _ids = two_kernen
+    first = await http.get("/api/v1/kernen")
+    again = await http.get("/api/v1/kernen", headers={"If-None-Match": first.headers["etag"]})
+    missing = await http.get("/api/v1/nergens")
+    trailing = await http.get("/api/v1/kernen/")
+
+    assert again.status_code == 304
+    assert missing.status_code == trailing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,59 @@
+"""Inzicht: figures as charts and tables, and the same numbers as CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+
+async def test_the_insight_page_has_a_chart_and_a_table_per_figure(two_kernen):
+    http, _ids = two_kernen
+
+    page = await http.get("/inzicht")
+
+    assert page.status_code == 200
+    text = page.text
+    assert text.count('<svg class="bloei-chart" role="img"') == 5  # afgerond has no data yet
+    assert text.count("<table") == 5
+    assert "<script" not in text and 'style="' not in text
+    section = text[text.index('id="fasen"') :]
+    assert re.search(r"<th scope=\"row\">Beesd</th>", section)
+
+
+async def test_the_gemeentes_response_time_counts_from_asking_to_answering(
+    two_kernen, gemeente_app
+):
+    http, _ids = two_kernen
+    token = re.search(r'name="csrf" value="([^"]+)"', (await http.get("/beheer")).text).group(1)
+    project = "http://beesd.test/projecten/zebrapad"
+    await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "Ja."})
+
+    figures = (await http.get("/inzicht.json")).json()
+
+    rows = figures["reactietijd"]["rijen"]
+    assert rows == [
+        {
+            "kern": "Beesd",
+            "gevraagd": 1,
+            "beantwoord": 1,
+            "wachtNog": 0,
+            "mediaanDagen": rows[0]["mediaanDagen"],
+        }
+    ]
+    assert rows[0]["mediaanDagen"] is not None
+
+
+async def test_exports_have_the_same_numbers(two_kernen):
+    http, _ids = two_kernen
+
+    exported = await http.get("/inzicht/fasen.csv")
+    figures = (await http.get("/inzicht.json")).json()
+
+    assert exported.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
+    assert table[0][0] == "Kern" and "Uitvoering" in table[0]
+    beesd = next(r for r in table[1:] if r[0] == "Beesd")
+    json_beesd = next(r for r in figures["fasen"]["rijen"] if r["kern"] == "Beesd")
+    assert int(beesd[table[0].index("Uitvoering")]) == json_beesd["uitvoering"] == 1
+    assert (await http.get("/inzicht/onbekend.csv")).status_code == 404

@@ -1,0 +1,87 @@
+"""Answering the kernen: a reactie on a project, a gemeentebericht to one kern or all, signed,
+delivered to the kern's inbox and kept as the trail of what was said when."""
+
+from __future__ import annotations
+
+from federation import proofs
+from node.gemeente import reactions
+
+
+async def test_a_reactie_is_delivered_signed_and_kept(two_kernen, gemeente_app, beesd):
+    http, ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://beesd.test/projecten/zebrapad"
+
+    page = await http.get(f"/beheer/reactie?op={project}")
+    sent = await http.post(
+        f"/beheer/reactie?op={project}",
+        data={"csrf": token, "text": "We leggen het zebrapad in maart aan."},
+    )
+    await gemeente_app.state.federation.deliver()
+
+    assert page.status_code == 200 and "Zebrapad bij de school" in page.text
+    assert sent.status_code == 303
+    create = beesd.received[-1]
+    assert create["type"] == "Create"
+    reactie = create["object"]
+    assert reactie["type"] == ["Note", "Reactie"]
+    assert reactie["inReplyTo"] == project
+    assert reactie["to"] == [beesd.id] and create["to"] == [beesd.id]
+    assert "maart" in reactie["content"]
+    actor = (await http.get("/actor")).json()
+    keys = {m["id"]: m["publicKeyMultibase"] for m in actor["assertionMethod"]}
+    assert proofs.verify_document(create, keys.get) == actor["id"] + "#ed25519-key"
+    served = await http.get(reactie["id"].removeprefix("http://gemeente.test"))
+    assert served.json()["inReplyTo"] == project
+
+    trail = reactions.trail(gemeente_app.state.db.read(), project)
+    assert [(r["author"], r["delivery"]) for r in trail] == [("Gerda Smit", "bezorgd")]
+    again = await http.get(f"/beheer/reactie?op={project}")
+    assert "We leggen het zebrapad in maart aan." in again.text and "bezorgd" in again.text
+
+
+async def test_a_reactie_on_something_unknown_is_a_404(staff):
+    http, _token = staff
+    response = await http.get("/beheer/reactie?op=http://nergens.test/projecten/x")
+    assert response.status_code == 404
+
+
+async def test_a_gemeentebericht_to_all_kernen(two_kernen, gemeente_app, beesd, heukelum):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer/berichten"))
+
+    response = await http.post(
+        "/beheer/berichten",
+        data={
+            "csrf": token,
+            "kern": "alle",
+            "title": "Wegwerkzaamheden",
+            "text": "De dijk is dicht.",
+        },
+    )
+    await gemeente_app.state.federation.deliver()
+
+    assert response.status_code == 303
+    for kern in (beesd, heukelum):
+        bericht = kern.received[-1]["object"]
+        assert bericht["type"] == ["Note", "Gemeentebericht"]
+        assert bericht["name"] == "Wegwerkzaamheden"
+        assert set(bericht["to"]) == {beesd.id, heukelum.id}
+    page = await http.get("/beheer/berichten")
+    assert "Wegwerkzaamheden" in page.text and "Alle kernen" in page.text
+    log = gemeente_app.state.db.execute("SELECT action FROM audit_log WHERE action LIKE 'bericht%'")
+    assert len(log) == 1
+
+
+async def test_a_bericht_needs_a_title_and_a_known_kern(staff):
+    http, token = staff
+    response = await http.post(
+        "/beheer/berichten", data={"csrf": token, "kern": "77", "title": "", "text": "x"}
+    )
+    assert response.status_code == 400 and "Vul een titel in" in response.text
+
+
+def _token(page) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
