@@ -324,3 +324,182 @@ def mail_node(tmp_path_factory, smtp_server) -> Iterator[MailNode]:
         )
     finally:
         stop(process)
+
+
+# --- The gemeente's aggregator, following two real kernen ------------------------------------
+
+GEMEENTE_USER = "gerda"
+GEMEENTE_PASSWORD = "browser-wachtwoord-gemeente"
+FOLLOW_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    """A gemeente node (`bloei init --role gemeente`) whose read model holds two kernen."""
+
+    url: str
+    data_dir: Path
+    kern_id: int  # Beesd, in the gemeente's read model
+    project: str  # the object id of one of Beesd's projects
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        import sqlite3
+
+        path = load_settings(self.data_dir).database_path
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+
+def _serve_dev(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """`bloei serve --dev` for `data_dir` on `port` (development mode: plain HTTP and loopback
+    peers, as the pilot on one machine needs); returns the process once it answers."""
+    url = f"http://127.0.0.1:{port}"
+    stderr_path = data_dir.parent / f"{data_dir.name}.log"
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node.cli", "serve", "--dev"]
+            + ["--port", str(port), "--data", str(data_dir)],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        wait_until_answering(url, process, stderr_path)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+def _seed_heukelum(data_dir: Path) -> None:
+    """A smaller kern than Beesd's sample: two thema's and two projects of its own."""
+    from helpers import add_project, add_thema
+
+    settings = load_settings(data_dir)
+    db = open_database(settings)
+    try:
+        dijk = add_thema(db, settings, title="Te hard rijden op de dijk")
+        groen = add_thema(db, settings, title="Groen rond de kerk", actor="samen")
+        add_project(
+            db,
+            settings,
+            [dijk],
+            title="Drempels op de Diefdijk",
+            summary="Drempels en een bord met de snelheid.",
+        )
+        add_project(
+            db,
+            settings,
+            [groen],
+            title="Bloemenlint langs de kerk",
+            summary="Inwoners planten bloembollen.",
+            needs=[],
+        )
+    finally:
+        db.close()
+
+
+def _init_gemeente(folder: Path, port: int) -> None:
+    url = f"http://127.0.0.1:{port}"
+    done = subprocess.run(
+        [sys.executable, "-m", "node.cli", "init", "--role", "gemeente"]
+        + ["--name", "Gemeente West Betuwe", "--slug", "gemeente", "--url", url]
+        + ["--port", str(port), "--data", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    db = open_database(load_settings(folder))
+    try:
+        db.write(
+            lambda conn: create_user(
+                conn,
+                GEMEENTE_USER,
+                "Gerda",
+                "beheerder",
+                GEMEENTE_PASSWORD,
+                must_change_password=False,
+            )
+        )
+    finally:
+        db.close()
+
+
+def _follow(gemeente_url: str, addresses: list[str]) -> None:
+    """Staff sign in and add each kern by its address, as in beheer."""
+    import re
+
+    with httpx.Client(base_url=gemeente_url, timeout=10) as http:
+        response = http.post(
+            "/beheer/inloggen", data={"username": GEMEENTE_USER, "password": GEMEENTE_PASSWORD}
+        )
+        assert response.status_code == 303, response.text
+        token = re.search(r'name="csrf" value="([^"]+)"', http.get("/beheer").text).group(1)
+        for address in addresses:
+            response = http.post(
+                "/beheer/kernen", data={"csrf": token, "address": address, "rollout": "pilot"}
+            )
+            assert response.status_code == 303, response.text
+
+
+@pytest.fixture(scope="package")
+def gemeente(tmp_path_factory) -> Iterator[Gemeente]:
+    """The gemeente and two kernen (Beesd's sample, a smaller Heukelum), each a real server
+    process; the gemeente follows both through its beheer and pulls what they published."""
+    base = tmp_path_factory.mktemp("browser-gemeente")
+    gemeente_port = free_port()
+    gemeente_url = f"http://127.0.0.1:{gemeente_port}"
+    _init_gemeente(base / "gemeente", gemeente_port)
+    kernen = {}
+    for name in ("Beesd", "Heukelum"):
+        port = free_port()
+        kernen[name] = port
+        make_data_dir(
+            base / name.lower(),
+            name,
+            f"http://127.0.0.1:{port}",
+            gemeente_actor=gemeente_url + "/actor",
+        )
+    _seed(base / "beesd")
+    _seed_heukelum(base / "heukelum")
+
+    processes = []
+    try:
+        for name, port in kernen.items():
+            processes.append(
+                _serve_dev(base / name.lower(), port, {"BLOEI_DELIVERY_RETRY_SECONDS": "1"})
+            )
+        processes.append(
+            _serve_dev(base / "gemeente", gemeente_port, {"BLOEI_PULL_INTERVAL_SECONDS": "2"})
+        )
+        _follow(
+            gemeente_url,
+            [f"@{name.lower()}@127.0.0.1:{port}" for name, port in kernen.items()],
+        )
+        node = Gemeente(url=gemeente_url, data_dir=base / "gemeente", kern_id=0, project="")
+        deadline = time.monotonic() + FOLLOW_TIMEOUT
+        sql = (
+            "SELECT k.id, k.name, count(p.id), min(p.object_id) FROM gemeente_kernen k "
+            "LEFT JOIN gemeente_projects p ON p.kern_id = k.id GROUP BY k.id ORDER BY k.id"
+        )
+        while True:
+            rows = node.query(sql)
+            if len(rows) == 2 and all(row[2] > 0 for row in rows):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the gemeente did not get both kernen's projects in time: {rows}")
+            time.sleep(0.1)
+        beesd = next(row for row in rows if row[1] == "Beesd")
+        yield Gemeente(url=gemeente_url, data_dir=node.data_dir, kern_id=beesd[0], project=beesd[3])
+    finally:
+        for process in processes:
+            stop(process)
