@@ -43,16 +43,20 @@ def _svg(chart_id: str, title: str, description: str, height: int, body: list[st
 
 
 def bars(
-    chart_id: str, title: str, description: str, items: Sequence[tuple[str, float]], unit: str = ""
+    chart_id: str,
+    title: str,
+    description: str,
+    items: Sequence[tuple[str, float | None]],
+    unit: str = "",
 ) -> Markup:
-    """Horizontal bars, one per item, with the value written after each bar."""
-    top = max((value for _label, value in items), default=0) or 1
+    """Horizontal bars, one per item, with the value written after each bar ("–" for none)."""
+    top = max((value or 0 for _label, value in items), default=0) or 1
     room = WIDTH - LABEL_WIDTH - 70
     body = []
     for row, (label, value) in enumerate(items):
         y = TOP + row * (BAR + GAP)
         width = round(room * value / top, 1) if value else 0
-        shown = f"{value:g}{unit}"
+        shown = "–" if value is None else f"{value:g}{unit}"
         body.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR - 5}" text-anchor="end" '
             f'font-size="13" fill="{TEXT}">{escape(label)}</text>'

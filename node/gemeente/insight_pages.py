@@ -36,7 +36,8 @@ def chart(figure: insight.Figure) -> Markup:
         "reactietijd": "mediaanDagen",
     }[figure.key]
     label_key = figure.columns[0][0]
-    items = [(str(r[label_key]), r[value_key] or 0) for r in figure.rows]
+    # No data stays "no data" (drawn as "–"), never a bar that claims zero days.
+    items = [(str(r[label_key]), r[value_key]) for r in figure.rows]
     unit = " d" if value_key == "mediaanDagen" else ""
     return charts.bars(chart_id, figure.title, figure.description, items, unit)
 
