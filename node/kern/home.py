@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.kern import agenda, ideas, meetings, news, projects
+from node.kern import agenda, gemeente_messages, ideas, meetings, news, projects
 from node.kern.meeting_pages import HELPERS
 from node.kern.pages import page
 from node.kern.vocabulary import ACTIVE_PHASES
@@ -29,5 +29,6 @@ async def home(request: Request) -> Response:
             "updates": projects.latest_updates(db, 5),
             "news": news.latest_news(db, 3),
             "ideas": ideas.published_ideas(db, 3),
+            "gemeentebericht": gemeente_messages.latest_bericht(db, request.app.state.settings),
         },
     )

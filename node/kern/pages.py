@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.kern import agenda, ideas, projects, search
+from node.kern import agenda, gemeente_messages, ideas, projects, search
 from node.kern.forms import VolunteerForm
 from node.kern.vocabulary import (
     ACTORS,
@@ -73,7 +73,27 @@ async def thema_page(request: Request) -> Response:
     return page(
         request,
         "kern/thema.html",
-        {"thema": thema, "projects": projects.list_projects(db, thema_slug=thema["slug"])},
+        {
+            "thema": thema,
+            "projects": projects.list_projects(db, thema_slug=thema["slug"]),
+            "reacties": _reacties(request, f"/agenda/themas/{thema['slug']}"),
+        },
+    )
+
+
+def _reacties(request: Request, path: str) -> list[dict]:
+    """The gemeente's reacties on the object at `path` (its id is the public URL)."""
+    settings = request.app.state.settings
+    return gemeente_messages.reacties_for(request.app.state.db, settings, settings.url(path))
+
+
+async def gemeente_page(request: Request) -> Response:
+    """Berichten van de gemeente: what the gemeente sent this kern, newest first."""
+    state = request.app.state
+    return page(
+        request,
+        "kern/gemeenteberichten.html",
+        {"berichten": gemeente_messages.berichten(state.db, state.settings)},
     )
 
 
@@ -175,6 +195,7 @@ def project_page_response(
             "needs": json.loads(project["needs"]),
             "volunteer_form": volunteer_form or VolunteerForm(),
             "idea": ideas.idea_for_project(db, project["id"]),
+            "reacties": _reacties(request, projects.project_path(project["slug"])),
         },
         status_code=status_code,
     )

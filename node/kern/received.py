@@ -10,7 +10,11 @@ row marked deleted (with when). Rules, so nobody can change what another publish
 * the object must live on the sender's own origin (else 403, nothing kept);
 * an Update or Delete applies only to an object that sender created (else 403);
 * an Announce is kept only when it embeds the sender's own object; Bloei never fetches an
-  object someone else announces.
+  object someone else announces;
+* a `Reactie` or `Gemeentebericht` (created, changed, deleted or announced) is taken only from
+  the gemeente itself: from anyone else, also a kern this kern follows, 403 and nothing kept.
+  A `Reactie` must answer one of this kern's own projects or thema's (else 403). Storing one
+  bumps the data version, so the cached pages show it at once (node/kern/gemeente_messages.py).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.store import rows, timestamp
 from federation.vocabulary import id_of, types_of
+from node.kern import gemeente_messages
 from node.settings import Settings
 
 MAX_NAME = 200
@@ -52,9 +57,31 @@ def may_send_content(conn: sqlite3.Connection, settings: Settings, actor_id: str
 # --- handlers ----------------------------------------------------------------------------------
 
 
+def check_gemeente_message(ctx: InboxContext, settings: Settings, obj: Any) -> None:
+    """Refuse a reactie or gemeentebericht from anyone but this kern's gemeente, and a
+    reactie on something that is not this kern's own: residents must be able to trust that
+    what the site shows as the gemeente's word is exactly that."""
+    kinds = gemeente_messages.kinds_of(obj)
+    if not kinds:
+        return
+    _require_gemeente(ctx, settings)
+    if gemeente_messages.REACTIE in kinds and not gemeente_messages.answers_own_object(
+        ctx.conn, settings, obj
+    ):
+        raise InboxRefusal(403, "not_our_object")
+
+
+def _require_gemeente(ctx: InboxContext, settings: Settings) -> None:
+    if not settings.gemeente_actor or ctx.actor.id != settings.gemeente_actor:
+        raise InboxRefusal(403, "not_the_gemeente")
+
+
 def handle_create(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
-    if not isinstance(obj, dict) or not may_send_content(ctx.conn, settings, ctx.actor.id):
+    if not isinstance(obj, dict):
+        return
+    check_gemeente_message(ctx, settings, obj)
+    if not may_send_content(ctx.conn, settings, ctx.actor.id):
         return
     _store(ctx, _owned_object(ctx, obj))
 
@@ -63,6 +90,7 @@ def handle_update(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
     if not isinstance(obj, dict) or id_of(obj) == ctx.actor.id:
         return  # a bare id says nothing new; the sender's own actor is refreshed by the inbox
+    check_gemeente_message(ctx, settings, obj)
     if not may_send_content(ctx.conn, settings, ctx.actor.id):
         return
     object_id = _owned_object(ctx, obj)
@@ -85,6 +113,9 @@ def handle_delete(ctx: InboxContext, settings: Settings) -> None:
         return
     if existing["actor_id"] != ctx.actor.id:
         raise InboxRefusal(403, "not_owner")
+    if existing["type"] in gemeente_messages.KINDS:
+        _require_gemeente(ctx, settings)
+        gemeente_messages.touch(ctx.conn)
     stamp = timestamp(ctx.now)
     ctx.conn.execute(
         """UPDATE received_objects SET deleted = 1, deleted_at = ?, updated_at = ?,
@@ -95,7 +126,10 @@ def handle_delete(ctx: InboxContext, settings: Settings) -> None:
 
 def handle_announce(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
-    if not isinstance(obj, dict) or not may_send_content(ctx.conn, settings, ctx.actor.id):
+    if not isinstance(obj, dict):
+        return
+    check_gemeente_message(ctx, settings, obj)
+    if not may_send_content(ctx.conn, settings, ctx.actor.id):
         return
     object_id = id_of(obj)
     if object_id is None or not ctx.owns(object_id):
@@ -137,6 +171,8 @@ def _store(ctx: InboxContext, object_id: str) -> None:
             stamp,
         ),
     )
+    if gemeente_messages.kinds_of(obj):
+        gemeente_messages.touch(ctx.conn)
 
 
 def _kind(obj: dict[str, Any]) -> str:

@@ -41,6 +41,7 @@ def public_routes() -> list[BaseRoute]:
         Route("/projecten/{slug}/updates/{update_id:int}", pages.project_update_link),
         Route("/projecten/{slug}/steun", participation.support, methods=["POST"]),
         Route("/projecten/{slug}/vrijwilliger", participation.volunteer, methods=["POST"]),
+        Route("/gemeente", pages.gemeente_page),
         Route("/over", pages.about_page),
         Route("/over/privacy", pages.privacy_page),
         Route("/over/toegankelijkheid", pages.accessibility_page),

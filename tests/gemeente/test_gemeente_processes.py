@@ -214,6 +214,9 @@ def test_the_gemeente_follows_two_kernen_and_catches_up(pilot):
         3,
         "the reactie to reach Beesd",
     )
+    # ... and shows it on the project's own page (the project's id is that page's address).
+    shown = httpx.get(project).text
+    assert "Reactie van de gemeente" in shown and "We leggen het zebrapad in maart aan." in shown
     response = heukelum.post(
         "/beheer/themas/nieuw",
         title="Verkeer op de dijk",
