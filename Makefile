@@ -53,7 +53,7 @@ deploy-tools:
 	fi
 
 demo: $(STAMP)
-	$(BIN)/bloei demo
+	$(BIN)/bloei pilot
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ from node.app import background_jobs, create_app, open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.db import Database
 from node.demo import configure_demo, run_demo
+from node.pilot import configure_pilot, run_pilot
 from node.settings import (
     CONFIG_FILE,
     DATABASE_FILE,
@@ -595,6 +596,11 @@ COMMANDS: dict[str, Command] = {
         run_restore,
     ),
     "demo": Command("start Beesd with sample data on 127.0.0.1", configure_demo, run_demo),
+    "pilot": Command(
+        "start the gemeente, Beesd and Heukelum, federating, on 127.0.0.1",
+        configure_pilot,
+        run_pilot,
+    ),
 }
 
 
@@ -650,4 +656,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the one `node.cli` module that demo and pilot import too: as __main__ this file
+    # would be a second copy, with exception classes that the other copy does not catch.
+    from node.cli import main as cli_main
+
+    raise SystemExit(cli_main())

@@ -1,0 +1,522 @@
+"""Realistic sample data for Heukelum, the second kern of the pilot (`bloei pilot`).
+
+Written for Bloei from public facts (see CONTEXT.md): Heukelum is a small stadje on the Linge
+with about 2,300 residents and a kerngroep of seven residents with one contact person. It was
+the first kern with a kernagenda (2019-2021), after a start evening with about sixty residents
+and a cycling tour along the roads. Its themes: verkeer (safer junctions and crossings, speed
+bumps, cycle crossings), the Rietput recreation area, and ontmoeten.
+
+Everything goes through the same data functions as beheer and as Beesd's sample
+(node.kern.sample), so the pilot's data also makes events, audit entries and federation.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+
+from node.db import Database
+from node.kern import agenda, projects
+from node.kern.sample import WHO, _moment, _project_values, _set_site
+from node.settings import Settings
+
+SITE = {
+    "group_name": "Kerngroep Heukelum",
+    "group_description": (
+        "Wij zijn de kerngroep van Heukelum: zeven inwoners, met één vast aanspreekpunt, die "
+        "samen met de plaatselijke vereniging en de gemeente de kernagenda bijhouden.\n\n"
+        "Heukelum had als eerste kern van West Betuwe een kernagenda. Die begon met een "
+        "startavond met zo'n zestig inwoners en een fietstocht langs de wegen in en om het "
+        "stadje. Heeft u een idee of een zorg? Laat het ons weten."
+    ),
+    "contact_email": "kerngroep@heukelum.example",
+    "contact_address": "Kerngroep Heukelum, p/a Dorpshuis, Heukelum",
+}
+
+# (title, priority, status, actor, actor_other, description)
+THEMAS = [
+    (
+        "Veilige kruispunten en oversteken",
+        "hoog",
+        "loopt",
+        "gemeente",
+        "",
+        "Op de fietstocht van de startavond zagen we het zelf: bij de kruispunten aan de rand "
+        "van het stadje en bij de oversteek naar de Lingedijk is het **onoverzichtelijk**. We "
+        "vragen de gemeente om betere oversteekplekken voor fietsers en voetgangers.",
+    ),
+    (
+        "Te hard rijden en verkeersdrempels",
+        "hoog",
+        "eerste_successen",
+        "samen",
+        "",
+        "Auto's en landbouwverkeer rijden te hard door de smalle straten. Er liggen nu twee "
+        "nieuwe drempels; we meten samen met de gemeente of het helpt.",
+    ),
+    (
+        "Recreatiegebied de Rietput",
+        "middel",
+        "loopt",
+        "anderen",
+        "recreatieschap en gemeente",
+        "De Rietput is de plek om te zwemmen, te wandelen en te vissen. We willen hem schoon, "
+        "veilig en goed bereikbaar houden, ook voor wie niet zo goed ter been is.",
+    ),
+    (
+        "Ontmoeten",
+        "middel",
+        "nieuw",
+        "inwoners",
+        "",
+        "Een plek en een moment om elkaar te zien: een koffieochtend, een buurttafel, samen "
+        "iets doen voor het stadje. Juist voor wie nieuw is of alleen woont.",
+    ),
+    (
+        "Fietspad langs de Linge",
+        "laag",
+        "afgerond",
+        "gemeente",
+        "",
+        "Het fietspad had diepe gaten en losse tegels. De gemeente heeft het in 2021 opnieuw "
+        "geasfalteerd.",
+    ),
+]
+
+PROJECTS = [
+    {
+        "title": "Veilige fietsoversteek bij de Lingedijk",
+        "summary": "Een verhoogde, goed verlichte oversteek voor fietsers waar het fietspad de "
+        "weg naar de Lingedijk kruist.",
+        "description": "Kinderen fietsen hier elke dag naar school in Geldermalsen. Auto's "
+        "komen met een bocht aanrijden en zien fietsers laat. We vragen de gemeente om een "
+        "**verhoogde oversteek** met verlichting en duidelijke markering.",
+        "themas": ["Veilige kruispunten en oversteken"],
+        "path": [
+            ("idee", 420, "Genoemd op de startavond en gezien op de fietstocht."),
+            ("verkenning", 330, "Verkeerstelling met ouders: 140 fietsers op een ochtend."),
+            ("planvorming", 120, "De gemeente maakte een schetsontwerp; wij gaven advies."),
+        ],
+        "trekker": ("Wim Verhoeven", True),
+        "ladder": "adviseren",
+        "needs": ["besluit_gemeente"],
+        "budget": (None, None, ""),
+        "updates": [
+            (
+                "Schetsontwerp besproken",
+                "Op de kernavond hebben we het schetsontwerp van de gemeente bekeken. De "
+                "verlichting komt er; over de plaats van de drempel praten we nog.",
+                35,
+            )
+        ],
+        "supports": 96,
+        "volunteers": [],
+    },
+    {
+        "title": "Drempels in de Voorstraat",
+        "summary": "Twee verkeersdrempels en een bord 'stadje, 30 km' om het verkeer in de "
+        "smalle straat af te remmen.",
+        "description": "Na metingen met een snelheidsdisplay heeft de gemeente twee drempels "
+        "gelegd. We meten over een half jaar opnieuw.",
+        "themas": ["Te hard rijden en verkeersdrempels"],
+        "path": [
+            ("idee", 600, ""),
+            ("verkenning", 520, "Snelheidsdisplay een maand opgehangen."),
+            ("planvorming", 400, "Gemeente en kerngroep kozen samen de plekken."),
+            ("uitvoering", 240, "Aannemer is begonnen."),
+            ("afgerond", 200, "De drempels liggen er. Nieuwe meting over een half jaar."),
+        ],
+        "trekker": ("Els van Wijk", True),
+        "ladder": "meebeslissen",
+        "needs": [],
+        "budget": (None, None, ""),
+        "updates": [
+            (
+                "De drempels liggen er",
+                "Sinds deze week liggen beide drempels in de Voorstraat. Dank aan de buren "
+                "voor hun geduld tijdens het werk.",
+                198,
+            )
+        ],
+        "supports": 71,
+        "volunteers": [],
+    },
+    {
+        "title": "Snelheidsmetingen door inwoners",
+        "summary": "Met een geleend snelheidsdisplay meten inwoners zelf hoe hard er gereden "
+        "wordt op de toegangswegen.",
+        "description": "Cijfers helpen in het gesprek met de gemeente. We zoeken "
+        "**vrijwilligers** die het display om de twee weken verhangen en de cijfers noteren.",
+        "themas": ["Te hard rijden en verkeersdrempels"],
+        "path": [
+            ("idee", 150, ""),
+            ("uitvoering", 60, "Het display hangt; de eerste metingen zijn binnen."),
+        ],
+        "trekker": ("Kees de Jong", True),
+        "ladder": "zelfbeheer",
+        "needs": ["vrijwilligers"],
+        "budget": (45000, 45000, "leefbaarheidsbudget"),
+        "updates": [],
+        "supports": 28,
+        "volunteers": [("Sanne Bakker", "sanne@example.org", "Ik woon aan de Achterweg.")],
+    },
+    {
+        "title": "Toegankelijk wandelpad rond de Rietput",
+        "summary": "Een verhard rondje rond de plas, met bankjes, zodat ook mensen met een "
+        "rollator of rolstoel bij het water kunnen komen.",
+        "description": "Het pad is nu zand en gras en na regen onbegaanbaar. Het recreatieschap "
+        "en de gemeente willen meedenken.",
+        "themas": ["Recreatiegebied de Rietput", "Ontmoeten"],
+        "path": [
+            ("idee", 260, ""),
+            ("verkenning", 140, "Wandeling met het recreatieschap en twee rolstoelgebruikers."),
+        ],
+        "trekker": ("Anja Smits", True),
+        "ladder": "coproduceren",
+        "needs": ["geld", "besluit_gemeente"],
+        "budget": (None, None, ""),
+        "updates": [
+            (
+                "Wandeling langs de plas",
+                "Met het recreatieschap liepen we het rondje. De knelpunten staan op een kaart.",
+                130,
+            )
+        ],
+        "supports": 54,
+        "volunteers": [],
+    },
+    {
+        "title": "Schoonmaakdag aan de Rietput",
+        "summary": "Elk voorjaar ruimen inwoners samen het zwerfafval rond de plas op, met "
+        "koffie en soep na afloop.",
+        "description": "Een ochtend de handen uit de mouwen, en meteen een goede manier om "
+        "buren te leren kennen.",
+        "themas": ["Recreatiegebied de Rietput", "Ontmoeten"],
+        "path": [
+            ("idee", 700, ""),
+            ("uitvoering", 650, "Eerste schoonmaakdag met 30 inwoners."),
+            ("afgerond", 300, "Het recreatieschap neemt de grijpers en zakken nu over."),
+        ],
+        "trekker": ("Mohamed Amrani", True),
+        "ladder": "zelfbeheer",
+        "needs": [],
+        "budget": (15000, 15000, "leefbaarheidsbudget"),
+        "updates": [],
+        "supports": 40,
+        "volunteers": [],
+    },
+    {
+        "title": "Buurttafel in het dorpshuis",
+        "summary": "Eens per maand samen eten voor een klein bedrag, gekookt door vrijwilligers.",
+        "description": "Voor iedereen die graag in gezelschap eet. We zoeken koks, mensen die "
+        "tafels dekken en een plek met een goede keuken.",
+        "themas": ["Ontmoeten"],
+        "path": [("idee", 40, "")],
+        "trekker": ("", False),
+        "ladder": "",
+        "needs": ["vrijwilligers", "plek"],
+        "budget": (None, None, ""),
+        "updates": [],
+        "supports": 19,
+        "volunteers": [],
+    },
+    {
+        "title": "Zwemsteiger aan de Rietput",
+        "summary": "Een houten steiger om veilig het water in te gaan.",
+        "description": "Het recreatieschap onderzoekt eerst de waterkwaliteit en de diepte.",
+        "themas": ["Recreatiegebied de Rietput"],
+        "path": [
+            ("idee", 320, ""),
+            ("verkenning", 250, ""),
+            (
+                "gepauzeerd",
+                90,
+                "We wachten op het onderzoek van het recreatieschap naar het water.",
+            ),
+        ],
+        "trekker": ("", False),
+        "ladder": "adviseren",
+        "needs": [],
+        "budget": (None, None, ""),
+        "updates": [],
+        "supports": 33,
+        "volunteers": [],
+    },
+    {
+        "title": "Rotonde op de N830",
+        "summary": "Een rotonde op de provinciale weg bij de afslag naar Heukelum.",
+        "description": "Een rotonde is hier niet mogelijk.",
+        "themas": ["Veilige kruispunten en oversteken"],
+        "path": [
+            ("idee", 500, ""),
+            (
+                "gestopt",
+                380,
+                "De provincie gaat over deze weg en kiest voor een andere oplossing: een "
+                "verlaagde snelheid en betere verlichting.",
+            ),
+        ],
+        "trekker": ("", False),
+        "ladder": "",
+        "needs": [],
+        "budget": (None, None, ""),
+        "updates": [],
+        "supports": 25,
+        "volunteers": [],
+    },
+]
+
+DORPSHUIS = ("Dorpshuis Heukelum", "Heukelum")
+
+# (title, days from today, start, end, place, capacity, description, thema's, projects)
+MEETINGS = [
+    (
+        "Kernavond Heukelum",
+        -45,
+        "19:30",
+        "21:30",
+        DORPSHUIS,
+        None,
+        "We bespreken de kernagenda: de oversteken, de drempels en de Rietput.",
+        ["Veilige kruispunten en oversteken", "Recreatiegebied de Rietput"],
+        ["Veilige fietsoversteek bij de Lingedijk", "Toegankelijk wandelpad rond de Rietput"],
+    ),
+    (
+        "Fietstocht langs de kruispunten",
+        -20,
+        "10:00",
+        "12:00",
+        ("Start bij de kerk", "Kerkstraat, Heukelum"),
+        25,
+        "Net als bij de start van de kernagenda fietsen we met de gemeente langs de plekken "
+        "waar oversteken lastig is.",
+        ["Veilige kruispunten en oversteken", "Te hard rijden en verkeersdrempels"],
+        ["Snelheidsmetingen door inwoners"],
+    ),
+    (
+        "Koffieochtend voor nieuwe inwoners",
+        6,
+        "10:00",
+        "11:30",
+        DORPSHUIS,
+        30,
+        "Nieuw in Heukelum? Kom kennismaken met buren en met de kerngroep.",
+        ["Ontmoeten"],
+        ["Buurttafel in het dorpshuis"],
+    ),
+    (
+        "Schoonmaakochtend Rietput",
+        18,
+        "09:30",
+        "12:30",
+        ("Parkeerplaats Rietput", "Rietput, Heukelum"),
+        40,
+        "Grijpers en zakken liggen klaar. Na afloop soep voor iedereen.",
+        ["Recreatiegebied de Rietput"],
+        ["Toegankelijk wandelpad rond de Rietput"],
+    ),
+]
+
+# Verslagen of past meetings, with the decisions that moved linked projects.
+MINUTES = {
+    "Kernavond Heukelum": (
+        "Er waren 41 inwoners, de kerngroep en de gebiedsmakelaar.\n\n"
+        "**Besproken:** het schetsontwerp voor de fietsoversteek, de eerste snelheidsmetingen "
+        "en de wandeling rond de Rietput.\n\n"
+        "**Besloten:** we geven de gemeente advies over de plek van de drempel bij de "
+        "oversteek, en we werken het wandelpad verder uit met het recreatieschap.",
+        [],
+    ),
+    "Fietstocht langs de kruispunten": (
+        "Met vijftien fietsers en twee verkeerskundigen van de gemeente langs zes plekken. Bij "
+        "de Lingedijk en bij de school is het het drukst. De snelheidsmetingen gaan door; we "
+        "zoeken nog twee vrijwilligers.",
+        [],
+    ),
+}
+
+IDEAS = [
+    (
+        "Jeu-de-boulesbaan bij de Rietput",
+        "Een baan bij de plas, waar jong en oud samen kunnen spelen.",
+        "published",
+        "Leuk! We nemen het mee in het gesprek met het recreatieschap.",
+    ),
+    (
+        "Bord 'Welkom in Heukelum' bij de Lingedijk",
+        "Een vriendelijk bord dat automobilisten eraan herinnert dat ze een stadje inrijden.",
+        "published",
+        "",
+    ),
+    (
+        "Parkeerverbod in de hele binnenstad",
+        "Geen auto's meer in het oude centrum.",
+        "declined",
+        "Daarover beslist de gemeente, en niet iedereen kan zonder auto. We houden het bij de "
+        "drempels en de metingen.",
+    ),
+    ("Bloembakken op de Lingebrug", "Zomerbloemen op de brug, verzorgd door buren.", "new", ""),
+]
+
+NEWS = [
+    (
+        "Afsluiting Lingedijk in het voorjaar",
+        -8,
+        "De gemeente werkt twee weken aan de Lingedijk. Fietsers kunnen erlangs; auto's rijden "
+        "om via de Achterweg.",
+    ),
+    (
+        "Verslag van de kernavond staat online",
+        -43,
+        "Dank aan iedereen die kwam. Het verslag staat bij de bijeenkomst.",
+    ),
+    (
+        "Vijf jaar kernagenda in Heukelum",
+        -120,
+        "Heukelum was de eerste kern met een kernagenda. Wat begon met een startavond en een "
+        "fietstocht, is nu een vaste manier van samenwerken met de gemeente.",
+    ),
+]
+
+
+def load_sample(db: Database, settings: Settings) -> None:
+    """Fill an empty kern with Heukelum's sample data; refuses a kern with content."""
+    if db.scalar("SELECT count(*) FROM themas") or db.scalar("SELECT count(*) FROM projects"):
+        raise ValueError("this kern already has content; sample data goes into an empty kern only")
+    db.write(_load, settings)
+
+
+def _thema_values(title, priority, status, actor, other, description) -> dict:
+    return {
+        "title": title,
+        "description": description,
+        "priority": priority,
+        "status": status,
+        "actor": actor,
+        "actor_other": other,
+    }
+
+
+def _load(conn: sqlite3.Connection, settings: Settings) -> None:
+    today = date.today()
+    _set_site(conn, SITE)
+    thema_ids = {}
+    # The first kernagenda (2021): everything that is done or going well now started as new.
+    for title, priority, status, actor, other, description in THEMAS:
+        first = "nieuw" if status in ("afgerond", "eerste_successen") else status
+        values = _thema_values(title, priority, first, actor, other, description)
+        slug = agenda.save_thema(conn, settings, WHO, values)
+        thema_ids[title] = conn.execute("SELECT id FROM themas WHERE slug = ?", (slug,)).fetchone()[
+            0
+        ]
+    agenda.publish_version(
+        conn,
+        settings,
+        WHO,
+        "Kernagenda 2021",
+        "De eerste kernagenda van Heukelum, na de startavond en de fietstocht langs de wegen.",
+    )
+    # Heukelum's first kernagenda really dates from 2021.
+    conn.execute(
+        "UPDATE agenda_versions SET published_at = '2021-06-15T17:30:00+00:00' "
+        "WHERE slug = 'kernagenda-2021'"
+    )
+    for title, priority, status, actor, other, description in THEMAS:
+        row = conn.execute("SELECT status FROM themas WHERE id = ?", (thema_ids[title],)).fetchone()
+        if row["status"] != status:
+            values = _thema_values(title, priority, status, actor, other, description)
+            agenda.save_thema(conn, settings, WHO, values, thema_ids[title])
+    agenda.publish_version(
+        conn,
+        settings,
+        WHO,
+        "Voorjaar 2026",
+        "Na de kernavond: de drempels liggen er, het fietspad is klaar, ontmoeten is nieuw.",
+    )
+
+    for number, spec in enumerate(PROJECTS):
+        first_phase, first_days, first_note = spec["path"][0]
+        slug = projects.save_project(
+            conn,
+            settings,
+            WHO,
+            _project_values(spec),
+            [thema_ids[t] for t in spec["themas"]],
+            phase=first_phase,
+            phase_note=first_note,
+            started_on=today - timedelta(days=first_days),
+        )
+        project_id = conn.execute("SELECT id FROM projects WHERE slug = ?", (slug,)).fetchone()[0]
+        for phase, days, note in spec["path"][1:]:
+            projects.change_phase(
+                conn, settings, WHO, project_id, phase, note, today - timedelta(days=days)
+            )
+        for title, body, days in spec["updates"]:
+            projects.add_update(
+                conn, settings, WHO, project_id, title, body, today - timedelta(days=days)
+            )
+        for supporter in range(spec["supports"]):
+            projects.add_support(conn, project_id, f"sample-heukelum-{number}-{supporter}")
+        for name, contact, message in spec["volunteers"]:
+            projects.add_volunteer(conn, project_id, name, contact, message)
+    _load_meetings(conn, settings, thema_ids)
+    _load_ideas_and_news(conn, settings)
+
+
+def _load_meetings(conn: sqlite3.Connection, settings: Settings, thema_ids: dict) -> None:
+    from node.kern import meetings, rsvp
+    from node.web.templating import create_environment
+
+    env = create_environment()
+    today = date.today()
+    for title, days, start, end, place, capacity, description, themas, linked in MEETINGS:
+        day = today + timedelta(days=days)
+        project_ids = [
+            conn.execute("SELECT id FROM projects WHERE title = ?", (name,)).fetchone()[0]
+            for name in linked
+        ]
+        slug = meetings.create_meeting(
+            conn,
+            settings,
+            WHO,
+            {
+                "title": title,
+                "description": description,
+                "capacity": capacity,
+                "starts_at": _moment(day, start),
+                "ends_at": _moment(day, end),
+                "place_name": place[0],
+                "place_address": place[1],
+            },
+            [thema_ids[t] for t in themas],
+            project_ids,
+        )
+        meeting_id = conn.execute("SELECT id FROM meetings WHERE slug = ?", (slug,)).fetchone()[0]
+        if days > 0:
+            for number, (name, people) in enumerate([("Truus", 1), ("Bram", 2), ("Yasmina", 2)]):
+                rsvp.sign_up(
+                    conn, settings, env, meeting_id, f"{name} (voorbeeld {number})", "", "", people
+                )
+        elif title in MINUTES:
+            text, decisions = MINUTES[title]
+            meetings.save_minutes(conn, settings, WHO, meeting_id, text, decisions)
+
+
+def _load_ideas_and_news(conn: sqlite3.Connection, settings: Settings) -> None:
+    from node.kern import ideas, news
+    from node.web.templating import create_environment
+
+    env = create_environment()
+    for title, body, state, text in IDEAS:
+        idea_id, _token = ideas.submit_idea(conn, settings, env, title, body)
+        if state == "published":
+            ideas.publish_idea(conn, settings, WHO, idea_id)
+            if text:
+                ideas.answer_idea(conn, settings, WHO, idea_id, text)
+        elif state == "declined":
+            ideas.decline_idea(conn, settings, WHO, idea_id, text)
+    for title, days, body in NEWS:
+        published = (date.today() + timedelta(days=days)).isoformat() + "T09:00:00+00:00"
+        news.save_news(
+            conn, settings, WHO, {"title": title, "body": body, "published_at": published}
+        )

@@ -1,0 +1,230 @@
+"""`bloei pilot` as a user runs it: three real servers, federating, stopped with Ctrl+C.
+
+The pilot runs on free ports (hidden --gemeente-port/--beesd-port/--heukelum-port), so the
+test does not collide with a `make demo` that is running. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.processes
+ROOT = Path(__file__).resolve().parents[1]
+READY_TIMEOUT = 60.0
+# The installed command, as `make demo` runs it.
+BLOEI = str(Path(sys.executable).parent / "bloei")
+PASSWORD_RE = re.compile(r"(http://\S+)/beheer\s+user beheer, password (\S+)")
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class Pilot:
+    """`bloei pilot` in a process of its own, its output read line by line."""
+
+    def __init__(self, data: Path, ports: list[int], fresh: bool):
+        port_args = []
+        for name, port in zip(("gemeente", "beesd", "heukelum"), ports, strict=True):
+            port_args += [f"--{name}-port", str(port)]
+        argv = [BLOEI, "pilot", "--data", str(data), *port_args]
+        self.process = subprocess.Popen(
+            argv + (["--fresh"] if fresh else []),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_until_ready(self) -> float:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, "the pilot was not ready in time:\n" + "".join(self.output)
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            assert line is not None, "the pilot ended early:\n" + "".join(self.output)
+            self.output.append(line)
+            found = re.search(r"Pilot ready in ([\d.]+) s", line)
+            if found:
+                return float(found.group(1))
+
+    def rest(self) -> str:
+        """All output up to the end, once the pilot has ended."""
+        while (line := self.lines.get(timeout=10)) is not None:
+            self.output.append(line)
+        return "".join(self.output)
+
+    def passwords(self) -> dict[str, str]:
+        return dict(PASSWORD_RE.findall("".join(self.output)))
+
+    def servers(self) -> list[int]:
+        """The pilot's child processes (the three servers), from /proc."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == self.process.pid:
+                children.append(int(entry.name))
+        return children
+
+    def interrupt(self, signum: int = signal.SIGINT) -> int:
+        self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def follows(data: Path) -> int:
+    path = data / "gemeente" / "bloei.db"
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT count(*) FROM federation_following").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_pilot_runs_federates_stops_and_comes_back(tmp_path):
+    data = tmp_path / "pilot-data"
+    ports = free_ports(3)
+    gemeente, beesd, heukelum = (f"http://127.0.0.1:{port}" for port in ports)
+
+    pilot = Pilot(data, ports, fresh=True)
+    try:
+        elapsed = pilot.wait_until_ready()
+        assert elapsed < 30
+        servers = pilot.servers()
+        assert len(servers) == 3
+        passwords = pilot.passwords()
+        assert set(passwords) == {gemeente, beesd, heukelum}
+
+        for url, name in ((gemeente, "Gemeente West Betuwe"), (beesd, "Beesd"), (heukelum, "Heukelum")):  # fmt: skip
+            response = httpx.get(url + "/", timeout=10)
+            assert response.status_code == 200
+            assert name in response.text
+        assert "Kerngroep Heukelum" in httpx.get(heukelum + "/", timeout=10).text
+        # The aggregator shows what both kernen publish, brought by federation.
+        projects = httpx.get(gemeente + "/projecten", timeout=10).text
+        assert "AED dag en nacht bereikbaar" in projects
+        assert "Veilige fietsoversteek bij de Lingedijk" in projects
+        assert "Rietput" in httpx.get(heukelum + "/projecten", timeout=10).text
+        # The gemeente's reactie reached Beesd's project page.
+        project = httpx.get(beesd + "/projecten/veilig-oversteken-bij-de-basisschool", timeout=10)
+        assert "Reactie van de gemeente" in project.text
+        # The demo logins work without a password change first.
+        with httpx.Client(base_url=heukelum, timeout=10) as http:
+            login = {"username": "beheer", "password": passwords[heukelum]}
+            response = http.post("/beheer/inloggen", data=login)
+            assert response.status_code == 303
+            assert response.headers["location"] != "/beheer/wachtwoord"
+        for name in ("gemeente", "beesd", "heukelum"):
+            assert (data / name / "demo-login.txt").stat().st_mode & 0o777 == 0o600
+
+        assert pilot.interrupt() == 0
+        assert "Pilot stopped." in pilot.rest()
+        assert all(gone(pid) for pid in servers)
+        assert all(port_free(port) for port in ports)
+    finally:
+        pilot.kill()
+
+    # Again, without --fresh: the same nodes and logins, and no second follow; SIGTERM stops.
+    assert follows(data) == 2
+    again = Pilot(data, ports, fresh=False)
+    try:
+        again.wait_until_ready()
+        assert again.passwords() == passwords
+        assert follows(data) == 2
+        projects = httpx.get(gemeente + "/projecten", timeout=10).text
+        assert "Veilige fietsoversteek bij de Lingedijk" in projects
+        servers = again.servers()
+        assert len(servers) == 3
+        assert again.interrupt(signal.SIGTERM) == 0
+        assert all(gone(pid) for pid in servers)
+    finally:
+        again.kill()
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path):
+    data = tmp_path / "pilot-data"
+    ports = free_ports(3)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports[2]))
+        taken.listen()
+        port_args = ["--gemeente-port", str(ports[0]), "--beesd-port", str(ports[1])]
+        done = subprocess.run(
+            [BLOEI, "pilot", "--data", str(data), *port_args] + ["--heukelum-port", str(ports[2])],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode != 0
+    assert done.stderr == f"bloei: port {ports[2]} on 127.0.0.1 is already in use\n"
+    assert done.stdout == ""
+    assert not data.exists()
