@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -95,8 +96,17 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
     return [*jobs, federation.delivery_job()]
 
 
-def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    database: Database | None = None,
+    *,
+    templates: jinja2.Environment | None = None,
+    page_cache_bytes: int | None = None,
+) -> Starlette:
+    """One node's app. A host serving several kernen (node/sites.py) passes the `templates`
+    they share and a smaller `page_cache_bytes` for each; a single node leaves both out."""
     db = database or open_database(settings)
+    shared_templates = templates
     settings.media_dir.mkdir(exist_ok=True)
 
     role_middleware: list[Middleware] = []
@@ -120,7 +130,7 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         role_routes = kern_routes()
         # Innermost: its JSON answers are cached like pages, keyed by the Accept header.
         role_middleware = [Middleware(ActivityJsonMiddleware)]
-        templates = create_environment()
+        templates = shared_templates or create_environment()
     routes = [
         *role_routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -159,7 +169,10 @@ def create_app(settings: Settings, database: Database | None = None) -> Starlett
         middleware.insert(
             1,
             Middleware(
-                PageCacheMiddleware, data_version=db.data_version, session_cookie=SESSION_COOKIE
+                PageCacheMiddleware,
+                data_version=db.data_version,
+                session_cookie=SESSION_COOKIE,
+                **({} if page_cache_bytes is None else {"max_total_bytes": page_cache_bytes}),
             ),
         )
     app = Starlette(

@@ -233,7 +233,13 @@ def configure_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dev", action="store_true", help="development mode: allows plain HTTP and loopback peers"
     )
-    add_data_option(parser)
+    where = parser.add_mutually_exclusive_group()
+    add_data_option(where)
+    where.add_argument(
+        "--sites",
+        metavar="FILE",
+        help="serve several kernen in one process, by host name, as listed in FILE (sites.toml)",
+    )
 
 
 def serve_settings(args: argparse.Namespace) -> Settings:
@@ -266,28 +272,62 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    if args.sites:
+        return run_serve_sites(args)
     settings = serve_settings(args)
     sock = bind_socket(settings.host, settings.port)
     try:
         app = create_app(settings)
-        config = uvicorn.Config(
-            app,
-            workers=1,
-            proxy_headers=True,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-        )
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
         mode = ", development mode" if settings.dev else ""
-        print(
-            f"Bloei {settings.name} ({settings.role}{mode}) on http://{host}:{settings.port}, "
+        _run_uvicorn(
+            app,
+            sock,
+            f"Bloei {settings.name} ({settings.role}{mode}) on "
+            f"{_listen_text(settings.host, settings.port)}, "
             f"public address {settings.public_url}; Ctrl+C stops",
-            flush=True,
         )
-        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+def _run_uvicorn(app, sock: socket.socket, banner: str) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        workers=1,
+        proxy_headers=True,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
+    print(banner, flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen_text(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def run_serve_sites(args: argparse.Namespace) -> int:
+    """`bloei serve --sites sites.toml`: several kernen, one process, chosen by host name."""
+    from node.sites import create_multi_site_app, load_site_settings, read_sites
+
+    loaded = load_site_settings(read_sites(args.sites), args.sites, dev=True if args.dev else None)
+    # The listening address is the process's: --host and --port, else the first kern's.
+    first = loaded[0][1]
+    host = args.host or first.host
+    port = args.port or first.port
+    sock = bind_socket(host, port)
+    try:
+        app = create_multi_site_app(loaded)
+        names = ", ".join(settings.name for _, settings in loaded)
+        _run_uvicorn(
+            app,
+            sock,
+            f"Bloei, {len(loaded)} kernen ({names}) on {_listen_text(host, port)}; Ctrl+C stops",
+        )
     finally:
         sock.close()
     return 0
