@@ -12,18 +12,21 @@ import math
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.store import utcnow
 from node.gemeente import categories, kernen, labels, queries
+from node.web import i18n
 from node.web.i18n import _
 from node.web.templating import render
 
 MAX_STALE_MONTHS = 120
 MAX_PAGE = 10_000
 CALENDAR_PAGE = 100
+THEMA_LINK = Markup('<a href="{}">{}</a> <span class="bloei-muted">({})</span>')
 
 
 def _db(request: Request):
@@ -36,9 +39,23 @@ async def overview(request: Request) -> Response:
     rows = queries.overview(conn, now)
     states: dict[str, int] = {}
     rollout: dict[str, int] = {}
+    # Labels, links and dates made here, once per value: 26 rows of template calls (label(),
+    # filters, dict lookups per phase) cost more than the queries.
+    state_labels = {key: labels.label(labels.KERN_STATES, key) for key in labels.KERN_STATES}
+    rollout_labels = {key: labels.label(labels.ROLLOUT, key) for key in labels.ROLLOUT}
     for kern in rows:
         states[kern["state"]] = states.get(kern["state"], 0) + 1
         rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
+        kern["state_label"] = state_labels.get(kern["state"], kern["state"])
+        kern["rollout_label"] = rollout_labels.get(kern["rollout"], kern["rollout"])
+        kern["cells"] = [(phase, kern["phases"].get(phase, 0)) for phase in labels.ACTIVE_PHASES]
+        meeting = kern["meetings"][0] if kern["meetings"] else None
+        kern["next_meeting"] = meeting
+        kern["next_meeting_at"] = i18n.dutch_datetime(meeting["starts_at"]) if meeting else ""
+        kern["last_change"] = i18n.dutch_date(kern["last_change_at"])
+        kern["contact_date"] = (
+            i18n.dutch_date(kern["last_contact_at"]) if kern["state"] == "onbereikbaar" else ""
+        )
     return render(
         request,
         "gemeente/overzicht.html",
@@ -48,6 +65,8 @@ async def overview(request: Request) -> Response:
             "rollout": rollout,
             "recent": queries.recent_changes(conn, 15),
             "active_phases": labels.ACTIVE_PHASES,
+            "state_labels": state_labels,
+            "rollout_labels": rollout_labels,
         },
     )
 
@@ -180,17 +199,23 @@ async def projects_page(request: Request) -> Response:
 async def themas_page(request: Request) -> Response:
     conn = _db(request).read()
     groups = queries.themas_by_category(conn)
-    # The few words after each thema, made here: hundreds of them cost little in Python and
-    # a lot as template calls.
+    # Each kern's thema's as one piece of HTML, made here: hundreds of links with the few
+    # words after them cost little in Python and a lot as template calls. The words repeat
+    # (status, who acts, number of projects), so each is made once.
+    details: dict[tuple, Markup] = {}
     for group in groups:
         for kern in group["kernen"]:
+            parts = []
             for thema in kern["themas"]:
-                thema["detail"] = _thema_detail(thema)
-    return render(
-        request,
-        "gemeente/themas.html",
-        {"groups": groups, "kern_count": len(kernen.list_kernen(conn))},
-    )
+                key = (thema["status"], thema["wie"], thema["projects"])
+                detail = details.get(key)
+                if detail is None:
+                    detail = details[key] = escape(_thema_detail(thema))
+                thema["detail"] = detail
+                parts.append(THEMA_LINK.format(thema["url"], thema["name"], detail))
+            kern["themas_html"] = Markup("; ").join(parts)
+    kern_count = conn.execute("SELECT count(*) FROM gemeente_kernen").fetchone()[0]
+    return render(request, "gemeente/themas.html", {"groups": groups, "kern_count": kern_count})
 
 
 def _thema_detail(thema: dict) -> str:

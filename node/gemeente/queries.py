@@ -54,16 +54,21 @@ def phase_counts(conn: sqlite3.Connection) -> dict[int, dict[str, int]]:
 def next_meetings(
     conn: sqlite3.Connection, now: datetime, per_kern: int = 2, kern_id: int | None = None
 ) -> dict[int, list[dict[str, Any]]]:
-    """kern id -> its next meetings that are not cancelled."""
-    where, params = ("AND kern_id = ?", [kern_id]) if kern_id is not None else ("", [])
+    """kern id -> its next meetings that are not cancelled.
+
+    Per kern a short range of gemeente_meetings_next (kern, not cancelled, from now on),
+    rather than numbering every coming meeting of every kern."""
+    where, params = ("WHERE k.id = ?", [kern_id]) if kern_id is not None else ("", [])
     found = rows(
         conn,
-        f"""SELECT * FROM (
-                SELECT m.*, row_number() OVER (PARTITION BY kern_id ORDER BY starts_at) AS n
-                FROM gemeente_meetings m
-                WHERE m.starts_at >= ? AND m.cancelled = 0 {where})
-            WHERE n <= ? ORDER BY starts_at""",
-        [timestamp(now), *params, per_kern],
+        f"""SELECT m.* FROM gemeente_kernen k
+            JOIN gemeente_meetings m ON m.id IN (
+                SELECT n.id FROM gemeente_meetings n
+                WHERE n.kern_id = k.id AND n.cancelled = 0 AND n.starts_at >= ?
+                ORDER BY n.starts_at, n.id LIMIT ?)
+            {where}
+            ORDER BY m.starts_at, m.id""",
+        [timestamp(now), per_kern, *params],
     )
     meetings: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for meeting in found:
@@ -233,10 +238,10 @@ def themas_by_category(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     )
     groups: dict[str, dict[str, Any]] = {}
     for r in found:
-        group = groups.setdefault(
-            r["category"],
-            {"key": r["category"], "label": category_label(r["category"]), "kernen": {}},
-        )
+        group = groups.get(r["category"])
+        if group is None:
+            group = {"key": r["category"], "label": category_label(r["category"]), "kernen": {}}
+            groups[r["category"]] = group
         kern = group["kernen"].setdefault(
             r["kern_id"], {"id": r["kern_id"], "name": r["kern_name"], "themas": []}
         )

@@ -207,3 +207,13 @@ def _reacties(db) -> None:
     )
     db.execute("CREATE INDEX gemeente_reacties_target ON gemeente_reacties (in_reply_to)")
     db.execute("CREATE INDEX gemeente_reacties_kern ON gemeente_reacties (kern_id, published)")
+
+
+@gemeente(name="0003_page_indexes")
+def _page_indexes(db) -> None:
+    # The overview's next meeting per kern: one short index range per kern (kern, not
+    # cancelled, from now on) instead of numbering every coming meeting of every kern.
+    db.execute(
+        """CREATE INDEX gemeente_meetings_next
+           ON gemeente_meetings (kern_id, cancelled, starts_at)"""
+    )
