@@ -29,6 +29,7 @@ from node.app import background_jobs, create_app, open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.db import Database
 from node.demo import configure_demo, run_demo
+from node.migrate import MoveError
 from node.pilot import configure_pilot, run_pilot
 from node.settings import (
     CONFIG_FILE,
@@ -599,6 +600,75 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export, import and move (node/migrate.py) ------------------------------------------------
+
+
+def configure_export(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the archive to write (holds secrets: 0600)")
+    add_data_option(parser)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from node.migrate import export_node
+
+    result = export_node(load_settings(data_dir(args)), Path(args.file))
+    print(f"Exported to {result.path} ({result.files} files, {_size(result.size)})")
+    print(f"On the new host: bloei import {result.path.name} --data DIR --url NEW_PUBLIC_URL")
+    return 0
+
+
+def configure_import(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="an archive made by bloei export")
+    parser.add_argument("--url", help="the node's new public address, e.g. https://beesd.nl")
+    add_data_option(parser)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from node.migrate import import_node
+
+    folder = data_dir(args)
+    result = import_node(Path(args.file), folder, args.url)
+    print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
+    if result.moved_from:
+        print(f"Its actor is also known as {result.moved_from}")
+        print("Start it, then on the old node: bloei move --data OLD_DIR --to NEW_ACTOR_URL")
+    print(f"Start the server with: bloei serve --data {folder}")
+    return 0
+
+
+def configure_move(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", required=True, metavar="URL", help="the new actor's id")
+    add_data_option(parser)
+
+
+def run_move(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from node import migrate
+
+    settings = load_settings(data_dir(args))
+    if settings.role != "kern":
+        raise CommandError(f"only a kern can move, this is a {settings.role}")
+
+    async def confirm():
+        fetch, close = await migrate.fetch_with_policy(settings)
+        try:
+            return await migrate.confirmed_target(migrate.actor_id(settings), args.to, fetch)
+        except Exception as error:  # a network failure is one line too
+            if isinstance(error, migrate.MoveError):
+                raise
+            raise CommandError(f"cannot fetch {args.to}: {error}") from None
+        finally:
+            await close()
+
+    target = asyncio.run(confirm())
+    with open_node(args) as (settings, db):
+        migrate.announce_move(db, settings, target.id)
+        followers = db.scalar("SELECT count(*) FROM federation_followers WHERE state = 'accepted'")
+    print(f"Move to {target.id} published to {followers} followers; run bloei worker to deliver")
+    return 0
+
+
 def _size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -635,6 +705,21 @@ COMMANDS: dict[str, Command] = {
         configure_restore,
         run_restore,
     ),
+    "export": Command(
+        "write everything of the node to one archive, to move it to another host",
+        configure_export,
+        run_export,
+    ),
+    "import": Command(
+        "restore an export into a new data folder, optionally at a new --url",
+        configure_import,
+        run_import,
+    ),
+    "move": Command(
+        "tell followers the kern moved to a new actor (run on the old node)",
+        configure_move,
+        run_move,
+    ),
     "demo": Command("start Beesd with sample data on 127.0.0.1", configure_demo, run_demo),
     "pilot": Command(
         "start the gemeente, Beesd and Heukelum, federating, on 127.0.0.1",
@@ -667,6 +752,7 @@ EXPECTED_ERRORS = (
     EOFError,
     zlib.error,
     KeyStorageError,
+    MoveError,
 )
 
 

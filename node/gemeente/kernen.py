@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation import follows
+from federation import followers, follows
 from federation.actors import ActorError, RemoteActor, parse_acct
 from federation.fetch import Fetcher, FetchError
 from federation.identity import LocalIdentity
@@ -253,6 +253,52 @@ def add(
     follows.follow(conn, identity, actor, now)
     record_audit(conn, who, "kern.volgen", "Kern", actor.id, f"{name} ({rollout})")
     return int(kern_id)
+
+
+def move(
+    conn: sqlite3.Connection,
+    identity: LocalIdentity,
+    kern: Mapping[str, Any],
+    new_actor: RemoteActor,
+    activity_id: str,
+    now: datetime,
+) -> None:
+    """A kern moved (a verified Move, confirmed by the new actor's alsoKnownAs): the same kern
+    record now points at the new actor, the old follow is dropped and a Follow goes to the
+    new one. The read model keeps the kern's objects under the same kern (their ids stay on
+    the old origin); the outbox positions stay, since the new node serves the same outbox."""
+    old_actor = kern["actor_id"]
+    conn.execute(
+        """UPDATE gemeente_kernen SET actor_id = ?, address = ?, username = ?, url = ?,
+               inbox = ?, outbox = ?, settled_at = NULL, failures = 0, last_error = '',
+               last_error_at = NULL, next_pull_at = NULL
+           WHERE id = ?""",
+        (
+            new_actor.id,
+            new_actor.id[:300],
+            (new_actor.preferred_username or kern["username"])[:100],
+            _home_page(new_actor),
+            new_actor.inbox,
+            new_actor.outbox or "",
+            kern["id"],
+        ),
+    )
+    conn.execute(
+        """INSERT INTO gemeente_kern_moves
+               (kern_id, old_actor_id, new_actor_id, activity_id, moved_at)
+           VALUES (?, ?, ?, ?, ?)""",
+        (kern["id"], old_actor, new_actor.id, activity_id[:1000], timestamp(now)),
+    )
+    followers.remove_following(conn, old_actor)
+    follows.follow(conn, identity, new_actor, now)
+    record_audit(conn, "federation", "kern.verhuisd", "Kern", new_actor.id, old_actor)
+
+
+def moves_of(conn: sqlite3.Connection, kern_id: int) -> list[dict[str, Any]]:
+    found = rows(
+        conn, "SELECT * FROM gemeente_kern_moves WHERE kern_id = ? ORDER BY id", (kern_id,)
+    )
+    return [dict(r) for r in found]
 
 
 def _home_page(actor: RemoteActor) -> str:

@@ -5,6 +5,8 @@
   Whether the follow is asked, accepted or refused lives in `federation_following`.
 * `gemeente_activities`: every kern activity applied (or seen and skipped), by id: pull and
   push de-duplicate here, and the overview's "recent changes" read it.
+* `gemeente_kern_moves`: each Move of a kern to a new actor (old id, new id, when), so staff
+  and the pages can still tell where the kern's older objects came from.
 * `gemeente_refused`: activities refused (a proof that fails, an object of another origin),
   kept so staff see what went wrong and where.
 * `gemeente_objects`: the faithful copy, one row per object as its kern last described it; a
@@ -217,3 +219,18 @@ def _page_indexes(db) -> None:
         """CREATE INDEX gemeente_meetings_next
            ON gemeente_meetings (kern_id, cancelled, starts_at)"""
     )
+
+
+@gemeente(name="0004_kern_moves")
+def _kern_moves(db) -> None:
+    db.execute(
+        """CREATE TABLE gemeente_kern_moves (
+            id INTEGER PRIMARY KEY,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            old_actor_id TEXT NOT NULL,
+            new_actor_id TEXT NOT NULL,
+            activity_id TEXT NOT NULL,
+            moved_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_kern_moves_old ON gemeente_kern_moves (old_actor_id)")

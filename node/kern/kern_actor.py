@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -74,8 +75,18 @@ def profile(conn: sqlite3.Connection, settings: Settings) -> ActorProfile:
 
 
 def document(conn: sqlite3.Connection, settings: Settings, publisher: Publisher) -> dict[str, Any]:
-    """The actor document with the keys now on disk."""
-    return actor_document(profile(conn, settings), publisher.identity.public_keys())
+    """The actor document with the keys now on disk; after a move (node/migrate.py) it names
+    the old actor in alsoKnownAs, or the new one in movedTo."""
+    moves = dict(
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('moved_from', 'moved_to')")
+    )
+    base = profile(conn, settings)
+    if moves.get("moved_from"):
+        base = replace(base, also_known_as=(moves["moved_from"],))
+    document = actor_document(base, publisher.identity.public_keys())
+    if moves.get("moved_to"):
+        document["movedTo"] = moves["moved_to"]
+    return document
 
 
 def rotate_keys(
