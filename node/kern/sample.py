@@ -316,17 +316,22 @@ MEETINGS = [
 ]
 
 MINUTES = {
+    # title: (the verslag, [(project title, the phase the meeting moved it to)])
     "Kernavond voorjaar": (
         "Er waren 34 inwoners en de gebiedsmakelaar.\n\n"
         "**Besproken:** de kernagenda voor het voorjaar, het idee voor een jongerenplek en de "
         "AED.\n\n**Besloten:** de jongerenplek gaan we verder verkennen met de jongeren zelf "
-        "en de sportvereniging."
+        "en de sportvereniging.",
+        [("Jongerenplek bij het sportpark", "verkenning")],
     ),
     "Fietstocht langs de oversteekplekken": (
         "Met twaalf fietsers en twee mensen van de gemeente langs vijf plekken. Bij de school en "
-        "bij de Molenweg is oversteken echt lastig. De gemeente neemt dit mee in het ontwerp."
+        "bij de Molenweg is oversteken echt lastig. De gemeente neemt dit mee in het ontwerp.",
+        [],
     ),
 }
+
+GUESTS = [("Gerda", 2), ("Kees", 1), ("Fatima", 3)]
 
 IDEAS = [
     (
@@ -474,8 +479,8 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
             projects.add_support(conn, project_id, f"sample-{number}-{supporter}")
         for name, contact, message in spec["volunteers"]:
             projects.add_volunteer(conn, project_id, name, contact, message)
-    _load_meetings(conn, settings, thema_ids)
-    _load_ideas_and_news(conn, settings)
+    load_meetings(conn, settings, thema_ids, MEETINGS, MINUTES, GUESTS)
+    load_ideas_and_news(conn, settings, IDEAS, NEWS)
 
 
 def _moment(day: date, clock: str) -> str:
@@ -487,18 +492,27 @@ def _moment(day: date, clock: str) -> str:
     return utc_iso(local_moment(day, clock_time(hours, minutes)))
 
 
-def _load_meetings(conn: sqlite3.Connection, settings: Settings, thema_ids: dict) -> None:
+def load_meetings(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    thema_ids: dict,
+    meeting_specs: list,
+    minutes: dict,
+    guests: list[tuple[str, int]],
+) -> None:
+    """Meetings with their thema's and projects: RSVPs for the coming ones, verslagen (and
+    the phase moves they decided) for the past ones."""
     from node.kern import meetings, rsvp
     from node.web.templating import create_environment
 
     env = create_environment()
     today = date.today()
-    for title, days, start, end, place, capacity, description, themas, linked in MEETINGS:
+    for title, days, start, end, place, capacity, description, themas, linked in meeting_specs:
         day = today + timedelta(days=days)
-        project_ids = [
-            conn.execute("SELECT id FROM projects WHERE title = ?", (name,)).fetchone()[0]
+        project_ids = {
+            name: conn.execute("SELECT id FROM projects WHERE title = ?", (name,)).fetchone()[0]
             for name in linked
-        ]
+        }
         slug = meetings.create_meeting(
             conn,
             settings,
@@ -513,27 +527,31 @@ def _load_meetings(conn: sqlite3.Connection, settings: Settings, thema_ids: dict
                 "place_address": place[1],
             },
             [thema_ids[t] for t in themas],
-            project_ids,
+            list(project_ids.values()),
         )
         meeting_id = conn.execute("SELECT id FROM meetings WHERE slug = ?", (slug,)).fetchone()[0]
         if days > 0:
-            for number, (name, people) in enumerate([("Gerda", 2), ("Kees", 1), ("Fatima", 3)]):
+            for number, (name, people) in enumerate(guests):
                 rsvp.sign_up(
                     conn, settings, env, meeting_id, f"{name} (voorbeeld {number})", "", "", people
                 )
-        elif title in MINUTES:
-            decisions = []
-            if title == "Kernavond voorjaar":
-                decisions = [meetings.Decision(project_ids[0], "verkenning", "")]
-            meetings.save_minutes(conn, settings, WHO, meeting_id, MINUTES[title], decisions)
+        elif title in minutes:
+            text, moves = minutes[title]
+            decisions = [
+                meetings.Decision(project_ids[project], phase, "") for project, phase in moves
+            ]
+            meetings.save_minutes(conn, settings, WHO, meeting_id, text, decisions)
 
 
-def _load_ideas_and_news(conn: sqlite3.Connection, settings: Settings) -> None:
+def load_ideas_and_news(
+    conn: sqlite3.Connection, settings: Settings, idea_specs: list, news_specs: list
+) -> None:
+    """Ideas in each state the group can give them, and news."""
     from node.kern import ideas, news
     from node.web.templating import create_environment
 
     env = create_environment()
-    for title, body, state, text in IDEAS:
+    for title, body, state, text in idea_specs:
         idea_id, _token = ideas.submit_idea(conn, settings, env, title, body)
         if state == "published":
             ideas.publish_idea(conn, settings, WHO, idea_id)
@@ -541,7 +559,7 @@ def _load_ideas_and_news(conn: sqlite3.Connection, settings: Settings) -> None:
                 ideas.answer_idea(conn, settings, WHO, idea_id, text)
         elif state == "declined":
             ideas.decline_idea(conn, settings, WHO, idea_id, text)
-    for title, days, body in NEWS:
+    for title, days, body in news_specs:
         published = (date.today() + timedelta(days=days)).isoformat() + "T09:00:00+00:00"
         news.save_news(
             conn, settings, WHO, {"title": title, "body": body, "published_at": published}

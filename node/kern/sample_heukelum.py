@@ -17,7 +17,13 @@ from datetime import date, timedelta
 
 from node.db import Database
 from node.kern import agenda, projects
-from node.kern.sample import WHO, _moment, _project_values, _set_site
+from node.kern.sample import (
+    WHO,
+    _project_values,
+    _set_site,
+    load_ideas_and_news,
+    load_meetings,
+)
 from node.settings import Settings
 
 SITE = {
@@ -317,6 +323,9 @@ MEETINGS = [
     ),
 ]
 
+# Who has signed up for the coming meetings (names only, no contact details).
+GUESTS = [("Truus", 1), ("Bram", 2), ("Yasmina", 2)]
+
 # Verslagen of past meetings, with the decisions that moved linked projects.
 MINUTES = {
     "Kernavond Heukelum": (
@@ -459,64 +468,5 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
             projects.add_support(conn, project_id, f"sample-heukelum-{number}-{supporter}")
         for name, contact, message in spec["volunteers"]:
             projects.add_volunteer(conn, project_id, name, contact, message)
-    _load_meetings(conn, settings, thema_ids)
-    _load_ideas_and_news(conn, settings)
-
-
-def _load_meetings(conn: sqlite3.Connection, settings: Settings, thema_ids: dict) -> None:
-    from node.kern import meetings, rsvp
-    from node.web.templating import create_environment
-
-    env = create_environment()
-    today = date.today()
-    for title, days, start, end, place, capacity, description, themas, linked in MEETINGS:
-        day = today + timedelta(days=days)
-        project_ids = [
-            conn.execute("SELECT id FROM projects WHERE title = ?", (name,)).fetchone()[0]
-            for name in linked
-        ]
-        slug = meetings.create_meeting(
-            conn,
-            settings,
-            WHO,
-            {
-                "title": title,
-                "description": description,
-                "capacity": capacity,
-                "starts_at": _moment(day, start),
-                "ends_at": _moment(day, end),
-                "place_name": place[0],
-                "place_address": place[1],
-            },
-            [thema_ids[t] for t in themas],
-            project_ids,
-        )
-        meeting_id = conn.execute("SELECT id FROM meetings WHERE slug = ?", (slug,)).fetchone()[0]
-        if days > 0:
-            for number, (name, people) in enumerate([("Truus", 1), ("Bram", 2), ("Yasmina", 2)]):
-                rsvp.sign_up(
-                    conn, settings, env, meeting_id, f"{name} (voorbeeld {number})", "", "", people
-                )
-        elif title in MINUTES:
-            text, decisions = MINUTES[title]
-            meetings.save_minutes(conn, settings, WHO, meeting_id, text, decisions)
-
-
-def _load_ideas_and_news(conn: sqlite3.Connection, settings: Settings) -> None:
-    from node.kern import ideas, news
-    from node.web.templating import create_environment
-
-    env = create_environment()
-    for title, body, state, text in IDEAS:
-        idea_id, _token = ideas.submit_idea(conn, settings, env, title, body)
-        if state == "published":
-            ideas.publish_idea(conn, settings, WHO, idea_id)
-            if text:
-                ideas.answer_idea(conn, settings, WHO, idea_id, text)
-        elif state == "declined":
-            ideas.decline_idea(conn, settings, WHO, idea_id, text)
-    for title, days, body in NEWS:
-        published = (date.today() + timedelta(days=days)).isoformat() + "T09:00:00+00:00"
-        news.save_news(
-            conn, settings, WHO, {"title": title, "body": body, "published_at": published}
-        )
+    load_meetings(conn, settings, thema_ids, MEETINGS, MINUTES, GUESTS)
+    load_ideas_and_news(conn, settings, IDEAS, NEWS)
