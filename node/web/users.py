@@ -18,10 +18,22 @@ from node.web.i18n import _
 from node.web.templating import flash, render
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
-ROLE_LABELS = {
-    "beheerder": _("Beheerder: alles, ook gebruikers"),
-    "redacteur": _("Redacteur: inhoud"),
+# The accounts each kind of node has: a kern's group has redacteuren, the gemeente medewerkers.
+ROLE_LABELS_BY_NODE = {
+    "kern": {
+        "beheerder": _("Beheerder: alles, ook gebruikers"),
+        "redacteur": _("Redacteur: inhoud"),
+    },
+    "gemeente": {
+        "beheerder": _("Beheerder: alles, ook gebruikers"),
+        "medewerker": _("Medewerker: kernen volgen en beantwoorden"),
+    },
 }
+ROLE_LABELS = ROLE_LABELS_BY_NODE["kern"]
+
+
+def role_labels(request: Request) -> dict[str, str]:
+    return ROLE_LABELS_BY_NODE[request.app.state.settings.role]
 
 
 class UserForm(BaseForm):
@@ -39,7 +51,12 @@ class UserForm(BaseForm):
         filters=[strip_text],
     )
     email = StringField(_("E-mailadres"), [Length(max=200), valid_email], filters=[strip_text])
-    role = SelectField(_("Rol"), choices=list(ROLE_LABELS.items()), validate_choice=False)
+    role = SelectField(_("Rol"), validate_choice=False)
+
+    def __init__(self, *args, roles: dict[str, str] = ROLE_LABELS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles = roles
+        self.role.choices = list(roles.items())
 
     def validate_username(self, field) -> None:
         if not USERNAME_RE.match(field.data or ""):
@@ -50,7 +67,7 @@ class UserForm(BaseForm):
             )
 
     def validate_role(self, field) -> None:
-        if field.data not in ROLE_LABELS:
+        if field.data not in self.roles:
             raise ValidationError(_("Kies een rol uit de lijst."))
 
 
@@ -63,7 +80,7 @@ async def user_list(request: Request) -> Response:
     return render(
         request,
         "beheer/gebruikers.html",
-        {"users": _users(request.app.state.db), "roles": ROLE_LABELS},
+        {"users": _users(request.app.state.db), "roles": role_labels(request)},
     )
 
 
@@ -71,9 +88,12 @@ async def user_list(request: Request) -> Response:
 async def user_add(request: Request) -> Response:
     template = "beheer/gebruiker_form.html"
     if request.method == "GET":
-        return render(request, template, {"form": UserForm(data={"role": "redacteur"})})
+        roles = role_labels(request)
+        # The least powerful role first in the form: the one a new account usually gets.
+        least = [role for role in roles if role != "beheerder"][0]
+        return render(request, template, {"form": UserForm(data={"role": least}, roles=roles)})
     data, csrf_ok = await read_beheer_form(request)
-    form = UserForm(formdata=data)
+    form = UserForm(formdata=data, roles=role_labels(request))
     if not csrf_ok:
         return render(request, template, {"form": form, "csrf_error": True}, 400)
     if not form.validate():
@@ -134,7 +154,7 @@ async def user_action(request: Request) -> Response:
     if action not in ("uitzetten", "aanzetten", "wachtwoord", "rol"):
         raise HTTPException(400, _("Onbekende actie."))
     new_role = data.get("rol", "")
-    if action == "rol" and new_role not in ROLE_LABELS:
+    if action == "rol" and new_role not in role_labels(request):
         raise HTTPException(400, _("Kies een rol uit de lijst."))
     removes_beheerder = (
         target["role"] == "beheerder"
