@@ -18,38 +18,33 @@ the JSON of one address never mix.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from federation import followers, outbox
-from federation.actors import JRD_JSON, NODEINFO_PROFILE, nodeinfo, nodeinfo_discovery, webfinger
-from federation.inbox import BodyTooLarge, InboxRequest, read_body
 from federation.vocabulary import ACTIVITY_JSON, CONTEXT
-from node import __version__
 from node.kern import kern_actor, publishing
 from node.kern.federation_runtime import KernFederation
+from node.web.activitypub import (
+    ActivityJson,
+    activity_response,
+    followers_response,
+    following_response,
+    inbox_response,
+    nodeinfo_discovery_route,
+    nodeinfo_route,
+    outbox_response,
+    webfinger_response,
+)
 from node.web.errors import problem
 
-NODEINFO_JSON = f'application/json; profile="{NODEINFO_PROFILE}"'
 # Public objects whose pages also answer as ActivityStreams objects.
 OBJECT_PATH_RE = re.compile(
     r"^/(?:projecten|agenda/themas|agenda/versies|bijeenkomsten|nieuws|ideeen)/[^/]+$"
 )
-# Collections change with follows, which do not bump the data version: never cached.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-class ActivityJson(JSONResponse):
-    media_type = ACTIVITY_JSON
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def wants_activity_json(accept: str) -> bool:
@@ -68,29 +63,8 @@ def _federation(request: Request) -> KernFederation:
 
 
 async def webfinger_route(request: Request) -> Response:
-    resource = request.query_params.get("resource", "").strip()
-    if not resource:
-        return problem(400, "Geen resource", "Vraag naar acct:<naam>@<host>.")
     state = request.app.state
-    document = webfinger(kern_actor.profile(state.db.read(), state.settings), resource)
-    if document is None:
-        return problem(404, "Onbekend", "Op deze server is dat account niet bekend.")
-    return JSONResponse(document, media_type=JRD_JSON, headers={"Access-Control-Allow-Origin": "*"})
-
-
-async def nodeinfo_discovery_route(request: Request) -> Response:
-    return JSONResponse(nodeinfo_discovery(request.app.state.settings.public_url))
-
-
-async def nodeinfo_route(request: Request) -> Response:
-    state = request.app.state
-    posts = state.db.scalar("SELECT count(*) FROM federation_outbox WHERE type = 'Create'")
-    document = nodeinfo(
-        __version__,
-        local_posts=int(posts or 0),
-        metadata={"nodeName": state.settings.name, "role": state.settings.role},
-    )
-    return JSONResponse(document, media_type=NODEINFO_JSON)
+    return webfinger_response(request, kern_actor.profile(state.db.read(), state.settings))
 
 
 # --- the actor and its collections -------------------------------------------------------------
@@ -103,61 +77,23 @@ async def actor_route(request: Request) -> Response:
 
 
 async def inbox_route(request: Request) -> Response:
-    fed = _federation(request)
-    try:
-        body = await read_body(request.stream())
-    except BodyTooLarge:
-        return problem(413, "Te groot", "Een activiteit is hoogstens 1 MiB.")
-    target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    if request.url.query:
-        target += "?" + request.url.query
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-    result = await fed.receive(InboxRequest("POST", target, headers, body, scheme=fed.scheme))
-    if result.status == 202:
-        return Response(status_code=202)
-    return problem(result.status, "Niet aangenomen", result.reason)
+    return await inbox_response(request, _federation(request))
 
 
 async def outbox_route(request: Request) -> Response:
-    fed = _federation(request)
-    try:
-        document = outbox.respond(
-            request.app.state.db.read(), fed.publisher.routes.outbox, dict(request.query_params)
-        )
-    except outbox.OutboxQueryError as error:
-        return problem(400, "Onbekende vraag", str(error))
-    return ActivityJson(document)
+    return outbox_response(request, _federation(request).publisher.routes.outbox)
 
 
 async def followers_route(request: Request) -> Response:
-    fed = _federation(request)
-    document = followers.followers_collection(
-        request.app.state.db.read(), fed.publisher.routes.followers
-    )
-    return ActivityJson(document, headers=NO_STORE)
+    return followers_response(request, _federation(request).publisher.routes.followers)
 
 
 async def following_route(request: Request) -> Response:
-    fed = _federation(request)
-    total = request.app.state.db.scalar(
-        "SELECT count(*) FROM federation_following WHERE state = 'accepted'"
-    )
-    document = {
-        "@context": CONTEXT,
-        "id": fed.publisher.routes.following,
-        "type": "OrderedCollection",
-        "totalItems": int(total or 0),
-    }
-    return ActivityJson(document, headers=NO_STORE)
+    return following_response(request, _federation(request).publisher.routes.following)
 
 
 async def activity_route(request: Request) -> Response:
-    fed = _federation(request)
-    activity_id = f"{fed.publisher.routes.id}/activities/{request.path_params['activity']}"
-    found = outbox.get_activity(request.app.state.db.read(), activity_id)
-    if found is None:
-        return problem(404, "Onbekend", "Deze activiteit bestaat hier niet.")
-    return ActivityJson(found)
+    return activity_response(request, _federation(request).publisher.routes.id)
 
 
 def routes() -> list[BaseRoute]:

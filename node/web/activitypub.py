@@ -1,0 +1,111 @@
+"""The ActivityPub endpoints every node serves the same way, kern or gemeente.
+
+Each role's own module (node/kern/federation_pages.py, node/gemeente/actor_pages.py) knows
+its actor and where its collections live, and hands the request to these.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from federation import followers, outbox
+from federation.actors import JRD_JSON, NODEINFO_PROFILE, nodeinfo, nodeinfo_discovery, webfinger
+from federation.inbox import BodyTooLarge, InboxRequest, read_body
+from federation.vocabulary import ACTIVITY_JSON, CONTEXT
+from node import __version__
+from node.web.errors import problem
+
+NODEINFO_JSON = f'application/json; profile="{NODEINFO_PROFILE}"'
+# Collections change with follows, which do not bump the data version: never cached.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class ActivityJson(JSONResponse):
+    media_type = ACTIVITY_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def webfinger_response(request: Request, profile) -> Response:
+    resource = request.query_params.get("resource", "").strip()
+    if not resource:
+        return problem(400, "Geen resource", "Vraag naar acct:<naam>@<host>.")
+    document = webfinger(profile, resource)
+    if document is None:
+        return problem(404, "Onbekend", "Op deze server is dat account niet bekend.")
+    return JSONResponse(document, media_type=JRD_JSON, headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def nodeinfo_discovery_route(request: Request) -> Response:
+    return JSONResponse(nodeinfo_discovery(request.app.state.settings.public_url))
+
+
+async def nodeinfo_route(request: Request) -> Response:
+    state = request.app.state
+    posts = state.db.scalar("SELECT count(*) FROM federation_outbox WHERE type = 'Create'")
+    document = nodeinfo(
+        __version__,
+        local_posts=int(posts or 0),
+        metadata={"nodeName": state.settings.name, "role": state.settings.role},
+    )
+    return JSONResponse(document, media_type=NODEINFO_JSON)
+
+
+async def inbox_response(request: Request, federation) -> Response:
+    """Read a POST to the inbox (at most 1 MiB) and let the node's federation take it."""
+    try:
+        body = await read_body(request.stream())
+    except BodyTooLarge:
+        return problem(413, "Te groot", "Een activiteit is hoogstens 1 MiB.")
+    target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    if request.url.query:
+        target += "?" + request.url.query
+    # The raw pairs: a mapping would merge repeated headers that a signature covers.
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+    result = await federation.receive(
+        InboxRequest("POST", target, headers, body, scheme=federation.scheme)
+    )
+    if result.status == 202:
+        return Response(status_code=202)
+    return problem(result.status, "Niet aangenomen", result.reason)
+
+
+def outbox_response(request: Request, outbox_url: str) -> Response:
+    try:
+        document = outbox.respond(
+            request.app.state.db.read(), outbox_url, dict(request.query_params)
+        )
+    except outbox.OutboxQueryError as error:
+        return problem(400, "Onbekende vraag", str(error))
+    return ActivityJson(document)
+
+
+def followers_response(request: Request, followers_url: str) -> Response:
+    document = followers.followers_collection(request.app.state.db.read(), followers_url)
+    return ActivityJson(document, headers=NO_STORE)
+
+
+def following_response(request: Request, following_url: str) -> Response:
+    total = request.app.state.db.scalar(
+        "SELECT count(*) FROM federation_following WHERE state = 'accepted'"
+    )
+    document = {
+        "@context": CONTEXT,
+        "id": following_url,
+        "type": "OrderedCollection",
+        "totalItems": int(total or 0),
+    }
+    return ActivityJson(document, headers=NO_STORE)
+
+
+def activity_response(request: Request, actor_id: str) -> Response:
+    activity_id = f"{actor_id}/activities/{request.path_params['activity']}"
+    found = outbox.get_activity(request.app.state.db.read(), activity_id)
+    if found is None:
+        return problem(404, "Onbekend", "Deze activiteit bestaat hier niet.")
+    return ActivityJson(found)
