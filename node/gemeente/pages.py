@@ -196,7 +196,17 @@ async def projects_page(request: Request) -> Response:
 # --- thema's and calendar ----------------------------------------------------------------------
 
 
-async def themas_page(request: Request) -> Response:
+def _thema_groups(request: Request) -> tuple[list, int]:
+    """The thema's of every kern by category, built once per change of the read model.
+
+    Staff are signed in, so the page cache does not serve them; this page is the heaviest to
+    build and changes only when a kern's data does.
+    """
+    state = request.app.state
+    version = state.db.data_version()
+    cached = getattr(state, "gemeente_thema_groups", None)
+    if cached is not None and cached[0] == version:
+        return cached[1], cached[2]
     conn = _db(request).read()
     groups = queries.themas_by_category(conn)
     # Each kern's thema's as one piece of HTML, made here: hundreds of links with the few
@@ -215,6 +225,12 @@ async def themas_page(request: Request) -> Response:
                 parts.append(THEMA_LINK.format(thema["url"], thema["name"], detail))
             kern["themas_html"] = Markup("; ").join(parts)
     kern_count = conn.execute("SELECT count(*) FROM gemeente_kernen").fetchone()[0]
+    state.gemeente_thema_groups = (version, groups, kern_count)
+    return groups, kern_count
+
+
+async def themas_page(request: Request) -> Response:
+    groups, kern_count = _thema_groups(request)
     return render(request, "gemeente/themas.html", {"groups": groups, "kern_count": kern_count})
 
 
