@@ -159,6 +159,11 @@ TERMS: tuple[Term, ...] = (
     Term("wieIsAanZetToelichting", "Who the others are, when wieIsAanZet is anderen."),
     # meeting
     Term("capaciteit", "How many people fit; absent when there is no limit.", value="xsd:integer"),
+    Term(
+        "aanmeldingen",
+        "How many people signed up, as of the meeting's last published change (a count only).",
+        value="xsd:integer",
+    ),
     Term("geannuleerd", "True when the meeting was cancelled.", value="xsd:boolean"),
     Term("annuleringsreden", "Why the meeting was cancelled."),
     Term("verslag", "The minutes and decisions (HTML), once published."),

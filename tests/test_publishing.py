@@ -382,3 +382,16 @@ def test_publishing_time_is_the_writes_own(db, settings):
     [activity] = outbox_rows(db)
     assert activity["published"] == "2026-11-29T12:00:00Z"
     assert db.scalar("SELECT published FROM federation_outbox") == timestamp(moment)
+
+
+async def test_a_meeting_publishes_how_many_signed_up_never_who(db, settings, app):
+    from node.kern import meetings
+
+    meeting_id, slug = add_meeting(db, settings, capacity=3)
+    sign_up(db, settings, meeting_id, people=2, name="Geheime Gast", email="gast@example.org")
+    sign_up(db, settings, meeting_id, people=1, name="Tweede Gast")  # now full: Update sent
+    url = settings.url(meetings.meeting_path(slug))
+    latest = of_object(db, url)[-1]["object"]
+    assert latest["aanmeldingen"] == 3
+    text = json.dumps(outbox_rows(db))
+    assert "Geheime Gast" not in text and "gast@example.org" not in text

@@ -6,8 +6,8 @@ export all show the same numbers; the page draws a chart beside each table (char
 * fasen: projects per phase per kern;
 * doorlooptijd: how long projects stay in each phase (finished stints, in days);
 * afgerond: projects finished per quarter;
-* bijeenkomsten: meetings per kern (held, coming, with a verslag). RSVPs are personal data
-  and never leave the kern, so the feed has no numbers for them;
+* bijeenkomsten: meetings per kern (held, coming, with a verslag) and the people who signed
+  up for the held ones: only the count travels, names and contact details stay at the kern;
 * ideeen: ideas per kern, and how many became a project;
 * reactietijd: the gemeente's own response time, from the moment a project asked for a
   decision of the gemeente to the gemeente's first reactie on it.
@@ -136,8 +136,19 @@ def meetings_per_kern(conn: sqlite3.Connection, now: datetime) -> Figure:
             "gepland": coming or 0,
             "metVerslag": minutes or 0,
             "geannuleerd": cancelled or 0,
+            "aanmeldingen": 0,
         }
-    empty = {"gehouden": 0, "gepland": 0, "metVerslag": 0, "geannuleerd": 0}
+    # People signed up for the meetings held: the count each kern published with them.
+    for kern_id, people in conn.execute(
+        """SELECT m.kern_id, sum(json_extract(o.document, '$.aanmeldingen'))
+           FROM gemeente_meetings m JOIN gemeente_objects o ON o.object_id = m.object_id
+           WHERE m.starts_at < ? AND m.cancelled = 0 AND o.deleted = 0
+           GROUP BY m.kern_id""",
+        (stamp,),
+    ):
+        if kern_id in per:
+            per[kern_id]["aanmeldingen"] = int(people or 0)
+    empty = {"gehouden": 0, "gepland": 0, "metVerslag": 0, "geannuleerd": 0, "aanmeldingen": 0}
     rows = [{"kern": name, **per.get(kern_id, empty)} for kern_id, name in _kern_names(conn)]
     return Figure(
         "bijeenkomsten",
@@ -149,11 +160,12 @@ def meetings_per_kern(conn: sqlite3.Connection, now: datetime) -> Figure:
             ("gepland", _("Gepland")),
             ("metVerslag", _("Met verslag")),
             ("geannuleerd", _("Gaat niet door")),
+            ("aanmeldingen", _("Aanmeldingen (gehouden)")),
         ],
         rows,
         _(
-            "Aanmeldingen tellen hier niet mee: namen en aantallen van aanmeldingen blijven bij "
-            "de kern."
+            "Aanmeldingen: hoeveel mensen zich aanmeldden voor de gehouden bijeenkomsten, zoals "
+            "de kern dat laatst publiceerde. Namen blijven bij de kern."
         ),
     )
 

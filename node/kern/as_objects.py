@@ -173,6 +173,7 @@ def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
             type="Place", name=place.get("naam"), address=place.get("adres") or None
         ),
         "capaciteit": snapshot.get("capaciteit"),
+        "aanmeldingen": snapshot.get("aantalAanmeldingen"),
         "geannuleerd": cancelled,
         "annuleringsreden": (snapshot.get("redenAnnulering") or None) if cancelled else None,
         "themas": snapshot.get("themas") or [],

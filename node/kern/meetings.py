@@ -300,6 +300,12 @@ def meeting_public(settings: Settings, conn: sqlite3.Connection, meeting_id: int
         "redenAnnulering": row["cancel_reason"] or None,
         "capaciteit": row["capacity"],
         "plaatsenOver": places_left(row),
+        # How many people signed up: a number for the gemeente's figures, never who.
+        "aantalAanmeldingen": conn.execute(
+            """SELECT coalesce(sum(people), 0) FROM rsvps
+               WHERE meeting_id = ? AND status = 'aangemeld'""",
+            (meeting_id,),
+        ).fetchone()[0],
         "themas": [
             settings.url(f"/agenda/themas/{t['slug']}") for t in themas_of(conn, meeting_id)
         ],

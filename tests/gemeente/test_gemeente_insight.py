@@ -57,3 +57,27 @@ async def test_exports_have_the_same_numbers(two_kernen):
     json_beesd = next(r for r in figures["fasen"]["rijen"] if r["kern"] == "Beesd")
     assert int(beesd[table[0].index("Uitvoering")]) == json_beesd["uitvoering"] == 1
     assert (await http.get("/inzicht/onbekend.csv")).status_code == 404
+
+
+async def test_meetings_per_kern_count_the_people_who_signed_up_for_held_ones(
+    gemeente_app, staff, beesd
+):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.gemeente.conftest import follow_kern
+
+    http, token = staff
+    await follow_kern(gemeente_app, http, token, beesd)
+    past = datetime.now(UTC) - timedelta(days=10)
+    meetings = [
+        beesd.meeting("avond", past, aanmeldingen=34),
+        beesd.meeting("later", past + timedelta(days=30), aanmeldingen=12),
+        beesd.meeting("afgelast", past, aanmeldingen=9, geannuleerd=True),
+    ]
+    for meeting in meetings:
+        assert (await beesd.push(http, beesd.publish("Create", meeting))).status_code == 202
+
+    rows = (await http.get("/inzicht.json")).json()["bijeenkomsten"]["rijen"]
+
+    beesd_row = next(r for r in rows if r["kern"] == "Beesd")
+    assert beesd_row["aanmeldingen"] == 34, "only held meetings count, not cancelled or coming"
