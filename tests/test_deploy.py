@@ -601,10 +601,16 @@ def test_compose_runs_the_pilot_with_one_volume_each():
     volumes = set()
     for name, service in services.items():
         port = expected_ports[name]
-        assert service["ports"] == [f"127.0.0.1:{port}:{port}"], name
+        # The host's network, on loopback only: the three federate on 127.0.0.1 as the
+        # pilot does, and nothing is published beyond this machine.
+        assert service["network_mode"] == "host", name
+        assert "ports" not in service, name
         env = service["environment"]
+        assert env["BLOEI_HOST"] == "127.0.0.1", name
         assert env["BLOEI_PORT"] == str(port), name
-        assert service["command"][:2] == ["bloei", "serve"], name
+        assert service["command"] == ["bloei", "serve", "--dev"], name
+        if name != "gemeente":
+            assert env["BLOEI_GEMEENTE_ACTOR"] == "http://127.0.0.1:8000/actor", name
         assert service["build"]["dockerfile"] == "deploy/container/Dockerfile"
         assert (
             COMPOSE.parent / service["build"]["context"] / "deploy/container/Dockerfile"
