@@ -454,7 +454,26 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
         "Na de bijeenkomst van april: wat is klaar en wat is nieuw.",
     )
 
-    for number, spec in enumerate(PROJECTS):
+    load_projects(conn, settings, thema_ids, PROJECTS, "sample")
+    load_meetings(conn, settings, thema_ids, MEETINGS, MINUTES, GUESTS)
+    load_ideas_and_news(conn, settings, IDEAS, NEWS)
+
+
+def _moment(day: date, clock: str) -> str:
+    from datetime import time as clock_time
+
+    from node.kern.meetings import local_moment, utc_iso
+
+    hours, minutes = (int(part) for part in clock.split(":"))
+    return utc_iso(local_moment(day, clock_time(hours, minutes)))
+
+
+def load_projects(
+    conn: sqlite3.Connection, settings: Settings, thema_ids: dict, project_specs: list, tag: str
+) -> None:
+    """Projects with their phase history, updates, supporters and volunteers, backdated."""
+    today = date.today()
+    for number, spec in enumerate(project_specs):
         first_phase, first_days, first_note = spec["path"][0]
         slug = projects.save_project(
             conn,
@@ -476,20 +495,9 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
                 conn, settings, WHO, project_id, title, body, today - timedelta(days=days)
             )
         for supporter in range(spec["supports"]):
-            projects.add_support(conn, project_id, f"sample-{number}-{supporter}")
+            projects.add_support(conn, project_id, f"{tag}-{number}-{supporter}")
         for name, contact, message in spec["volunteers"]:
             projects.add_volunteer(conn, project_id, name, contact, message)
-    load_meetings(conn, settings, thema_ids, MEETINGS, MINUTES, GUESTS)
-    load_ideas_and_news(conn, settings, IDEAS, NEWS)
-
-
-def _moment(day: date, clock: str) -> str:
-    from datetime import time as clock_time
-
-    from node.kern.meetings import local_moment, utc_iso
-
-    hours, minutes = (int(part) for part in clock.split(":"))
-    return utc_iso(local_moment(day, clock_time(hours, minutes)))
 
 
 def load_meetings(

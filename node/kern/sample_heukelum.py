@@ -13,16 +13,15 @@ Everything goes through the same data functions as beheer and as Beesd's sample
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
 
 from node.db import Database
-from node.kern import agenda, projects
+from node.kern import agenda
 from node.kern.sample import (
     WHO,
-    _project_values,
     _set_site,
     load_ideas_and_news,
     load_meetings,
+    load_projects,
 )
 from node.settings import Settings
 
@@ -407,7 +406,6 @@ def _thema_values(title, priority, status, actor, other, description) -> dict:
 
 
 def _load(conn: sqlite3.Connection, settings: Settings) -> None:
-    today = date.today()
     _set_site(conn, SITE)
     thema_ids = {}
     # The first kernagenda (2021): everything that is done or going well now started as new.
@@ -443,30 +441,6 @@ def _load(conn: sqlite3.Connection, settings: Settings) -> None:
         "Na de kernavond: de drempels liggen er, het fietspad is klaar, ontmoeten is nieuw.",
     )
 
-    for number, spec in enumerate(PROJECTS):
-        first_phase, first_days, first_note = spec["path"][0]
-        slug = projects.save_project(
-            conn,
-            settings,
-            WHO,
-            _project_values(spec),
-            [thema_ids[t] for t in spec["themas"]],
-            phase=first_phase,
-            phase_note=first_note,
-            started_on=today - timedelta(days=first_days),
-        )
-        project_id = conn.execute("SELECT id FROM projects WHERE slug = ?", (slug,)).fetchone()[0]
-        for phase, days, note in spec["path"][1:]:
-            projects.change_phase(
-                conn, settings, WHO, project_id, phase, note, today - timedelta(days=days)
-            )
-        for title, body, days in spec["updates"]:
-            projects.add_update(
-                conn, settings, WHO, project_id, title, body, today - timedelta(days=days)
-            )
-        for supporter in range(spec["supports"]):
-            projects.add_support(conn, project_id, f"sample-heukelum-{number}-{supporter}")
-        for name, contact, message in spec["volunteers"]:
-            projects.add_volunteer(conn, project_id, name, contact, message)
+    load_projects(conn, settings, thema_ids, PROJECTS, "sample-heukelum")
     load_meetings(conn, settings, thema_ids, MEETINGS, MINUTES, GUESTS)
     load_ideas_and_news(conn, settings, IDEAS, NEWS)
