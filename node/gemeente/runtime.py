@@ -42,6 +42,7 @@ from node.gemeente import handlers as gemeente_handlers
 from node.gemeente import identity as gemeente_identity
 from node.gemeente import kernen, pull
 from node.settings import Settings
+from node.web.remote import RemoteClient
 from node.web.worker import Job
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ class QuietStore:
         return self.db.read()
 
 
-class GemeenteFederation:
+class GemeenteFederation(RemoteClient):
     """The aggregator's federation objects. Tests may pass `transport` and `policy`."""
 
     def __init__(
@@ -86,6 +87,7 @@ class GemeenteFederation:
         self.store = QuietStore(db)
         self.auth = self.identity.http_auth()
         self.transport = transport
+        self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
         self.keys = KeyCache(self.store, self.fetcher)
         # Set when a write queued deliveries, and when a kern accepted (pull it at once).
@@ -98,25 +100,6 @@ class GemeenteFederation:
         self._last_prune = float("-inf")
 
     # --- wiring ---
-
-    @property
-    def policy(self) -> AddressPolicy:
-        return self.fetcher.policy
-
-    @policy.setter
-    def policy(self, value: AddressPolicy) -> None:
-        self.fetcher.policy = value
-
-    def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
-        """Send fetches and deliveries through `transport` (tests: an httpx.MockTransport)."""
-        self.transport = transport
-        self.fetcher.client = self._client()
-
-    def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport)
-
-    async def aclose(self) -> None:
-        await self.fetcher.client.aclose()
 
     @property
     def dev(self) -> bool:

@@ -37,6 +37,7 @@ from node.db import Database
 from node.kern import kern_actor, publishing, received
 from node.kern.publishing import Publisher
 from node.settings import Settings
+from node.web.remote import RemoteClient
 from node.web.worker import Job
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ class NodeAuth(httpx.Auth):
         yield from self.publisher.identity.http_auth().auth_flow(request)
 
 
-class KernFederation:
+class KernFederation(RemoteClient):
     """One kern's federation objects. Tests may replace `transport` and `policy`."""
 
     def __init__(
@@ -93,8 +94,7 @@ class KernFederation:
         self.store = QuietStore(db)
         self.auth = NodeAuth(publisher)
         self.transport = transport
-        # Loading the CA bundle costs a tenth of a second: once per app, not once per round.
-        self._tls = httpx.create_ssl_context()
+        self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
         self.keys = KeyCache(self.store, self.fetcher)
         trusted = frozenset({settings.gemeente_actor} - {""})
@@ -105,25 +105,6 @@ class KernFederation:
         self._last_prune = float("-inf")
 
     # --- wiring ---
-
-    @property
-    def policy(self) -> AddressPolicy:
-        return self.fetcher.policy
-
-    @policy.setter
-    def policy(self, value: AddressPolicy) -> None:
-        self.fetcher.policy = value
-
-    def use_transport(self, transport: httpx.AsyncBaseTransport) -> None:
-        """Send fetches and deliveries through `transport` (tests: an httpx.MockTransport)."""
-        self.transport = transport
-        self.fetcher.client = self._client()
-
-    def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, verify=self._tls)
-
-    async def aclose(self) -> None:
-        await self.fetcher.client.aclose()
 
     def _follow_policy(self, conn: sqlite3.Connection, actor: RemoteActor) -> FollowDecision:
         manual = kern_actor.follow_approval(conn, self.settings) == "manual"
