@@ -650,10 +650,13 @@ def run_move(args: argparse.Namespace) -> int:
     if settings.role != "kern":
         raise CommandError(f"only a kern can move, this is a {settings.role}")
 
-    async def confirm():
+    async def confirm(conn) -> tuple:
         fetch, close = await migrate.fetch_with_policy(settings)
         try:
-            return await migrate.confirmed_target(migrate.actor_id(settings), args.to, fetch)
+            old_actor = migrate.actor_id(settings)
+            target = await migrate.confirmed_target(old_actor, args.to, fetch)
+            # The new node must hold everything this one published, at the same positions.
+            return target, await migrate.check_history(conn, old_actor, target, fetch)
         except Exception as error:  # a network failure is one line too
             if isinstance(error, migrate.MoveError):
                 raise
@@ -661,9 +664,9 @@ def run_move(args: argparse.Namespace) -> int:
         finally:
             await close()
 
-    target = asyncio.run(confirm())
     with open_node(args) as (settings, db):
-        migrate.announce_move(db, settings, target.id)
+        target, position = asyncio.run(confirm(db.read()))
+        migrate.announce_move(db, settings, target.id, expected_position=position)
         followers = db.scalar("SELECT count(*) FROM federation_followers WHERE state = 'accepted'")
     print(f"Move to {target.id} published to {followers} followers; run bloei worker to deliver")
     return 0

@@ -14,22 +14,27 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import tomllib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from federation import vocabulary
+from federation import outbox, vocabulary
 from federation.actors import ActorError, ActorRoutes, RemoteActor
+from federation.rebase import Rebase
 from node.backup import BackupError, BackupResult, create_backup, restore_backup
 from node.kern.node_identity import ACTOR_PATH
+from node.kern.rehome import MOVED_FROM, former_actors, rehome
 from node.settings import CONFIG_FILE, Settings, load_settings, validate_public_url, write_config
+from node.web.audit import record_audit
 
-MOVED_FROM = "moved_from"
 MOVED_TO = "moved_to"
 
 # Fetches an actor document: (url) -> (final url, document). The CLI uses federation.fetch.
@@ -71,31 +76,59 @@ def export_node(source: Settings | Path | str, target: Path | str) -> BackupResu
 
 
 def import_node(archive: Path | str, data_dir: Path | str, url: str | None = None) -> ImportResult:
-    """Restore `archive` into a new (empty) folder; with `url`, at that public address."""
+    """Restore `archive` into a new (empty) folder; with `url`, at that public address.
+
+    All or nothing: when moving the history to the new address fails, the restored folder is
+    removed again, so a second try starts from the same empty folder."""
     new_url = validate_public_url(url) if url else None
-    result = restore_backup(archive, data_dir)
+    target = Path(os.path.abspath(data_dir))
+    existed = target.exists()
+    result = restore_backup(archive, target)
     folder = result.data_dir
     old = load_settings(folder)
     moved_from = ""
     if new_url and new_url != old.public_url:
-        if old.role != "kern":
-            raise BackupError(f"only a kern can move to a new address, this is a {old.role}")
-        config = folder / CONFIG_FILE
-        with config.open("rb") as handle:
-            values = tomllib.load(handle)
-        values["public_url"] = new_url
-        write_config(folder, values)
-        os.chmod(config, 0o600)
-        moved_from = actor_id(old)
-        from node.app import open_database
-
-        db = open_database(load_settings(folder))
         try:
-            db.write(set_meta, MOVED_FROM, moved_from)
-        finally:
-            db.close()
+            moved_from = _move_to_new_address(folder, old, new_url)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            if existed:
+                folder.mkdir(mode=0o700, exist_ok=True)
+            raise
     settings = load_settings(folder)
     return ImportResult(folder, settings.name, settings.role, settings.public_url, moved_from)
+
+
+def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
+    """Rewrite the history under the new address (node/kern/rehome.py), then the settings;
+    returns the old actor id, which the new actor lists in alsoKnownAs."""
+    if old.role != "kern":
+        raise BackupError(f"only a kern can move to a new address, this is a {old.role}")
+    from node.app import open_database
+
+    new = replace(old, public_url=new_url)
+    old_actor = actor_id(old)
+    db = open_database(new)
+    try:
+        publisher = db.services["publisher"]
+
+        def move_history(conn: sqlite3.Connection) -> None:
+            now = datetime.now(UTC)
+            report = rehome(conn, Rebase.between(old.public_url, new_url), publisher.identity, now)
+            set_meta(conn, MOVED_FROM, json.dumps([*former_actors(conn), old_actor]))
+            summary = f"van {old_actor}: {report.activities} activiteiten opnieuw ondertekend"
+            record_audit(conn, "bloei import", "kern.verhuisd", "Kern", actor_id(new), summary)
+
+        db.write(move_history)
+    finally:
+        db.close()
+    config = folder / CONFIG_FILE
+    with config.open("rb") as handle:
+        values = tomllib.load(handle)
+    values["public_url"] = new_url
+    write_config(folder, values)
+    os.chmod(config, 0o600)
+    return old_actor
 
 
 # --- announcing the move -----------------------------------------------------------------------
@@ -124,12 +157,62 @@ def also_known_as(document: Any) -> list[str]:
     return [vocabulary.id_of(item) or "" for item in items if item]
 
 
-def announce_move(db, settings: Settings, new_actor: str, now: datetime | None = None) -> str:
-    """Publish Move to the followers and remember `moved_to`; returns the Move's id."""
+async def check_history(
+    conn: sqlite3.Connection, old_actor: str, target: RemoteActor, fetch_json: FetchJson
+) -> int:
+    """This node's newest outbox position, once the new actor's outbox holds that same
+    activity (under its new id) at that same position; else MoveError.
+
+    Followers go on at the new outbox from the position they reached at the old one. Had the
+    old node published after the export, those positions would mean other activities there,
+    and a follower would skip what the new node publishes."""
+    moved_to = get_meta(conn, MOVED_TO)
+    if moved_to:
+        raise MoveError(f"this node already moved to {moved_to}")
+    newest = outbox.last_position(conn)
+    if newest == 0:
+        return 0
+    rebase = Rebase.between_actors(old_actor, target.id, ACTOR_PATH)
+    if rebase is None or not target.outbox:
+        raise MoveError(f"{target.id} is not a Bloei kern's actor (<address>{ACTOR_PATH})")
+    activity_id = conn.execute(
+        "SELECT activity_id FROM federation_outbox WHERE position = ?", (newest,)
+    ).fetchone()[0]
+    page_url = f"{target.outbox}?{urlencode({'after': newest - 1, 'size': 1})}"
+    try:
+        _final, page = await fetch_json(page_url)
+    except Exception as error:  # one line for the host, whatever went wrong on the way
+        raise MoveError(f"cannot read the new outbox {page_url}: {error}") from None
+    items = page.get("orderedItems") if isinstance(page, dict) else None
+    found = vocabulary.id_of(items[0]) if isinstance(items, list) and items else None
+    if found != rebase.id(activity_id) or page.get("lastPosition") != newest:
+        raise MoveError(
+            f"the new node does not hold this node's newest change (position {newest}): "
+            "export again, import that export on the new host, then move"
+        )
+    return newest
+
+
+def announce_move(
+    db,
+    settings: Settings,
+    new_actor: str,
+    now: datetime | None = None,
+    expected_position: int | None = None,
+) -> str:
+    """Publish Move to the followers and remember `moved_to`; returns the Move's id.
+
+    With `expected_position` (from `check_history`) the Move is only published when nothing
+    was published since that check."""
     now = now or datetime.now(UTC)
     publisher = db.services["publisher"]
 
     def move(conn: sqlite3.Connection) -> str:
+        moved_to = get_meta(conn, MOVED_TO)
+        if moved_to:
+            raise MoveError(f"this node already moved to {moved_to}")
+        if expected_position is not None and outbox.last_position(conn) != expected_position:
+            raise MoveError("this node published a change just now: run bloei move again")
         activity = vocabulary.move(
             publisher.routes.id,
             new_actor,

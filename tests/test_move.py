@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -33,9 +34,9 @@ def actor_document(folder: Path) -> dict:
         db.close()
 
 
-def rows(folder: Path, sql: str) -> list:
+def rows(folder: Path, sql: str, params: tuple = ()) -> list:
     with sqlite3.connect(folder / "bloei.db") as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
 def test_export_and_import_at_a_new_address(old_node, tmp_path, capsys):
@@ -103,3 +104,264 @@ def test_move_checks_the_new_actor_and_announces_it(old_node, tmp_path):
     assert stored["type"] == "Move"
     assert f'"target":"{target.id}"' in stored["document"].replace(" ", "")
     assert actor_document(old_node)["movedTo"] == target.id
+
+
+# --- the history moves along -------------------------------------------------------------------
+
+OLD_URL = "https://beesd.example"
+NEW_URL = "https://beesd.nieuw.example"
+
+
+def strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def proof_keys(document: dict) -> dict:
+    from federation.keys import decode_multikey
+
+    return {m["id"]: decode_multikey(m["publicKeyMultibase"]) for m in document["assertionMethod"]}
+
+
+@pytest.fixture
+def busy_node(old_node: Path) -> Path:
+    """The old node with Beesd's sample data, a thema and a project, and a queued delivery."""
+    from helpers import add_project, add_thema
+
+    from node.kern.sample import load_sample
+
+    settings = load_settings(old_node)
+    db = open_database(settings)
+    try:
+        load_sample(db, settings)
+        add_thema(db, settings, title="Verhuizen")
+        add_project(db, settings, title="Bankje bij de kerk")
+        db.write(
+            lambda conn: conn.execute(
+                """INSERT INTO federation_deliveries
+                       (activity_id, inbox, body, next_try_at, created_at)
+                   VALUES ('x', 'https://gemeente.example/inbox', x'7b7d', '2026', '2026')"""
+            )
+        )
+    finally:
+        db.close()
+    return old_node
+
+
+def imported(busy_node: Path, tmp_path: Path) -> Path:
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(busy_node, archive)
+    new = tmp_path / "new"
+    migrate.import_node(archive, new, NEW_URL)
+    return new
+
+
+def test_the_history_moves_to_the_new_address_signed_again(busy_node, tmp_path):
+    from federation.proofs import verify_document
+    from federation.rebase import Rebase
+
+    before = rows(busy_node, "SELECT position, activity_id, type FROM federation_outbox")
+    new = imported(busy_node, tmp_path)
+    after = rows(
+        new, "SELECT position, activity_id, type, object_id, document FROM federation_outbox"
+    )
+    old_base = Rebase.between(OLD_URL, NEW_URL)
+
+    # Same positions, same activities, every id now under the new address.
+    assert len(before) == len(after) > 50
+    for (position, old_id, kind), (new_position, new_id, new_kind, object_id, text) in zip(
+        before, after, strict=True
+    ):
+        assert (new_position, new_kind) == (position, kind)
+        assert new_id == old_base.id(old_id) and new_id.startswith(NEW_URL + "/")
+        document = json.loads(text)
+        assert not [s for s in strings(document) if old_base.covers(s)]
+        assert document["id"] == new_id and document["actor"] == NEW_URL + "/actor"
+        # ... signed again with the kern's own key, under its new key id.
+        keys = proof_keys(actor_document(new))
+        assert verify_document(document, keys.get) == NEW_URL + "/actor#ed25519-key"
+        if object_id:
+            assert object_id.startswith(NEW_URL + "/")
+    assert not rows(new, f"SELECT 1 FROM events WHERE snapshot LIKE '%{OLD_URL}/%'")
+    assert not rows(new, f"SELECT 1 FROM events WHERE object_id LIKE '{OLD_URL}%'")
+    assert not rows(new, f"SELECT 1 FROM agenda_versions WHERE snapshot LIKE '%{OLD_URL}/%'")
+    # The audit log is never rewritten: it says what happened, at the address of the time.
+    assert rows(new, f"SELECT 1 FROM audit_log WHERE object_id LIKE '{OLD_URL}/%'")
+    # What the old node still had to deliver stays with the old node.
+    assert rows(new, "SELECT count(*) FROM federation_deliveries WHERE status = 'pending'") == [
+        (0,)
+    ]
+    assert rows(new, "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == [
+        ("kern.verhuisd",)
+    ]
+    # Mail addresses on the old domain are not ids: left as they were.
+    assert rows(new, "SELECT value FROM site WHERE key = 'contact_email'") == rows(
+        busy_node, "SELECT value FROM site WHERE key = 'contact_email'"
+    )
+
+
+def test_a_change_after_the_move_updates_the_same_object_one_position_on(busy_node, tmp_path):
+    from helpers import PROJECT
+
+    from node.kern import projects
+
+    newest = rows(busy_node, "SELECT max(position) FROM federation_outbox")[0][0]
+    new = imported(busy_node, tmp_path)
+    settings = load_settings(new)
+    db = open_database(settings)
+    try:
+        project_id, slug = db.one(
+            "SELECT id, slug FROM projects WHERE title = 'Bankje bij de kerk'"
+        )
+        changed = {**PROJECT, "title": "Bankje bij de kerk", "summary": "Nu met leuning."}
+        db.write(projects.save_project, settings, "test", changed, [], project_id)
+    finally:
+        db.close()
+    object_id = f"{NEW_URL}/projecten/{slug}"
+    kinds = rows(new, "SELECT type FROM federation_outbox WHERE object_id = ?", (object_id,))
+    # Created before the move, at the old address; changed after it, under the same id.
+    assert kinds == [("Create",), ("Update",)]
+    # The position after the last exported one is the old node's Move.
+    first_new = rows(
+        new, "SELECT min(position) FROM federation_outbox WHERE position > ?", (newest,)
+    )
+    assert first_new == [(newest + 2,)]
+
+
+def outbox_fetch(folder: Path):
+    """A fetch that answers the actor and its outbox pages from a node's own data."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from federation import outbox
+
+    document = actor_document(folder)
+
+    async def fetch(url):
+        if url == document["id"]:
+            return url, document
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        with sqlite3.connect(folder / "bloei.db") as conn:
+            page = outbox.catch_up_page(
+                conn, document["outbox"], int(query["after"]), int(query["size"])
+            )
+        return url, json.loads(json.dumps(page, default=str))
+
+    return document, fetch
+
+
+def check_and_move(old: Path, new: Path) -> str:
+    from federation.actors import RemoteActor
+
+    document, fetch = outbox_fetch(new)
+    target = RemoteActor.from_document(document)
+    settings = load_settings(old)
+    db = open_database(settings)
+    try:
+        position = asyncio.run(
+            migrate.check_history(db.read(), migrate.actor_id(settings), target, fetch)
+        )
+        return migrate.announce_move(db, settings, target.id, expected_position=position)
+    finally:
+        db.close()
+
+
+def test_move_checks_the_new_node_holds_the_whole_history(busy_node, tmp_path):
+    new = imported(busy_node, tmp_path)
+    move_id = check_and_move(busy_node, new)
+    newest = rows(busy_node, "SELECT max(position), activity_id FROM federation_outbox")
+    assert newest[0][1] == move_id
+    # The Move took the position the import left free.
+    assert rows(new, "SELECT 1 FROM federation_outbox WHERE position = ?", (newest[0][0],)) == []
+    with pytest.raises(migrate.MoveError, match="already moved"):
+        check_and_move(busy_node, new)
+
+
+def test_move_refuses_when_the_old_node_changed_after_the_export(busy_node, tmp_path):
+    from helpers import add_thema
+
+    new = imported(busy_node, tmp_path)
+    settings = load_settings(busy_node)
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Na de export")
+    finally:
+        db.close()
+    with pytest.raises(migrate.MoveError, match="export again"):
+        check_and_move(busy_node, new)
+    assert rows(busy_node, "SELECT count(*) FROM federation_outbox WHERE type = 'Move'") == [(0,)]
+
+
+def test_move_refuses_when_a_change_comes_between_check_and_move(busy_node, tmp_path):
+    from helpers import add_thema
+
+    settings = load_settings(busy_node)
+    db = open_database(settings)
+    try:
+        position = db.scalar("SELECT max(position) FROM federation_outbox")
+        add_thema(db, settings, title="Net op tijd")
+        with pytest.raises(migrate.MoveError, match="run bloei move again"):
+            migrate.announce_move(db, settings, NEW_URL + "/actor", expected_position=position)
+    finally:
+        db.close()
+
+
+def test_a_failed_import_leaves_no_half_moved_node(busy_node, tmp_path, monkeypatch):
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(busy_node, archive)
+    new = tmp_path / "new"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(migrate, "rehome", broken)
+    with pytest.raises(RuntimeError):
+        migrate.import_node(archive, new, NEW_URL)
+    assert not new.exists()
+    monkeypatch.undo()
+    assert migrate.import_node(archive, new, NEW_URL).public_url == NEW_URL
+
+
+def test_a_second_move_keeps_every_former_actor(busy_node, tmp_path):
+    new = imported(busy_node, tmp_path)
+    archive = tmp_path / "again.tar.gz"
+    migrate.export_node(new, archive)
+    third = tmp_path / "third"
+    migrate.import_node(archive, third, "https://beesd.nl")
+    assert actor_document(third)["alsoKnownAs"] == [OLD_URL + "/actor", NEW_URL + "/actor"]
+    assert not rows(third, f"SELECT 1 FROM federation_outbox WHERE document LIKE '%{NEW_URL}/%'")
+
+
+def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_path):
+    from node.kern import gemeente_messages
+
+    gemeente = "https://gemeente.example/actor"
+    slug = rows(busy_node, "SELECT slug FROM projects WHERE title = 'Bankje bij de kerk'")[0][0]
+    reactie = {
+        "id": "https://gemeente.example/reacties/1",
+        "type": ["Note", "Reactie"],
+        "attributedTo": gemeente,
+        "inReplyTo": f"{OLD_URL}/projecten/{slug}",
+        "content": "<p>We kijken ernaar.</p>",
+        "published": "2026-11-20T10:00:00Z",
+    }
+    with sqlite3.connect(busy_node / "bloei.db") as conn:
+        conn.execute(
+            """INSERT INTO received_objects (object_id, actor_id, activity_id, type, document,
+                   received_at, updated_at) VALUES (?, ?, ?, 'Reactie', ?, '2026', '2026')""",
+            (reactie["id"], gemeente, reactie["id"] + "/create", json.dumps(reactie)),
+        )
+    new = imported(busy_node, tmp_path)
+    settings = load_settings(new, environ={"BLOEI_GEMEENTE_ACTOR": gemeente})
+    db = open_database(settings)
+    try:
+        found = gemeente_messages.reacties_for(db, settings, f"{NEW_URL}/projecten/{slug}")
+    finally:
+        db.close()
+    assert [str(r["content"]) for r in found] == ["<p>We kijken ernaar.</p>"]

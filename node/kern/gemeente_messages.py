@@ -20,6 +20,8 @@ from markupsafe import Markup
 from federation.store import timestamp
 from federation.vocabulary import id_of
 from node.db import Database
+from node.kern.node_identity import ACTOR_PATH
+from node.kern.rehome import former_ids
 from node.settings import Settings
 from node.web.i18n import _
 from node.web.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -92,14 +94,17 @@ def sender_name(db: Database, settings: Settings) -> str:
 
 
 def reacties_for(db: Database, settings: Settings, object_id: str) -> list[dict[str, Any]]:
-    """The gemeente's reacties on one project or thema, oldest first: the trail."""
+    """The gemeente's reacties on one project or thema, oldest first: the trail. Reacties
+    from before a move (node/kern/rehome.py) answer the object's id at the former address."""
     if not settings.gemeente_actor:
         return []
+    ids = [object_id, *former_ids(db.read(), settings.url(ACTOR_PATH), ACTOR_PATH, object_id)]
+    marks = ",".join("?" * len(ids))
     found = db.execute(
-        """SELECT document, received_at FROM received_objects
-           WHERE type = ? AND deleted = 0 AND actor_id = ?
-             AND json_extract(document, '$.inReplyTo') = ?""",
-        (REACTIE, settings.gemeente_actor, object_id),
+        f"""SELECT document, received_at FROM received_objects
+            WHERE type = ? AND deleted = 0 AND actor_id = ?
+              AND json_extract(document, '$.inReplyTo') IN ({marks})""",
+        (REACTIE, settings.gemeente_actor, *ids),
     )
     items = [_message(r, sender_name(db, settings)) for r in found]
     return sorted(items, key=lambda item: item["published"])

@@ -18,6 +18,7 @@ from federation.actors import ActorProfile, ActorRoutes, actor_document
 from federation.keys import Rotation, rotate_key_pair
 from node.kern.node_identity import ACTOR_PATH
 from node.kern.publishing import Publisher
+from node.kern.rehome import former_actors
 from node.settings import Settings
 from node.web.markdown import render_markdown
 
@@ -77,15 +78,14 @@ def profile(conn: sqlite3.Connection, settings: Settings) -> ActorProfile:
 def document(conn: sqlite3.Connection, settings: Settings, publisher: Publisher) -> dict[str, Any]:
     """The actor document with the keys now on disk; after a move (node/migrate.py) it names
     the old actor in alsoKnownAs, or the new one in movedTo."""
-    moves = dict(
-        conn.execute("SELECT key, value FROM meta WHERE key IN ('moved_from', 'moved_to')")
-    )
     base = profile(conn, settings)
-    if moves.get("moved_from"):
-        base = replace(base, also_known_as=(moves["moved_from"],))
+    former = former_actors(conn)
+    if former:
+        base = replace(base, also_known_as=tuple(former))
     document = actor_document(base, publisher.identity.public_keys())
-    if moves.get("moved_to"):
-        document["movedTo"] = moves["moved_to"]
+    moved_to = conn.execute("SELECT value FROM meta WHERE key = 'moved_to'").fetchone()
+    if moved_to and moved_to[0]:
+        document["movedTo"] = moved_to[0]
     return document
 
 
