@@ -32,9 +32,10 @@ from federation.identity import LocalIdentity
 from federation.keycache import KeyCache
 from federation.store import row, rows, timestamp
 from federation.vocabulary import BLOEI_NS, types_of
+from node.gemeente import rekey
 from node.web.audit import record_audit
 from node.web.auth import User
-from node.web.i18n import _
+from node.web.i18n import _, ngettext
 
 ROLLOUT_PHASES = ("pilot", "uitrol")
 # Consecutive failed pulls after which a kern shows as onbereikbaar.
@@ -265,8 +266,10 @@ def move(
 ) -> None:
     """A kern moved (a verified Move, confirmed by the new actor's alsoKnownAs): the same kern
     record now points at the new actor, the old follow is dropped and a Follow goes to the
-    new one. The read model keeps the kern's objects under the same kern (their ids stay on
-    the old origin); the outbox positions stay, since the new node serves the same outbox."""
+    new one. The kern's objects stay with the same kern and move to their ids under the new
+    actor's base (`rekey`), where the moved node publishes them now; when the two actors do
+    not share the actor path, the ids stay as they are. The outbox positions stay, since the
+    new node serves the same outbox."""
     old_actor = kern["actor_id"]
     conn.execute(
         """UPDATE gemeente_kernen SET actor_id = ?, address = ?, username = ?, url = ?,
@@ -291,7 +294,16 @@ def move(
     )
     followers.remove_following(conn, old_actor)
     follows.follow(conn, identity, new_actor, now)
-    record_audit(conn, "federation", "kern.verhuisd", "Kern", new_actor.id, old_actor)
+    moved = rekey.rekey_kern(conn, kern["id"], old_actor, new_actor.id, now)
+    summary = ngettext("%(actor)s (%(num)s object)", "%(actor)s (%(num)s objecten)", moved)
+    record_audit(
+        conn,
+        "federation",
+        "kern.verhuisd",
+        "Kern",
+        new_actor.id,
+        summary % {"actor": old_actor, "num": moved},
+    )
 
 
 def moves_of(conn: sqlite3.Connection, kern_id: int) -> list[dict[str, Any]]:
