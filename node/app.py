@@ -110,6 +110,7 @@ def create_app(
     settings.media_dir.mkdir(exist_ok=True)
 
     role_middleware: list[Middleware] = []
+    front_middleware: list[Middleware] = []
     if settings.role == "gemeente":
         from node.gemeente import wiring
 
@@ -124,12 +125,15 @@ def create_app(
         from node.kern.beheer import MENU as menu
         from node.kern.federation_pages import ActivityJsonMiddleware
         from node.kern.federation_runtime import KernFederation
+        from node.kern.moved import MovedMiddleware
         from node.kern.routes import kern_routes
 
         federation = KernFederation(settings, db, db.services["publisher"])
         role_routes = kern_routes()
         # Innermost: its JSON answers are cached like pages, keyed by the Accept header.
         role_middleware = [Middleware(ActivityJsonMiddleware)]
+        # In front of the page cache: once moved, no stored page is served instead.
+        front_middleware = [Middleware(MovedMiddleware, db=db, settings=settings)]
         templates = shared_templates or create_environment()
     routes = [
         *role_routes,
@@ -175,6 +179,7 @@ def create_app(
                 **({} if page_cache_bytes is None else {"max_total_bytes": page_cache_bytes}),
             ),
         )
+    middleware[1:1] = front_middleware
     app = Starlette(
         routes=routes,
         middleware=middleware,
