@@ -10,141 +10,32 @@ nothing here sleeps long.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from process_helpers import Node, running, wait_for
 
 from federation import delivery, proofs
 from federation.keys import load_key_pair
 from federation.signatures import sign_cavage
 
 pytestmark = pytest.mark.processes
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "een-lang-wachtwoord-voor-de-test"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-START_TIMEOUT = 15.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.02)
-
-
-class Node:
-    """One kern: its data folder, its server process, and a beheerder's HTTP session."""
+class Kern(Node):
+    """A kern node with what these tests do on it: add a thema, read what it received."""
 
     def __init__(self, folder: Path, name: str):
-        self.folder = folder
-        self.name = name
-        self.slug = name.lower()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        self.http: httpx.Client | None = None
-        self.csrf = ""
-        self.env = {**os.environ, "BLOEI_DELIVERY_RETRY_SECONDS": "1"}
-
-    @property
-    def actor(self) -> str:
-        return f"{self.url}/actor"
-
-    def bloei(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "node.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=self.env,
-            cwd=ROOT,
-        )
-
-    def init(self) -> subprocess.Popen:
-        return self.bloei(
-            "init",
-            "--name",
-            self.name,
-            "--url",
-            self.url,
-            "--port",
-            str(self.port),
-            "--data",
-            str(self.folder),
-        )
+        super().__init__(folder, name, BLOEI_DELIVERY_RETRY_SECONDS="1")
 
     def start(self) -> None:
         self.launch()
         self.wait_until_up()
-
-    def launch(self) -> None:
-        log = (self.folder.parent / f"{self.slug}.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "serve", "--dev", "--data", str(self.folder)],
-            stdout=log,
-            stderr=log,
-            env=self.env,
-            cwd=ROOT,
-        )
-        log.close()
-
-    def wait_until_up(self) -> None:
-        def up() -> bool:
-            assert self.process.poll() is None, self.log()
-            try:
-                return httpx.get(f"{self.url}/nodeinfo/2.1", timeout=0.5).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(up, START_TIMEOUT, f"{self.name} to start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.process = None
-
-    def log(self) -> str:
-        path = self.folder.parent / f"{self.slug}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def sign_in(self, one_time_password: str) -> None:
-        self.http = httpx.Client(base_url=self.url, timeout=10)
-        login = {"username": "beheerder", "password": one_time_password}
-        response = self.http.post("/beheer/inloggen", data=login)
-        assert response.headers["location"] == "/beheer/wachtwoord", response.text
-        token = CSRF_RE.search(self.http.get("/beheer/wachtwoord").text).group(1)
-        change = {"current": one_time_password, "new": PASSWORD, "repeat": PASSWORD}
-        response = self.http.post("/beheer/wachtwoord", data={**change, "csrf": token})
-        assert response.status_code == 303, response.text
-        self.csrf = CSRF_RE.search(self.http.get("/beheer/federatie").text).group(1)
-
-    def post(self, path: str, **fields: str) -> httpx.Response:
-        assert self.http is not None
-        return self.http.post(path, data={**fields, "csrf": self.csrf})
 
     def add_thema(self, title: str) -> str:
         response = self.post(
@@ -160,13 +51,6 @@ class Node:
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
         return f"{self.url}/agenda/themas/{slug}"
 
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        conn = sqlite3.connect(f"file:{self.folder / 'bloei.db'}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
-
     def received(self, object_id: str) -> dict | None:
         found = self.query(
             "SELECT name, deleted, actor_id FROM received_objects WHERE object_id = ?",
@@ -176,30 +60,12 @@ class Node:
 
 
 @pytest.fixture
-def nodes(tmp_path) -> Iterator[tuple[Node, Node]]:
-    a, b = Node(tmp_path / "asperen", "Asperen"), Node(tmp_path / "beesd", "Beesd")
-    inits = [a.init(), b.init()]
-    passwords = []
-    for init in inits:
-        out, err = init.communicate(timeout=60)
-        assert init.returncode == 0, err
-        passwords.append(re.search(r"One-time password: (\S+)", out).group(1))
-    try:
-        a.launch()
-        b.launch()
-        a.wait_until_up()
-        b.wait_until_up()
-        a.sign_in(passwords[0])
-        b.sign_in(passwords[1])
-        yield a, b
-    finally:
-        for node in (a, b):
-            node.stop()
-            if node.http is not None:
-                node.http.close()
+def nodes(tmp_path) -> Iterator[tuple[Kern, Kern]]:
+    with running(Kern(tmp_path / "asperen", "Asperen"), Kern(tmp_path / "beesd", "Beesd")) as both:
+        yield both
 
 
-def signed_post(sender: Node, receiver: Node, activity: dict | bytes, now=None):
+def signed_post(sender: Kern, receiver: Kern, activity: dict | bytes, now=None):
     """A POST to `receiver`'s inbox signed with `sender`'s key, read from its data folder."""
     keys = load_key_pair(sender.folder / "keys")
     body = activity if isinstance(activity, bytes) else delivery.encode(activity)
