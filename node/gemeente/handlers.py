@@ -12,16 +12,13 @@ they also note when the kern answered and ask for a first pull of an accepted ke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
-from federation import followers, follows, vocabulary
-from federation.actors import ActorError, RemoteActor
+from federation import followers, follows
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.keycache import KeyCache
 from federation.proofs import ProofError
-from node import migrate
-from node.gemeente import ingest, kernen, proofcheck, readmodel
+from node.gemeente import ingest, kernen, moves, proofcheck, readmodel
 
 CONTENT_TYPES = ("Create", "Update", "Delete", "Announce")
 # Refusal reasons of content handlers: the runtime keeps a note of these for staff.
@@ -61,39 +58,16 @@ def handle_content(ctx: InboxContext, keys: KeyCache) -> None:
 
 
 def handle_move(ctx: InboxContext) -> None:
-    """A followed kern moved: follow its new actor, once that actor confirms the move by
-    naming the old one in alsoKnownAs. The target's document must already be in the key
-    cache; `MOVE_FETCH_REASONS` tell the runtime to fetch it and offer the Move once more."""
-    kern = kernen.by_actor(ctx.conn, ctx.actor.id)
-    if not kernen.may_send(kern):
-        raise InboxRefusal(403, "not_a_followed_kern")
-    assert kern is not None
-    if ctx.object_id != ctx.actor.id:
-        raise InboxRefusal(403, "move_other_actor")
-    target = vocabulary.id_of(ctx.activity.get("target"))
-    if not target or target == ctx.actor.id:
-        raise InboxRefusal(400, "move_without_target")
-    if kernen.by_actor(ctx.conn, target) is not None:
-        raise InboxRefusal(403, "move_target_known")
-    found = ctx.conn.execute(
-        "SELECT document FROM federation_remote_actors WHERE actor_id = ?", (target,)
-    ).fetchone()
-    if found is None:
-        raise InboxRefusal(403, "move_target_unknown")
-    document = json.loads(found[0])
-    if ctx.actor.id not in migrate.also_known_as(document):
-        raise InboxRefusal(403, "move_not_confirmed")
+    """A followed kern moved (node/gemeente/moves.py). The target's document must already be
+    in the key cache; `MOVE_FETCH_REASONS` tell the runtime to fetch it and offer the Move
+    once more."""
     try:
-        new_actor = RemoteActor.from_document(document)
-        kernen.check_bloei_kern(new_actor, document, ctx.identity.actor_id)
-    except (ActorError, kernen.AddressError):
-        raise InboxRefusal(403, "move_target_not_a_kern") from None
-    kernen.move(ctx.conn, ctx.identity, kern, new_actor, ctx.activity["id"], ctx.now)
-    readmodel.touch(ctx.conn)
+        moves.take(ctx.conn, ctx.identity, ctx.actor.id, ctx.activity, ctx.now)
+    except moves.MoveRefused as refusal:
+        raise InboxRefusal(refusal.status, refusal.reason) from None
 
 
-# Refusals of a Move after which the runtime fetches the target afresh and tries once more.
-MOVE_FETCH_REASONS = frozenset({"move_target_unknown", "move_not_confirmed"})
+MOVE_FETCH_REASONS = moves.FETCH_REASONS
 
 
 def handle_answer(

@@ -89,6 +89,13 @@ REFUSALS = {
     "other_actor": _("Komt van een ander dan de kern"),
     "not_an_activity": _("Onleesbaar"),
     "object_without_id": _("Onleesbaar: zonder adres"),
+    # A kern's Move (node/gemeente/moves.py) that was not taken.
+    "move_not_confirmed": _("Verhuizing: het nieuwe adres bevestigt die niet"),
+    "move_target_unknown": _("Verhuizing: het nieuwe adres is niet te bereiken"),
+    "move_target_not_a_kern": _("Verhuizing: het nieuwe adres is geen kern in Bloei"),
+    "move_target_known": _("Verhuizing naar een kern die de gemeente al volgt"),
+    "move_other_actor": _("Verhuizing van een ander dan de kern"),
+    "move_without_target": _("Verhuizing zonder nieuw adres"),
 }
 
 

@@ -8,7 +8,9 @@ lost). For one kern:
    (fetching the kern's actor once when a proof fails, in case it rotated its keys), and apply
    the page in one transaction with the new position, so a crash never leaves the position
    ahead of what was applied (nor behind: ingest skips what it has seen);
-3. go on while the page says there is more, up to `max_pages` a run (the next run continues).
+3. go on while the page says there is more, up to `max_pages` a run (the next run continues);
+4. a `Move` among the items (its proof checked like any other) is taken as if it had been
+   pushed (node/gemeente/moves.py): the push may never have come.
 
 Memory stays bounded: one page at a time, each at most 1 MiB (`federation.fetch`). An item
 whose proof fails, or that may not be applied, is refused and kept for staff; the rest of the
@@ -18,9 +20,10 @@ stays where it was.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -28,11 +31,12 @@ from urllib.parse import urlencode, urlsplit
 from federation import followers
 from federation.actors import ActorError
 from federation.fetch import Fetcher, FetchError
+from federation.identity import LocalIdentity
 from federation.keycache import KeyCache
 from federation.proofs import ProofError
 from federation.store import Store, timestamp
 from federation.vocabulary import types_of
-from node.gemeente import ingest, kernen, proofcheck, readmodel
+from node.gemeente import ingest, kernen, moves, proofcheck, readmodel
 from node.web.i18n import lazy as _
 
 PAGE_SIZE = 100
@@ -58,6 +62,8 @@ class PullReport:
     complete: bool = False
     reason: str = ""
     error: str = ""
+    moves: list[dict[str, Any]] = field(default_factory=list)  # verified Moves found
+    moved_to: str = ""  # the new actor, when one of them was taken
 
     @property
     def ok(self) -> bool:
@@ -95,8 +101,10 @@ async def pull(
     *,
     interval: timedelta = timedelta(minutes=15),
     max_pages: int = MAX_PAGES,
+    identity: LocalIdentity | None = None,
 ) -> PullReport:
-    """Catch up with one kern; never raises for what the kern sends (see PullReport.error)."""
+    """Catch up with one kern; never raises for what the kern sends (see PullReport.error).
+    With the gemeente's `identity`, a Move found on the way is taken (it sends a Follow)."""
     report = PullReport(kern_id)
     kern = kernen.get(store.read(), kern_id)
     if kern is None or not kernen.is_followed(kern):
@@ -116,7 +124,42 @@ async def pull(
     if report.reason:
         report.error = message(report.reason)
     store.write(_finish, kern_id, report, now, interval)
+    if identity is not None:
+        for move in report.moves:
+            await _take_move(store, keys, identity, kern, move, now, report)
     return report
+
+
+async def _take_move(
+    store: Store,
+    keys: KeyCache,
+    identity: LocalIdentity,
+    kern: dict[str, Any],
+    move: dict[str, Any],
+    now: datetime,
+    report: PullReport,
+) -> None:
+    """Take a Move found in the outbox; a refusal worth a look is noted for staff."""
+    target = moves.target_of(move)
+    if target:
+        # As for a pushed Move: the target must confirm with its document as it is now.
+        # Unreachable: take() then refuses it as move_target_unknown.
+        with contextlib.suppress(ActorError, FetchError):
+            await keys.fetch_actor(target, now)
+    try:
+        store.write(moves.take, identity, kern["actor_id"], move, now)
+    except moves.MoveRefused as refusal:
+        if refusal.reason != "not_a_followed_kern":  # taken already, by its push
+            store.write(
+                kernen.note_refused,
+                kern["id"],
+                str(move.get("id", "")),
+                refusal.reason,
+                "pull",
+                now,
+            )
+        return
+    report.moved_to = str(target)
 
 
 async def _catch_up(
@@ -149,6 +192,8 @@ async def _catch_up(
                 await _refresh_keys(keys, actor_id, now)
                 reason = _check(item, actor_id, keys)
             checked.append((item, reason))
+            if reason is None and "Move" in types_of(item):
+                report.moves.append(item)
         applied, skipped, refused = store.write(
             _apply_page, kernen.as_kern(kern), checked, last, now
         )

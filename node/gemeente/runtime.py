@@ -223,19 +223,32 @@ class GemeenteFederation(RemoteClient):
 
             async def one(kern_id: int) -> pull.PullReport:
                 async with limit:
-                    return await pull.pull(
-                        self.store, fetcher, keys, kern_id, now, interval=self.pull_interval
+                    report = await pull.pull(
+                        self.store,
+                        fetcher,
+                        keys,
+                        kern_id,
+                        now,
+                        interval=self.pull_interval,
+                        identity=self.identity,
                     )
+                    if report.moved_to:
+                        self.queued.set()  # the Follow of the kern's new actor
+                    return report
 
             return list(await asyncio.gather(*(one(kern_id) for kern_id in kern_ids)))
 
     async def pull_now(self, kern_id: int, now: datetime | None = None) -> pull.PullReport:
         """One kern, on demand (the "ophalen" button), on the app's own client."""
-        return await pull.pull(
+        report = await pull.pull(
             self.store,
             self.fetcher,
             self.keys,
             kern_id,
             now or utcnow(),
             interval=self.pull_interval,
+            identity=self.identity,
         )
+        if report.moved_to:
+            self.queued.set()  # the Follow of the kern's new actor
+        return report

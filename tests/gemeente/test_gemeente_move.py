@@ -377,3 +377,50 @@ async def test_the_copies_of_another_kern_stay_as_they_are(
     assert held() == before
     assert _objects(db, ids[beesd.host]) == {new.project("zebrapad")["id"]: 0}
     assert kernen.get(db.read(), heukelum_id)["actor_id"] == heukelum.id
+
+
+async def test_a_move_found_by_a_pull_is_taken_as_if_pushed(gemeente_app, staff, beesd, router):
+    """The push of the Move never came (the gemeente was down too long): the pull of the old
+    outbox finds it, checked by its proof, and the kern moves all the same."""
+    http, token = staff
+    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    project = beesd.publish("Create", beesd.project("speeltuin", name="Speeltuin"))["object"]
+    new = moved_kern(router, beesd, "beesd-nieuw.test")
+    beesd.outbox.append(move_of(beesd, new))
+
+    report = await gemeente_app.state.federation.pull_now(kern_id)
+
+    assert report.ok and report.moved_to == new.id
+    db = gemeente_app.state.db
+    assert kernen.get(db.read(), kern_id)["actor_id"] == new.id
+    new_id = project["id"].replace(beesd.id.removesuffix("/actor"), new.id.removesuffix("/actor"))
+    assert db.scalar("SELECT object_id FROM gemeente_projects") == new_id
+    await gemeente_app.state.federation.deliver()
+    assert any(a.get("type") == "Follow" and a.get("object") == new.id for a in new.received)
+    # A second pull (of the new actor now) finds nothing more to move.
+    assert kernen.moves_of(db.read(), kern_id)[0]["new_actor_id"] == new.id
+
+
+async def test_a_pulled_move_that_is_not_confirmed_is_noted_for_staff(
+    gemeente_app, staff, beesd, router
+):
+    http, token = staff
+    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    stranger = moved_kern(router, beesd, "kaper.test", confirm=False)
+    move = move_of(beesd, stranger)
+    beesd.outbox.append(move)
+
+    report = await gemeente_app.state.federation.pull_now(kern_id)
+
+    assert report.ok and report.moved_to == ""
+    db = gemeente_app.state.db
+    assert kernen.get(db.read(), kern_id)["actor_id"] == beesd.id
+    refusal = kernen.recent_refusals(db.read(), kern_id)[0]
+    assert (refusal["reason"], refusal["via"], refusal["activity_id"]) == (
+        "move_not_confirmed",
+        "pull",
+        move["id"],
+    )
+    # Staff (signed in) see why on the kern's page.
+    page = await http.get(f"/kernen/{kern_id}")
+    assert "Verhuizing: het nieuwe adres bevestigt die niet" in page.text
