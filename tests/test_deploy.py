@@ -593,6 +593,36 @@ def test_dockerfile_health_check_works_against_a_real_node(tmp_path, settings):
     assert run(check, env=env).returncode != 0, "the health check must fail when nothing runs"
 
 
+FAKE_COMPOSE = """\
+import sys
+with open(sys.argv[1], "a") as log:
+    log.write(" ".join(sys.argv[2:]) + "\\n")
+if "init" in sys.argv:
+    print("One-time password: abcd-efgh")
+sys.exit(3 if "up" in sys.argv else 0)
+"""
+
+
+def test_check_pilot_runs_the_steps_in_its_own_project_and_cleans_up(tmp_path):
+    """The container check (run where Docker is) against a compose that fails at `up`."""
+    fake, calls = tmp_path / "fake_compose.py", tmp_path / "calls.txt"
+    fake.write_text(FAKE_COMPOSE)
+    compose = f"{sys.executable} {fake} {calls}"
+    check = [sys.executable, str(DEPLOY / "container" / "check_pilot.py"), "--compose", compose]
+    done = run([*check, "--python-image", "mirror.example/python:3.11-slim"])
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["FAILED: docker compose up: up -d exited with 3: no output"]
+    lines = calls.read_text().splitlines()
+    project = f"-p bloei-pilot-check -f {DEPLOY / 'container' / 'compose.yaml'}"
+    assert all(line.startswith(project) for line in lines)
+    steps = [line.removeprefix(project).strip() for line in lines]
+    assert steps[0] == "build --build-arg PYTHON_IMAGE=mirror.example/python:3.11-slim"
+    assert [s.split()[2] for s in steps[1:4]] == ["gemeente", "beesd", "heukelum"]
+    assert "--url http://127.0.0.1:8001" in steps[2] and "--role gemeente" in steps[1]
+    # Whatever failed, its containers and volumes are removed.
+    assert steps[4:] == ["up -d", "down -v"]
+
+
 def test_compose_runs_the_pilot_with_one_volume_each():
     compose = load_yaml(COMPOSE)
     services = compose["services"]
