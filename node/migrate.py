@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 from federation import outbox, vocabulary
 from federation.actors import ActorError, ActorRoutes, RemoteActor
+from federation.moves import also_known_as
 from federation.rebase import Rebase
 from node.backup import BackupError, BackupResult, create_backup, restore_backup
 from node.kern.node_identity import ACTOR_PATH
@@ -149,12 +150,6 @@ async def confirmed_target(old_actor: str, target: str, fetch_json: FetchJson) -
             "import the export there with --url first"
         )
     return actor
-
-
-def also_known_as(document: Any) -> list[str]:
-    value = document.get("alsoKnownAs") if isinstance(document, dict) else None
-    items = value if isinstance(value, list) else [value]
-    return [vocabulary.id_of(item) or "" for item in items if item]
 
 
 async def check_history(

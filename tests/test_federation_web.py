@@ -8,6 +8,7 @@ injected resolver, so the node runs in production mode (https only, public addre
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
@@ -500,6 +501,66 @@ async def test_content_from_someone_the_kern_does_not_follow_is_not_kept(client,
     servers.documents[stranger.id] = stranger.document()
     response = await send(client, stranger, "Create", thema_of(stranger), 1)
     assert response.status_code == 403
+
+
+async def test_a_followed_kern_that_moves_is_followed_to_its_new_address(
+    client, app, db, beek, servers
+):
+    assert (await send(client, beek, "Create", thema_of(beek), 1)).status_code == 202
+    new = Remote("beek.nieuw.example", "beek", "Group")
+    new.profile = dataclasses.replace(new.profile, also_known_as=(beek.id,))
+    servers.documents[new.id] = new.document()  # fetched by the kern when the Move comes
+
+    move = beek.activity("Move", beek.id, 2, target=new.id)
+    assert (await send_activity(client, beek, move)).status_code == 202
+
+    # Following moved along, and so did the copy: an Update from the new actor changes it.
+    assert followers.get_following(db.read(), beek.id) is None
+    assert followers.get_following(db.read(), new.id).state == "pending"
+    await app.state.federation.deliver()
+    follows = [a for a in servers.posted(new.inbox) if a["type"] == "Follow"]
+    assert [a["object"] for a in follows] == [new.id]
+    old_id, new_id = thema_of(beek)["id"], thema_of(new)["id"]
+    assert received.get(db.read(), old_id) is None
+    copy = received.get(db.read(), new_id)
+    assert (copy["name"], copy["actor_id"]) == ("Wonen", new.id)
+    db.write_quiet(
+        lambda conn: followers.set_following_state(conn, new.id, "accepted", datetime.now(UTC))
+    )
+    assert (await send(client, new, "Update", thema_of(new, "Wonen in Beek"), 3)).status_code == 202
+    assert received.get(db.read(), new_id)["name"] == "Wonen in Beek"
+    assert received.count(db.read()) == 1
+
+
+async def test_a_move_the_new_actor_does_not_confirm_changes_nothing(client, db, beek, servers):
+    assert (await send(client, beek, "Create", thema_of(beek), 1)).status_code == 202
+    stranger = Remote("kaper.example", "beek", "Group")
+    servers.documents[stranger.id] = stranger.document()  # no alsoKnownAs
+
+    move = beek.activity("Move", beek.id, 2, target=stranger.id)
+    response = await send_activity(client, beek, move)
+
+    assert (response.status_code, response.json()["detail"]) == (403, "move_not_confirmed")
+    assert followers.get_following(db.read(), beek.id).state == "accepted"
+    assert followers.get_following(db.read(), stranger.id) is None
+    assert received.get(db.read(), thema_of(beek)["id"])["actor_id"] == beek.id
+
+
+async def test_a_move_from_someone_the_kern_does_not_follow_is_refused(client, db, servers):
+    stranger = Remote("stranger.example", "stranger", "Group")
+    other = Remote("elders.example", "stranger", "Group")
+    other.profile = dataclasses.replace(other.profile, also_known_as=(stranger.id,))
+    servers.documents[stranger.id] = stranger.document()
+    servers.documents[other.id] = other.document()
+    move = stranger.activity("Move", stranger.id, 1, target=other.id)
+    response = await send_activity(client, stranger, move)
+    assert (response.status_code, response.json()["detail"]) == (403, "unknown_sender")
+    assert followers.get_following(db.read(), other.id) is None
+
+
+async def send_activity(client, kern: Remote, activity: dict) -> httpx.Response:
+    _target, headers, body = kern.signed_post(INBOX, activity, now=datetime.now(UTC))
+    return await client.post("/actor/inbox", content=body, headers=headers)
 
 
 # --- the page cache and the data version -------------------------------------------------------

@@ -58,16 +58,12 @@ def handle_content(ctx: InboxContext, keys: KeyCache) -> None:
 
 
 def handle_move(ctx: InboxContext) -> None:
-    """A followed kern moved (node/gemeente/moves.py). The target's document must already be
-    in the key cache; `MOVE_FETCH_REASONS` tell the runtime to fetch it and offer the Move
-    once more."""
+    """A followed kern moved (node/gemeente/moves.py). Refused for want of the target's
+    document, the runtime fetches it and offers the Move once more (federation/moves.py)."""
     try:
         moves.take(ctx.conn, ctx.identity, ctx.actor.id, ctx.activity, ctx.now)
     except moves.MoveRefused as refusal:
         raise InboxRefusal(refusal.status, refusal.reason) from None
-
-
-MOVE_FETCH_REASONS = moves.FETCH_REASONS
 
 
 def handle_answer(

@@ -30,12 +30,12 @@ from typing import Any, TypeVar
 import httpx
 
 from federation import delivery, follows
-from federation.actors import ActorError
 from federation.addresses import AddressPolicy
-from federation.fetch import Fetcher, FetchError
+from federation.fetch import Fetcher
 from federation.follows import FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.keycache import KeyCache
+from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
 from node.gemeente import handlers as gemeente_handlers
@@ -115,25 +115,10 @@ class GemeenteFederation(RemoteClient):
 
     # --- receiving ---
 
-    async def _receive_move_again(
-        self, request: InboxRequest, refused: InboxResponse, now: datetime
-    ) -> InboxResponse:
-        import json
-
-        try:
-            target = json.loads(request.body).get("target")
-            target = target.get("id") if isinstance(target, dict) else target
-            await self.keys.fetch_actor(str(target), now)
-        except (ValueError, AttributeError, ActorError, FetchError):
-            return refused
-        return await self.inbox.receive(request, now)
-
     async def receive(self, request: InboxRequest, now: datetime | None = None) -> InboxResponse:
         now = now or utcnow()
-        response = await self.inbox.receive(request, now)
-        if response.status == 403 and response.reason in gemeente_handlers.MOVE_FETCH_REASONS:
-            # A verified Move from a followed kern: fetch its target now, then offer it again.
-            response = await self._receive_move_again(request, response, now)
+        # A Move whose target is not known yet: fetched, and the Move offered again.
+        response = await receive_offering_moves_again(self.inbox, self.keys, request, now)
         if response.dispatched:
             self.queued.set()  # a reply (an Accept of someone's Follow) may be waiting
         elif response.status == 403 and gemeente_handlers.is_noted(response.reason):

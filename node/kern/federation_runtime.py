@@ -32,6 +32,7 @@ from federation.fetch import Fetcher
 from federation.follows import FollowDecision, FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.keycache import KeyCache
+from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
 from node.kern import kern_actor, publishing, received
@@ -119,7 +120,8 @@ class KernFederation(RemoteClient):
     async def receive(self, request: InboxRequest, now: datetime | None = None) -> InboxResponse:
         # Replies (Accept, Reject) are signed with the key now on disk, also after a rotation.
         self.inbox.identity = self.publisher.identity
-        response = await self.inbox.receive(request, now)
+        # A Move whose target is not known yet: fetched, and the Move offered again.
+        response = await receive_offering_moves_again(self.inbox, self.keys, request, now)
         if response.dispatched:
             self.publisher.queued.set()  # a reply (Accept, Reject) may be waiting
         return response

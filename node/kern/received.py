@@ -15,6 +15,8 @@ row marked deleted (with when). Rules, so nobody can change what another publish
   the gemeente itself: from anyone else, also a kern this kern follows, 403 and nothing kept.
   A `Reactie` must answer one of this kern's own projects or thema's (else 403). Storing one
   bumps the data version, so the cached pages show it at once (node/kern/gemeente_messages.py).
+
+A `Move` of a kern this kern follows is followed to the new actor (node/kern/followed_moves.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.store import rows, timestamp
 from federation.vocabulary import id_of, types_of
-from node.kern import gemeente_messages
+from node.kern import followed_moves, gemeente_messages
 from node.settings import Settings
 
 MAX_NAME = 200
@@ -39,6 +41,7 @@ def register(handlers: HandlerTable, settings: Settings) -> HandlerTable:
     table.register("Update", lambda ctx: handle_update(ctx, settings))
     table.register("Delete", lambda ctx: handle_delete(ctx, settings))
     table.register("Announce", lambda ctx: handle_announce(ctx, settings))
+    table.register("Move", followed_moves.handle_move)
     return table
 
 
