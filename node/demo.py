@@ -23,7 +23,7 @@ ADMIN = "beheer"
 
 
 def configure_demo(parser: argparse.ArgumentParser) -> None:
-    from node.cli import port_number
+    from node.commands.common import port_number
 
     parser.add_argument(
         "--data", metavar="DIR", default=str(DEFAULT_FOLDER), help="demo data folder"
@@ -35,7 +35,9 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from node.cli import CommandError, bind_socket, main, run_serve
+    from node.cli import main
+    from node.commands.common import CommandError
+    from node.commands.serve import bind_socket, run_serve
 
     folder = Path(args.data)
     # Check the port before creating anything, so a taken port costs nothing.

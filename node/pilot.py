@@ -76,7 +76,7 @@ class _Stop(Exception):
 
 
 def configure_pilot(parser: argparse.ArgumentParser) -> None:
-    from node.cli import port_number
+    from node.commands.common import port_number
 
     parser.add_argument(
         "--data", metavar="DIR", default=str(DEFAULT_FOLDER), help="pilot data folder"
@@ -90,7 +90,8 @@ def configure_pilot(parser: argparse.ArgumentParser) -> None:
 
 
 def run_pilot(args: argparse.Namespace) -> int:
-    from node.cli import CommandError, bind_socket
+    from node.commands.common import CommandError
+    from node.commands.serve import bind_socket
 
     started = time.monotonic()
     base = Path(args.data)
@@ -182,7 +183,7 @@ def _read_state(base: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (ValueError, OSError):
-        from node.cli import CommandError
+        from node.commands.common import CommandError
 
         raise CommandError(f"{base / STATE_FILE} is damaged; start over with --fresh") from None
 
@@ -193,7 +194,8 @@ def _write_state(base: Path, state: dict) -> None:
 
 def _create(node: PilotNode, gemeente: PilotNode) -> None:
     """Create a node once: `bloei init`, pilot settings, sample data, a demo login."""
-    from node.cli import CommandError, main
+    from node.cli import main
+    from node.commands.common import CommandError
 
     if (node.folder / LOGIN_FILE).exists():
         return
@@ -279,7 +281,7 @@ def _launch(node: PilotNode, base: Path) -> None:
 
 
 def _wait_until_up(node: PilotNode, base: Path) -> None:
-    from node.cli import CommandError
+    from node.commands.common import CommandError
 
     deadline = time.monotonic() + START_TIMEOUT
     while True:
@@ -313,7 +315,7 @@ def _stop_all(nodes: list[PilotNode]) -> None:
 
 
 def _sign_in(http: httpx.Client, password: str) -> str:
-    from node.cli import CommandError
+    from node.commands.common import CommandError
 
     response = http.post("/beheer/inloggen", data={"username": ADMIN, "password": password})
     if response.status_code != 303:
@@ -326,7 +328,7 @@ def _sign_in(http: httpx.Client, password: str) -> str:
 
 def _follow(http: httpx.Client, csrf: str, kern: PilotNode) -> None:
     """Add the kern by its address in the gemeente's beheer, as staff do."""
-    from node.cli import CommandError
+    from node.commands.common import CommandError
 
     response = http.post(
         "/beheer/kernen", data={"csrf": csrf, "address": kern.address, "rollout": "pilot"}
@@ -339,7 +341,7 @@ def _follow(http: httpx.Client, csrf: str, kern: PilotNode) -> None:
 
 
 def _wait_for_projects(gemeente: PilotNode) -> None:
-    from node.cli import CommandError
+    from node.commands.common import CommandError
 
     deadline = time.monotonic() + FOLLOW_TIMEOUT
     while True:
@@ -357,7 +359,7 @@ def _wait_for_projects(gemeente: PilotNode) -> None:
 
 
 def _send_reactie(http: httpx.Client, csrf: str, beesd: PilotNode) -> None:
-    from node.cli import CommandError
+    from node.commands.common import CommandError
 
     conn = sqlite3.connect(f"file:{beesd.folder / DATABASE_FILE}?mode=ro", uri=True, timeout=5)
     try:

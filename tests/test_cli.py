@@ -16,6 +16,7 @@ import pytest
 
 from node import cli
 from node.cli import COMMANDS, Command, main
+from node.commands import init, serve
 from node.settings import load_settings
 from node.web.auth import verify_password
 
@@ -182,7 +183,7 @@ def test_init_that_fails_halfway_leaves_no_half_node(tmp_path, capsys, monkeypat
     def broken(folder):
         raise OSError(28, "No space left on device", str(folder))
 
-    monkeypatch.setattr(cli, "create_federation_keys", broken)
+    monkeypatch.setattr(init, "create_federation_keys", broken)
     data = tmp_path / "data"
 
     assert main(init_args(data)) == 1
@@ -354,10 +355,10 @@ def test_serve_settings_take_host_port_and_dev(node):
     args = cli.build_parser().parse_args(
         ["serve", "--data", str(node), "--host", "10.0.0.5", "--port", "8100", "--dev"]
     )
-    settings = cli.serve_settings(args)
+    settings = serve.serve_settings(args)
     assert (settings.host, settings.port, settings.dev) == ("10.0.0.5", 8100, True)
 
-    plain = cli.serve_settings(cli.build_parser().parse_args(["serve", "--data", str(node)]))
+    plain = serve.serve_settings(cli.build_parser().parse_args(["serve", "--data", str(node)]))
     assert (plain.host, plain.port, plain.dev) == ("127.0.0.1", 8001, False)
 
 
@@ -380,7 +381,7 @@ def test_serve_on_an_occupied_port_is_one_line(node):
 
 
 def test_bind_socket_returns_a_bound_socket_for_a_free_port():
-    sock = cli.bind_socket("127.0.0.1", 0)
+    sock = serve.bind_socket("127.0.0.1", 0)
     try:
         assert sock.getsockname()[0] == "127.0.0.1"
     finally:
