@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import jinja2
 from starlette.applications import Starlette
@@ -111,6 +111,7 @@ def create_app(
 
     role_middleware: list[Middleware] = []
     front_middleware: list[Middleware] = []
+    on_start: list[Callable[[], object]] = []
     if settings.role == "gemeente":
         from node.gemeente import wiring
 
@@ -125,6 +126,7 @@ def create_app(
         from node.kern.beheer import MENU as menu
         from node.kern.federation_pages import ActivityJsonMiddleware
         from node.kern.federation_runtime import KernFederation
+        from node.kern.kern_actor import announce_profile_change
         from node.kern.moved import MovedMiddleware
         from node.kern.routes import kern_routes
 
@@ -134,6 +136,8 @@ def create_app(
         role_middleware = [Middleware(ActivityJsonMiddleware)]
         # In front of the page cache: once moved, no stored page is served instead.
         front_middleware = [Middleware(MovedMiddleware, db=db, settings=settings)]
+        # The kern's name comes from bloei.toml: a new name reaches followers at the next start.
+        on_start.append(lambda: db.write(announce_profile_change, settings, federation.publisher))
         templates = shared_templates or create_environment()
     routes = [
         *role_routes,
@@ -143,6 +147,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for start in on_start:
+            start()
         jobs = background_jobs(settings, db, federation) if settings.background_jobs else []
         worker = Worker(jobs)
         await worker.start()

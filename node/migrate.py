@@ -31,6 +31,7 @@ from federation.actors import ActorError, ActorRoutes, RemoteActor
 from federation.moves import also_known_as
 from federation.rebase import Rebase
 from node.backup import BackupError, BackupResult, create_backup, restore_backup
+from node.kern import kern_actor
 from node.kern.node_identity import ACTOR_PATH
 from node.kern.rehome import MOVED_FROM, former_actors, rehome
 from node.settings import CONFIG_FILE, Settings, load_settings, validate_public_url, write_config
@@ -117,6 +118,8 @@ def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
             now = datetime.now(UTC)
             report = rehome(conn, Rebase.between(old.public_url, new_url), publisher.identity, now)
             set_meta(conn, MOVED_FROM, json.dumps([*former_actors(conn), old_actor]))
+            # Followers hear of the new actor through the Move, not through an Update.
+            kern_actor.remember_profile(conn, new, publisher)
             summary = f"van {old_actor}: {report.activities} activiteiten opnieuw ondertekend"
             record_audit(conn, "bloei import", "kern.verhuisd", "Kern", actor_id(new), summary)
 

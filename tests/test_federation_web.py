@@ -563,6 +563,63 @@ async def send_activity(client, kern: Remote, activity: dict) -> httpx.Response:
     return await client.post("/actor/inbox", content=body, headers=headers)
 
 
+async def test_followers_hear_when_the_kern_describes_itself_anew(admin, app, db, settings):
+    from node.kern import kern_actor
+
+    client, csrf = admin
+    publisher = db.services["publisher"]
+    db.write(kern_actor.remember_profile, settings, publisher)  # as bloei init does
+
+    def actor_updates() -> list[dict]:
+        found = db.execute(
+            "SELECT document FROM federation_outbox WHERE type = 'Update' AND object_id = ?",
+            (ACTOR,),
+        )
+        return [json.loads(r["document"]) for r in found]
+
+    about = {"group_description": "Wij zijn de kerngroep van Beesd.", "csrf": csrf}
+    assert (await client.post("/beheer/site", data=about)).status_code == 303
+    (update,) = actor_updates()
+    assert update["object"]["id"] == ACTOR
+    assert "Wij zijn de kerngroep van Beesd." in update["object"]["summary"]
+    # Saved again without a change: nothing new to tell.
+    assert (await client.post("/beheer/site", data=about)).status_code == 303
+    assert len(actor_updates()) == 1
+    # A colour is not part of the actor: no Update either.
+    colours = {**about, "colour_primary": "#7a1f5c"}
+    assert (await client.post("/beheer/site", data=colours)).status_code == 303
+    assert len(actor_updates()) == 1
+    # Whether follows wait for approval is (manuallyApprovesFollowers).
+    manual = {"follow_approval": "manual", "csrf": csrf}
+    assert (await client.post("/beheer/federatie/goedkeuren", data=manual)).status_code == 303
+    assert actor_updates()[-1]["object"]["manuallyApprovesFollowers"] is True
+    # A new name in bloei.toml reaches followers when the node starts again.
+    renamed = settings.with_changes(name="Beesd en Enspijk")
+    assert kern_actor.announce_profile_change(db.read(), settings, publisher) is None
+    update_id = db.write(kern_actor.announce_profile_change, renamed, publisher)
+    assert update_id and actor_updates()[-1]["object"]["name"] == "Beesd en Enspijk"
+    assert db.write(kern_actor.announce_profile_change, renamed, publisher) is None
+
+
+async def test_a_new_name_in_the_settings_is_announced_when_the_node_starts(settings, db):
+    import sqlite3
+
+    from node.kern import kern_actor
+
+    db.write(kern_actor.remember_profile, settings, db.services["publisher"])
+    renamed = settings.with_changes(name="Beesd en Enspijk", background_jobs=False)
+    app = create_app(renamed, db)
+    async with app.router.lifespan_context(app):
+        pass
+    with sqlite3.connect(settings.database_path) as conn:
+        found = conn.execute(
+            "SELECT json_extract(document, '$.object.name') FROM federation_outbox "
+            "WHERE type = 'Update' AND object_id = ?",
+            (ACTOR,),
+        ).fetchall()
+    assert found == [("Beesd en Enspijk",)]
+
+
 # --- the page cache and the data version -------------------------------------------------------
 
 

@@ -40,6 +40,8 @@ def rows(folder: Path, sql: str, params: tuple = ()) -> list:
 
 
 def test_export_and_import_at_a_new_address(old_node, tmp_path, capsys):
+    # bloei init noted the actor as followers will first see it (a later change is announced).
+    assert rows(old_node, "SELECT count(*) FROM meta WHERE key = 'actor_profile_digest'") == [(1,)]
     archive = tmp_path / "beesd-export.tar.gz"
     assert main(["export", str(archive), "--data", str(old_node)]) == 0
     new = tmp_path / "new"
@@ -228,6 +230,14 @@ def test_a_change_after_the_move_updates_the_same_object_one_position_on(busy_no
     kinds = rows(new, "SELECT type FROM federation_outbox WHERE object_id = ?", (object_id,))
     # Created before the move, at the old address; changed after it, under the same id.
     assert kinds == [("Create",), ("Update",)]
+    # Followers hear of the new actor through the Move: its first start sends no Update.
+    db = open_database(settings)
+    try:
+        assert (
+            db.write(kern_actor.announce_profile_change, settings, db.services["publisher"]) is None
+        )
+    finally:
+        db.close()
     # The position after the last exported one is the old node's Move.
     first_new = rows(
         new, "SELECT min(position) FROM federation_outbox WHERE position > ?", (newest,)

@@ -83,6 +83,11 @@ def run_init(args: argparse.Namespace) -> int:
         db = open_database(settings)
         try:
             db.write(_create_first_beheerder, admin, args.admin_name or admin, password)
+            if settings.role == "kern":
+                from node.kern.kern_actor import remember_profile
+
+                # What followers will first see; a later change is announced (an Update).
+                db.write(remember_profile, settings, db.services["publisher"])
         finally:
             db.close()
         create_federation_keys(folder)

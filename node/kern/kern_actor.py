@@ -1,5 +1,6 @@
 """The kern as an actor: its profile (from settings and the site table), its document, how it
-takes follows, and replacing its keys (`bloei keys rotate`).
+takes follows, telling followers when the profile changed, and replacing its keys (`bloei keys
+rotate`).
 
 Whether follows wait for a beheerder is kept in the `site` table (`follow_approval`, set in
 beheer); without a value there the `follow_approval` setting decides.
@@ -7,6 +8,7 @@ beheer); without a value there the `follow_approval` setting decides.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import replace
@@ -89,6 +91,49 @@ def document(conn: sqlite3.Connection, settings: Settings, publisher: Publisher)
     return document
 
 
+# meta: a digest of the actor document as followers last heard of it (announce_profile_change).
+PROFILE_DIGEST = "actor_profile_digest"
+
+
+def _digest(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def remember_profile(conn: sqlite3.Connection, settings: Settings, publisher: Publisher) -> None:
+    """Note the actor document as followers know it now (after an Update, or a move)."""
+    digest = _digest(document(conn, settings, publisher))
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (PROFILE_DIGEST, digest))
+
+
+def announce_profile_change(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    publisher: Publisher,
+    now: datetime | None = None,
+) -> str | None:
+    """Publish an Update of the actor when its document changed since followers last heard
+    (the group's name or description in beheer, the kern's name in bloei.toml, the follow
+    approval); in the caller's transaction. Returns the Update's id, None when unchanged.
+    The first time there is nothing to compare with: the document is only noted."""
+    now = now or publisher.clock()
+    current = document(conn, settings, publisher)
+    known = conn.execute("SELECT value FROM meta WHERE key = ?", (PROFILE_DIGEST,)).fetchone()
+    if known is not None and known[0] == _digest(current):
+        return None
+    remember_profile(conn, settings, publisher)
+    if known is None:
+        return None
+    activity = vocabulary.update(
+        publisher.routes.id,
+        current,
+        activity_id=publisher.new_activity_id(),
+        published=now,
+        **publisher.author.audience(),
+    )
+    return publisher.publish(conn, activity, now)
+
+
 def rotate_keys(
     conn: sqlite3.Connection, settings: Settings, publisher: Publisher, now: datetime
 ) -> tuple[int, str]:
@@ -108,6 +153,7 @@ def rotate_keys(
         published=now,
         **publisher.author.audience(),
     )
+    remember_profile(conn, settings, publisher)
     return resigned, publisher.publish(conn, activity, now)
 
 

@@ -293,12 +293,15 @@ async def approval_setting(request: Request) -> Response:
     value = form.follow_approval.data
     me = auth.current_user(request)
 
+    settings, db = request.app.state.settings, request.app.state.db
+
     def save(conn: sqlite3.Connection) -> None:
         kern_actor.set_follow_approval(conn, value)
         record_audit(conn, me, "federatie.goedkeuren", "Site", "follow_approval", value)
+        # The actor document says manuallyApprovesFollowers: followers hear of the change.
+        kern_actor.announce_profile_change(conn, settings, db.services["publisher"], utcnow())
 
-    # A plain write: the actor document (manuallyApprovesFollowers) changes with it.
-    request.app.state.db.write(save)
+    db.write(save)
     if value == "manual":
         flash(request, _("Nieuwe volgverzoeken wachten voortaan op uw goedkeuring."))
     else:

@@ -9,6 +9,8 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, Optional
 
+from federation.store import utcnow
+from node.kern import kern_actor
 from node.settings import HEX_COLOUR_RE
 from node.web.audit import record_audit
 from node.web.auth import current_user, login_required
@@ -91,6 +93,7 @@ async def site_settings(request: Request) -> Response:
         return render(request, template, {"form": form}, 400)
     values = {field.name: field.data or "" for field in form}
     me = current_user(request)
+    settings, db = request.app.state.settings, request.app.state.db
 
     def save(conn) -> None:
         for key, value in values.items():
@@ -99,7 +102,9 @@ async def site_settings(request: Request) -> Response:
                 (key, json.dumps(value, ensure_ascii=False)),
             )
         record_audit(conn, me, "site.update", "Site", "", ", ".join(sorted(values)))
+        # The group's name and description are the actor's: followers hear of a change.
+        kern_actor.announce_profile_change(conn, settings, db.services["publisher"], utcnow())
 
-    request.app.state.db.write(save)
+    db.write(save)
     flash(request, _("De gegevens van de site zijn opgeslagen."))
     return RedirectResponse("/beheer/site", status_code=303)
