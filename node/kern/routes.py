@@ -20,10 +20,14 @@ from node.kern.beheer import dashboard, site, themas
 from node.kern.beheer import federation as beheer_federation
 from node.kern.beheer import ideas as beheer_ideas
 from node.kern.beheer import mail as beheer_mail
-from node.kern.beheer import meetings as beheer_meetings
 from node.kern.beheer import news as beheer_news
 from node.kern.beheer import privacy as beheer_privacy
 from node.kern.beheer import projects as beheer_projects
+from node.kern.beheer.meetings import attendees as meeting_attendees
+from node.kern.beheer.meetings import changes as meeting_changes
+from node.kern.beheer.meetings import minutes as meeting_minutes
+from node.kern.beheer.meetings import planning as meeting_planning
+from node.kern.beheer.meetings import series as meeting_series
 from node.web import account, users
 
 GET_POST = ["GET", "POST"]
@@ -115,36 +119,40 @@ def meeting_routes() -> list[BaseRoute]:
         Route("/bijeenkomsten/{slug}/kalender.ics", meeting_pages.meeting_calendar),
         Route("/bijeenkomsten/{slug}/aanmelden", meeting_pages.sign_up, methods=["POST"]),
         Route("/aanmelding/{token}", meeting_pages.personal_page, methods=GET_POST),
-        Route("/beheer/bijeenkomsten", beheer_meetings.meeting_list),
-        Route("/beheer/bijeenkomsten/nieuw", beheer_meetings.meeting_new, methods=GET_POST),
-        Route("/beheer/bijeenkomsten/reeks", beheer_meetings.series_new, methods=GET_POST),
+        Route("/beheer/bijeenkomsten", meeting_planning.meeting_list),
+        Route("/beheer/bijeenkomsten/nieuw", meeting_planning.meeting_new, methods=GET_POST),
+        Route("/beheer/bijeenkomsten/reeks", meeting_series.series_new, methods=GET_POST),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}", beheer_meetings.meeting_edit, methods=GET_POST
+            "/beheer/bijeenkomsten/{meeting_id:int}",
+            meeting_planning.meeting_edit,
+            methods=GET_POST,
         ),
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/verplaatsen",
-            beheer_meetings.meeting_move,
+            meeting_changes.meeting_move,
             methods=GET_POST,
         ),
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/annuleren",
-            beheer_meetings.meeting_cancel,
+            meeting_changes.meeting_cancel,
             methods=GET_POST,
         ),
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/verslag",
-            beheer_meetings.minutes_edit,
+            meeting_minutes.minutes_edit,
             methods=GET_POST,
         ),
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/verwijderen",
-            beheer_meetings.meeting_remove,
+            meeting_changes.meeting_remove,
             methods=GET_POST,
         ),
-        Route("/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen", beheer_meetings.attendee_list),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen", meeting_attendees.attendee_list
+        ),
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/afdrukken",
-            beheer_meetings.attendee_print,
+            meeting_attendees.attendee_print,
         ),
     ]
 
