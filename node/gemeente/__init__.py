@@ -6,6 +6,7 @@ Modules, one job each:
     labels       Dutch labels for the values kernen send (phases, statuses, who acts)
     identity     the gemeente's own actor: an Organization, its routes and keys
     kernen       adding and following kernen; their state and roll-out phase
+    stopping     stopping to follow a kern: the Undo, and forgetting its data here
     proofcheck   checking an activity's integrity proof with the kern's Ed25519 key
     ingest       applying verified activities to the read model, nothing half-applied
     readmodel    the projections ingest writes: objects, projects, thema's, meetings
@@ -19,8 +20,9 @@ Modules, one job each:
 
     The web side: pages (overview, kern, projects, thema's, calendar), calendar_feed
     (iCalendar), insight_pages (charts, CSV, JSON), api and openapi (/api/v1), beheer
-    (kernen volgen), answer_pages (reacties, berichten), staff (accounts), actor_pages
-    (WebFinger, NodeInfo, actor, inbox, outbox), routes (every address in one list).
+    (kernen volgen), stop_pages (stop met volgen), answer_pages (reacties, berichten), staff
+    (accounts), actor_pages (WebFinger, NodeInfo, actor, inbox, outbox), routes (every
+    address in one list).
 
     wiring       what node/app.py needs for this role: migrations, routes, menu, jobs
 

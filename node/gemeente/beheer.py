@@ -1,8 +1,9 @@
 """Beheer of the kernen the gemeente follows (staff: medewerkers and beheerders).
 
 Adding a kern (the phased expansion, one kern at a time), its roll-out phase, asking again
-after a refusal or when it was unreachable, and pulling its outbox now. Every change is in
-the audit log; every form carries the session's CSRF token.
+after a refusal, when it was unreachable or after staff stopped following it, and pulling its
+outbox now. Stopping is for beheerders only, on a page of its own (stop_pages.py). Every
+change is in the audit log; every form carries the session's CSRF token.
 """
 
 from __future__ import annotations

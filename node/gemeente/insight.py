@@ -38,10 +38,12 @@ class Figure:
 
 
 def _kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
-    return [
-        (r[0], r[1])
-        for r in conn.execute("SELECT id, name FROM gemeente_kernen ORDER BY name COLLATE NOCASE")
-    ]
+    # Not the kernen the gemeente stopped following: it holds none of their data any more.
+    found = conn.execute(
+        """SELECT id, name FROM gemeente_kernen WHERE stopped_at IS NULL
+           ORDER BY name COLLATE NOCASE"""
+    )
+    return [(r[0], r[1]) for r in found]
 
 
 def phases_per_kern(conn: sqlite3.Connection) -> Figure:

@@ -10,7 +10,9 @@ A kern's state is derived, never stored twice:
 * gevraagd     the Follow is sent, the kern has not answered yet;
 * actief       the kern accepted: it pushes every change, and the gemeente pulls what it missed;
 * geweigerd    the kern refused (a Reject);
-* onbereikbaar pulls keep failing, or the Follow could not be delivered at all.
+* onbereikbaar pulls keep failing, or the Follow could not be delivered at all;
+* gestopt      staff stopped following the kern (node/gemeente/stopping.py); adding its
+               address again resumes the same kern record.
 
 The follow itself lives in `federation_following`; this module keeps what only the gemeente
 needs beside it: the roll-out phase (pilot, uitrol), contact times, positions and failures.
@@ -68,7 +70,9 @@ class Kern:
 
 
 def state_of(kern: Mapping[str, Any]) -> str:
-    """gevraagd, actief, geweigerd or onbereikbaar (see the module's docstring)."""
+    """gevraagd, actief, geweigerd, onbereikbaar or gestopt (see the module's docstring)."""
+    if kern["stopped_at"]:
+        return "gestopt"
     follow_state = kern["follow_state"]
     if follow_state == "rejected" or follow_state is None:
         return "geweigerd"
@@ -79,9 +83,11 @@ def state_of(kern: Mapping[str, Any]) -> str:
     return "actief"
 
 
-def list_kernen(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every kern with its state, in name order."""
-    found = rows(conn, KERN_SQL + " ORDER BY k.name COLLATE NOCASE, k.id")
+def list_kernen(conn: sqlite3.Connection, *, stopped: bool = True) -> list[dict[str, Any]]:
+    """Every kern with its state, in name order; without the stopped ones if `stopped` is
+    False (lists to pick a kern from: a stopped kern has no data here to show)."""
+    where = "" if stopped else " WHERE k.stopped_at IS NULL"
+    found = rows(conn, KERN_SQL + where + " ORDER BY k.name COLLATE NOCASE, k.id")
     return [_with_state(r) for r in found]
 
 
@@ -108,13 +114,18 @@ def as_kern(kern: Mapping[str, Any]) -> Kern:
 
 def may_send(kern: Mapping[str, Any] | None) -> bool:
     """Whether the gemeente takes content from this kern: it follows it (asked or accepted;
-    a kern's first posts may overtake its Accept), and the kern did not refuse."""
-    return kern is not None and kern["follow_state"] in ("pending", "accepted")
+    a kern's first posts may overtake its Accept), the kern did not refuse, and staff did not
+    stop following it."""
+    return (
+        kern is not None
+        and not kern["stopped_at"]
+        and kern["follow_state"] in ("pending", "accepted")
+    )
 
 
 def is_followed(kern: Mapping[str, Any]) -> bool:
-    """Accepted: the kern's outbox is pulled on the schedule."""
-    return kern["follow_state"] == "accepted"
+    """Accepted (and not stopped): the kern's outbox is pulled on the schedule."""
+    return not kern["stopped_at"] and kern["follow_state"] == "accepted"
 
 
 # --- finding a kern by its address -------------------------------------------------------------
@@ -226,7 +237,11 @@ def add(
     who: User | str,
     now: datetime,
 ) -> int:
-    """Record the kern (or refresh it, when it was added before) and send the Follow."""
+    """Record the kern (or refresh it, when it was added before) and send the Follow.
+
+    A kern staff stopped following is resumed: the same record (so the gemeente's reacties and
+    the kern's moves stay with it), no longer stopped; its positions were reset by the stop,
+    so the first pull after the kern accepts reads its outbox from the start."""
     if rollout not in ROLLOUT_PHASES:
         raise ValueError(f"roll-out phase is pilot or uitrol, not {rollout!r}")
     name = actor.name or actor.preferred_username or actor.id
@@ -237,7 +252,7 @@ def add(
            ON CONFLICT (actor_id) DO UPDATE SET address = excluded.address,
                name = excluded.name, username = excluded.username, inbox = excluded.inbox,
                outbox = excluded.outbox, rollout = excluded.rollout, settled_at = NULL,
-               failures = 0, last_error = '', last_error_at = NULL
+               failures = 0, last_error = '', last_error_at = NULL, stopped_at = NULL
            RETURNING id""",
         (
             actor.id,
@@ -341,11 +356,11 @@ def request_pull(conn: sqlite3.Connection, kern_id: int) -> None:
 
 
 def due_for_pull(conn: sqlite3.Connection, now: datetime) -> list[int]:
-    """Accepted kernen whose next pull is due (or asked for)."""
+    """Accepted kernen whose next pull is due (or asked for); never a stopped one."""
     found = conn.execute(
         """SELECT k.id FROM gemeente_kernen k
            JOIN federation_following f ON f.actor_id = k.actor_id AND f.state = 'accepted'
-           WHERE k.next_pull_at IS NULL OR k.next_pull_at <= ?
+           WHERE k.stopped_at IS NULL AND (k.next_pull_at IS NULL OR k.next_pull_at <= ?)
            ORDER BY k.next_pull_at IS NOT NULL, k.next_pull_at, k.id""",
         (timestamp(now),),
     ).fetchall()

@@ -52,6 +52,7 @@ KERN_STATES = {
     "actief": _("Actief"),
     "geweigerd": _("Geweigerd"),
     "onbereikbaar": _("Onbereikbaar"),
+    "gestopt": _("Niet meer gevolgd"),
 }
 KERN_STATE_EXPLAINED = {
     "gevraagd": _("De gemeente vroeg om de kern te volgen. De kern heeft nog niet geantwoord."),
@@ -59,6 +60,10 @@ KERN_STATE_EXPLAINED = {
     "geweigerd": _("De kern wil niet gevolgd worden. Neem contact op met de kern."),
     "onbereikbaar": _(
         "De gemeente kan de kern nu niet bereiken. U ziet de laatst bekende gegevens."
+    ),
+    "gestopt": _(
+        "De gemeente volgt deze kern niet meer. De gegevens van de kern staan op de eigen site "
+        "van de kern."
     ),
 }
 ROLLOUT = {"pilot": _("Pilot"), "uitrol": _("Uitrol")}
@@ -93,6 +98,7 @@ REFUSALS = {
     "move_not_confirmed": _("Verhuizing: het nieuwe adres bevestigt die niet"),
     "move_target_unknown": _("Verhuizing: het nieuwe adres is niet te bereiken"),
     "move_target_not_a_kern": _("Verhuizing: het nieuwe adres is geen kern in Bloei"),
+    "move_target_not_an_actor": _("Verhuizing: op het nieuwe adres staat geen kern"),
     "move_target_known": _("Verhuizing naar een kern die de gemeente al volgt"),
     "move_other_actor": _("Verhuizing van een ander dan de kern"),
     "move_without_target": _("Verhuizing zonder nieuw adres"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.gemeente.labels import PHASES, WHO_ACTS
+from node.gemeente.labels import KERN_STATES, PHASES, WHO_ACTS
 from node.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -62,7 +62,9 @@ def schemas() -> dict[str, Any]:
                 "website": _text(),
                 "stand": {
                     "type": "string",
-                    "enum": ["gevraagd", "actief", "geweigerd", "onbereikbaar"],
+                    "enum": list(KERN_STATES),
+                    "description": "gestopt: de gemeente volgt de kern niet meer en heeft "
+                    "geen gegevens meer van de kern.",
                 },
                 "uitrolfase": {"type": "string", "enum": ["pilot", "uitrol"]},
                 "laatsteContact": _text("UTC", nullable=True),

@@ -36,7 +36,11 @@ def _db(request: Request):
 async def overview(request: Request) -> Response:
     conn = _db(request).read()
     now = utcnow()
-    rows = queries.overview(conn, now)
+    # A kern the gemeente stopped following has no data here: a line below the table, not a
+    # row of zeros, and not in the counts of the kernen it follows.
+    everything = queries.overview(conn, now)
+    rows = [kern for kern in everything if kern["state"] != "gestopt"]
+    stopped = [kern for kern in everything if kern["state"] == "gestopt"]
     states: dict[str, int] = {}
     rollout: dict[str, int] = {}
     # Labels, links and dates made here, once per value: 26 rows of template calls (label(),
@@ -61,6 +65,7 @@ async def overview(request: Request) -> Response:
         "gemeente/overzicht.html",
         {
             "kernen": rows,
+            "stopped": stopped,
             "states": states,
             "rollout": rollout,
             "recent": queries.recent_changes(conn, 15),
@@ -166,7 +171,7 @@ def _query_string(f: queries.ProjectFilter, **changes) -> str:
 
 async def projects_page(request: Request) -> Response:
     conn = _db(request).read()
-    all_kernen = kernen.list_kernen(conn)
+    all_kernen = kernen.list_kernen(conn, stopped=False)
     f = project_filter(request, {k["id"] for k in all_kernen})
     found, total = queries.projects(conn, f, utcnow())
     pages = max(1, math.ceil(total / f.size))
@@ -224,7 +229,9 @@ def _thema_groups(request: Request) -> tuple[list, int]:
                 thema["detail"] = detail
                 parts.append(THEMA_LINK.format(thema["url"], thema["name"], detail))
             kern["themas_html"] = Markup("; ").join(parts)
-    kern_count = conn.execute("SELECT count(*) FROM gemeente_kernen").fetchone()[0]
+    kern_count = conn.execute(
+        "SELECT count(*) FROM gemeente_kernen WHERE stopped_at IS NULL"
+    ).fetchone()[0]
     state.gemeente_thema_groups = (version, groups, kern_count)
     return groups, kern_count
 
@@ -281,7 +288,7 @@ async def calendar_page(request: Request) -> Response:
             "more": len(found) > CALENDAR_PAGE,
             "page": number,
             "kern": kern,
-            "kernen": kernen.list_kernen(conn),
+            "kernen": kernen.list_kernen(conn, stopped=False),
         },
     )
 

@@ -48,6 +48,10 @@ class Malformed(Exception):
     """An outbox document that does not follow docs/FEDERATION.md section 10."""
 
 
+class NoLongerFollowed(Exception):
+    """Staff stopped following the kern while this pull ran (node/gemeente/stopping.py)."""
+
+
 @dataclass
 class PullReport:
     """What one pull of one kern did; `error` is a Dutch sentence when it stopped early."""
@@ -113,6 +117,10 @@ async def pull(
     report.position = kern["position"]
     try:
         await _catch_up(store, fetcher, keys, kern, now, report, max_pages)
+    except NoLongerFollowed:
+        # The stop forgot the kern's data and reset its positions: keep nothing of this run.
+        report.reason, report.error = "not_followed", message("not_followed")
+        return report
     except FetchError as error:
         report.reason = error.reason
     except Malformed:
@@ -251,6 +259,11 @@ def _apply_page(
     now: datetime,
 ) -> tuple[int, int, int]:
     """Apply a page's items in order, each in a savepoint, and move the position on."""
+    current = kernen.get(conn, kern.id)
+    if current is None or not kernen.is_followed(current):
+        # Checked in this page's own transaction: a stop between the fetch and now must not
+        # bring back the data it removed.
+        raise NoLongerFollowed(kern.id)
     applied = skipped = refused = 0
     for item, proof_problem in checked:
         activity_id = item.get("id") if isinstance(item, dict) else None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.gemeente import actor_pages, answer_pages, api, beheer, insight_pages, pages, staff
+from node.gemeente import (
+    actor_pages,
+    answer_pages,
+    api,
+    beheer,
+    insight_pages,
+    pages,
+    staff,
+    stop_pages,
+)
 from node.web import account
 
 GET_POST = ["GET", "POST"]
@@ -36,6 +45,7 @@ def gemeente_routes() -> list[BaseRoute]:
         *insight_pages.routes(),
         *account_routes(),
         *beheer.routes(),
+        *stop_pages.routes(),
         *answer_pages.routes(),
         *staff.routes(),
         *actor_pages.routes(),

@@ -1,8 +1,10 @@
 """The aggregator's own tables, beside `core` and the protocol's (`federation.store`).
 
 * `gemeente_kernen`: every kern the gemeente added, its roll-out phase and how contact goes:
-  the outbox position it pulled up to, the newest position the kern reported, failures.
-  Whether the follow is asked, accepted or refused lives in `federation_following`.
+  the outbox position it pulled up to, the newest position the kern reported, failures, and
+  when staff stopped following it (`stopped_at`; the row stays, so following it again later
+  resumes the same kern). Whether the follow is asked, accepted or refused lives in
+  `federation_following`.
 * `gemeente_activities`: every kern activity applied (or seen and skipped), by id: pull and
   push de-duplicate here, and the overview's "recent changes" read it.
 * `gemeente_kern_moves`: each Move of a kern to a new actor (old id, new id, when), so staff
@@ -234,3 +236,10 @@ def _kern_moves(db) -> None:
         )"""
     )
     db.execute("CREATE INDEX gemeente_kern_moves_old ON gemeente_kern_moves (old_actor_id)")
+
+
+@gemeente(name="0005_kern_stopped")
+def _kern_stopped(db) -> None:
+    # When staff stopped following the kern (node/gemeente/stopping.py); NULL while followed.
+    # The row stays after a stop: the gemeente's reacties and the kern's moves point at it.
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN stopped_at TEXT")

@@ -42,6 +42,7 @@ STAFF_PAGES = [
     "/beheer",
     "/beheer/reactie?op={project}",
     "/beheer/berichten",
+    "/beheer/kernen/{kern}/stoppen",
     "/beheer/gebruikers",
     "/beheer/gebruikers/nieuw",
     "/beheer/logboek",
@@ -110,7 +111,7 @@ def test_the_pages_show_both_kernen(visitor, gemeente):
 def test_staff_page_is_accessible(staff, gemeente, path):
     response = staff.goto(gemeente(fill(path, gemeente)))
     assert response is not None and response.status == 200, path
-    assert staff.url.startswith(gemeente(path.split("?")[0])), "signed out?"
+    assert staff.url.startswith(gemeente(fill(path, gemeente).split("?")[0])), "signed out?"
     if path.startswith("/beheer/reactie"):
         assert staff.get_by_role("button", name="Versturen").count()
     assert_accessible(staff, path)
@@ -131,6 +132,22 @@ def test_adding_a_kern_shows_its_errors_accessibly(staff, gemeente):
     assert staff.locator(".bloei-error-summary, [role=alert]").first.is_visible()
     assert_accessible(staff, "/beheer with an address that is not one")
     assert len(gemeente.query("SELECT id FROM gemeente_kernen")) == 2
+
+
+def test_stopping_a_kern_asks_for_the_confirmation_accessibly(staff, gemeente):
+    """Without the tick nothing changes (the other tests still need both kernen)."""
+    staff.goto(gemeente(f"/beheer/kernen/{gemeente.kern_id}/stoppen"))
+    staff.get_by_role("button", name="Stop met volgen").click()
+    staff.wait_for_load_state()
+    error = staff.locator(".bloei-field__error")
+    assert error.first.is_visible(), staff.content()
+    assert "Zet een vinkje" in error.first.inner_text()
+    assert staff.locator(".bloei-error-summary").first.is_visible()
+    assert_accessible(staff, "/beheer/kernen/{kern}/stoppen without the confirmation")
+    stopped = gemeente.query(
+        "SELECT stopped_at FROM gemeente_kernen WHERE id = ?", (gemeente.kern_id,)
+    )
+    assert stopped == [(None,)]
 
 
 def test_insight_charts_read_without_javascript(browser, gemeente):
