@@ -37,10 +37,14 @@ def run_import(args: argparse.Namespace) -> int:
     folder = data_dir(args)
     result = import_node(Path(args.file), folder, args.url)
     print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
-    if result.moved_from:
-        print(f"Its actor is also known as {result.moved_from}")
-        print("Start it, then on the old node: bloei move --data OLD_DIR --to NEW_ACTOR_URL")
     print(f"Start the server with: bloei serve --data {folder}")
+    if result.moved_from:
+        from federation.actors import ActorRoutes
+        from node.kern.node_identity import ACTOR_PATH
+
+        new_actor = ActorRoutes.under(result.public_url, ACTOR_PATH).id
+        print(f"Its actor {new_actor} is also known as {result.moved_from}")
+        print(f"Then, on the old host: bloei move --data OLD_DATA_DIR --to {new_actor}")
     return 0
 
 

@@ -67,6 +67,7 @@ def test_a_kern_moves_and_the_gemeente_follows_it_to_the_new_address(tmp_path):
         done = new.cli("import", str(archive), "--url", new.url)
         assert done.returncode == 0, done.stderr
         assert f"also known as {old.actor}" in done.stdout
+        assert f"bloei move --data OLD_DATA_DIR --to {new.actor}" in done.stdout
         new.launch()
         try:
             new.wait_until_up()
