@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from gemeente_helpers import follow_kern
+import httpx
+from gemeente_helpers import GEMEENTE_URL, follow_kern
 
 from node.gemeente import kernen
 
@@ -157,3 +158,18 @@ async def test_an_announce_adds_what_is_missing_and_ignores_the_rest(gemeente_ap
 
     db = gemeente_app.state.db
     assert db.scalar("SELECT count(*) FROM gemeente_meetings") == 1
+
+
+async def test_an_update_of_the_kern_itself_gives_it_its_new_name(gemeente_app, staff, beesd):
+    """A kern announces a new name (node/kern/kern_actor.announce_profile_change)."""
+    http, token = staff
+    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    transport = httpx.ASGITransport(app=gemeente_app)
+    async with httpx.AsyncClient(transport=transport, base_url=GEMEENTE_URL) as visitor:
+        assert "Beesd en Enspijk" not in (await visitor.get("/")).text  # now in the page cache
+        renamed = {**beesd.document(), "name": "Beesd en Enspijk"}
+
+        assert (await beesd.push(http, beesd.publish("Update", renamed))).status_code == 202
+
+        assert kernen.get(gemeente_app.state.db.read(), kern_id)["name"] == "Beesd en Enspijk"
+        assert "Beesd en Enspijk" in (await visitor.get("/")).text
