@@ -346,6 +346,14 @@ def test_a_second_move_keeps_every_former_actor(busy_node, tmp_path):
     migrate.import_node(archive, third, "https://beesd.nl")
     assert actor_document(third)["alsoKnownAs"] == [OLD_URL + "/actor", NEW_URL + "/actor"]
     assert not rows(third, f"SELECT 1 FROM federation_outbox WHERE document LIKE '%{NEW_URL}/%'")
+    # And back to where it began: the first address is its own again, not a former one.
+    archive = tmp_path / "back.tar.gz"
+    migrate.export_node(third, archive)
+    back = tmp_path / "back"
+    migrate.import_node(archive, back, OLD_URL)
+    document = actor_document(back)
+    assert document["id"] == OLD_URL + "/actor"
+    assert document["alsoKnownAs"] == [NEW_URL + "/actor", "https://beesd.nl/actor"]
 
 
 def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_path):

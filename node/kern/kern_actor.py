@@ -81,7 +81,8 @@ def document(conn: sqlite3.Connection, settings: Settings, publisher: Publisher)
     """The actor document with the keys now on disk; after a move (node/migrate.py) it names
     the old actor in alsoKnownAs, or the new one in movedTo."""
     base = profile(conn, settings)
-    former = former_actors(conn)
+    # A kern that moved back to an earlier address is not also known as itself.
+    former = [actor for actor in former_actors(conn) if actor != routes(settings).id]
     if former:
         base = replace(base, also_known_as=tuple(former))
     document = actor_document(base, publisher.identity.public_keys())
