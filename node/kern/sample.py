@@ -133,7 +133,6 @@ PROJECTS = [
         "trekker": ("Ahmed el Amrani", True),
         "ladder": "adviseren",
         "needs": ["besluit_gemeente"],
-        "budget": (None, None, ""),
         "updates": [
             (
                 "Ontwerp besproken",
@@ -142,7 +141,6 @@ PROJECTS = [
             )
         ],
         "supports": 112,
-        "volunteers": [],
     },
     {
         "title": "Levensloopbestendig wonen aan de Kerkweg",
@@ -150,13 +148,9 @@ PROJECTS = [
         "description": "Veel ouderen in Beesd wonen in een te groot huis. Als zij kunnen verhuizen in het dorp, komt er ook ruimte voor jonge gezinnen.",
         "themas": ["Woningbouw voor senioren en jongeren"],
         "path": [("idee", 400, ""), ("verkenning", 180, "Enquête onder 65-plussers: 80 reacties.")],
-        "trekker": ("", False),
         "ladder": "coproduceren",
         "needs": ["besluit_gemeente", "plek"],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 87,
-        "volunteers": [],
     },
     {
         "title": "Bloeiende bermen langs de Lingedijk",
@@ -172,11 +166,9 @@ PROJECTS = [
         ],
         "trekker": ("Henk de Groot", True),
         "ladder": "zelfbeheer",
-        "needs": [],
         "budget": (80000, 65000, "leefbaarheidsbudget"),
         "updates": [("Het bloeit!", "Dank aan iedereen die hielp zaaien.", 70)],
         "supports": 64,
-        "volunteers": [],
     },
     {
         "title": "Jongerenplek bij het sportpark",
@@ -184,13 +176,8 @@ PROJECTS = [
         "description": "Jongeren willen een plek waar ze elkaar kunnen zien zonder overlast voor de buren.",
         "themas": ["Sport, cultuur en recreatie", "Openbare ruimte en groen"],
         "path": [("idee", 30, "")],
-        "trekker": ("", False),
-        "ladder": "",
         "needs": ["plek", "geld"],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 23,
-        "volunteers": [],
     },
     {
         "title": "Vast aanspreekpunt bij de gemeente",
@@ -207,13 +194,8 @@ PROJECTS = [
                 "De gebiedsmakelaar is met verlof; het spreekuur start weer in het voorjaar.",
             ),
         ],
-        "trekker": ("", False),
         "ladder": "meebeslissen",
-        "needs": [],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 31,
-        "volunteers": [],
     },
     {
         "title": "Dorpsmoestuin achter de kerk",
@@ -229,13 +211,7 @@ PROJECTS = [
                 "Bodemonderzoek: de grond is niet geschikt voor groente. We zoeken een andere plek.",
             ),
         ],
-        "trekker": ("", False),
-        "ladder": "",
-        "needs": [],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 12,
-        "volunteers": [],
     },
 ]
 
@@ -468,12 +444,25 @@ def _moment(day: date, clock: str) -> str:
     return utc_iso(local_moment(day, clock_time(hours, minutes)))
 
 
+# What a project spec leaves out: no trekker, ladder step, needs, budget, updates or helpers.
+PROJECT_DEFAULTS = {
+    "trekker": ("", False),
+    "ladder": "",
+    "needs": [],
+    "budget": (None, None, ""),
+    "updates": [],
+    "supports": 0,
+    "volunteers": [],
+}
+
+
 def load_projects(
     conn: sqlite3.Connection, settings: Settings, thema_ids: dict, project_specs: list, tag: str
 ) -> None:
     """Projects with their phase history, updates, supporters and volunteers, backdated."""
     today = date.today()
-    for number, spec in enumerate(project_specs):
+    for number, given in enumerate(project_specs):
+        spec = {**PROJECT_DEFAULTS, **given}
         first_phase, first_days, first_note = spec["path"][0]
         slug = projects.save_project(
             conn,

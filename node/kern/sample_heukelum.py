@@ -105,7 +105,6 @@ PROJECTS = [
         "trekker": ("Wim Verhoeven", True),
         "ladder": "adviseren",
         "needs": ["besluit_gemeente"],
-        "budget": (None, None, ""),
         "updates": [
             (
                 "Schetsontwerp besproken",
@@ -115,7 +114,6 @@ PROJECTS = [
             )
         ],
         "supports": 96,
-        "volunteers": [],
     },
     {
         "title": "Drempels in de Voorstraat",
@@ -133,8 +131,6 @@ PROJECTS = [
         ],
         "trekker": ("Els van Wijk", True),
         "ladder": "meebeslissen",
-        "needs": [],
-        "budget": (None, None, ""),
         "updates": [
             (
                 "De drempels liggen er",
@@ -144,7 +140,6 @@ PROJECTS = [
             )
         ],
         "supports": 71,
-        "volunteers": [],
     },
     {
         "title": "Snelheidsmetingen door inwoners",
@@ -161,7 +156,6 @@ PROJECTS = [
         "ladder": "zelfbeheer",
         "needs": ["vrijwilligers"],
         "budget": (45000, 45000, "leefbaarheidsbudget"),
-        "updates": [],
         "supports": 28,
         "volunteers": [("Sanne Bakker", "sanne@example.org", "Ik woon aan de Achterweg.")],
     },
@@ -179,7 +173,6 @@ PROJECTS = [
         "trekker": ("Anja Smits", True),
         "ladder": "coproduceren",
         "needs": ["geld", "besluit_gemeente"],
-        "budget": (None, None, ""),
         "updates": [
             (
                 "Wandeling langs de plas",
@@ -188,7 +181,6 @@ PROJECTS = [
             )
         ],
         "supports": 54,
-        "volunteers": [],
     },
     {
         "title": "Schoonmaakdag aan de Rietput",
@@ -204,11 +196,8 @@ PROJECTS = [
         ],
         "trekker": ("Mohamed Amrani", True),
         "ladder": "zelfbeheer",
-        "needs": [],
         "budget": (15000, 15000, "leefbaarheidsbudget"),
-        "updates": [],
         "supports": 40,
-        "volunteers": [],
     },
     {
         "title": "Buurttafel in het dorpshuis",
@@ -217,13 +206,8 @@ PROJECTS = [
         "tafels dekken en een plek met een goede keuken.",
         "themas": ["Ontmoeten"],
         "path": [("idee", 40, "")],
-        "trekker": ("", False),
-        "ladder": "",
         "needs": ["vrijwilligers", "plek"],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 19,
-        "volunteers": [],
     },
     {
         "title": "Zwemsteiger aan de Rietput",
@@ -239,13 +223,8 @@ PROJECTS = [
                 "We wachten op het onderzoek van het recreatieschap naar het water.",
             ),
         ],
-        "trekker": ("", False),
         "ladder": "adviseren",
-        "needs": [],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 33,
-        "volunteers": [],
     },
     {
         "title": "Rotonde op de N830",
@@ -261,13 +240,7 @@ PROJECTS = [
                 "verlaagde snelheid en betere verlichting.",
             ),
         ],
-        "trekker": ("", False),
-        "ladder": "",
-        "needs": [],
-        "budget": (None, None, ""),
-        "updates": [],
         "supports": 25,
-        "volunteers": [],
     },
 ]
 
