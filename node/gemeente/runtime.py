@@ -23,9 +23,8 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 import httpx
 
@@ -36,37 +35,17 @@ from federation.follows import FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.keycache import KeyCache
 from federation.moves import receive_offering_moves_again
-from federation.store import timestamp, utcnow
+from federation.store import utcnow
 from node.db import Database
 from node.gemeente import handlers as gemeente_handlers
 from node.gemeente import identity as gemeente_identity
 from node.gemeente import kernen, pull
 from node.settings import Settings
-from node.web.remote import RemoteClient
+from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.web.worker import Job
 
-T = TypeVar("T")
-DELIVERY_TICK = 0.2
-DELIVERY_INTERVAL = 2.0
-DELIVERY_BATCH = 50
 PULL_TICK = 0.5
 PULL_CONCURRENCY = 8
-PRUNE_INTERVAL = 3600.0
-KEEP_SEEN = timedelta(days=2)
-KEEP_FINISHED_DELIVERIES = timedelta(days=30)
-
-
-class QuietStore:
-    """A `federation.store.Store` over the node's Database whose writes keep the page cache."""
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self.db.write_quiet(fn, *args, **kwargs)
-
-    def read(self) -> sqlite3.Connection:
-        return self.db.read()
 
 
 class GemeenteFederation(RemoteClient):
@@ -97,7 +76,6 @@ class GemeenteFederation(RemoteClient):
         self.handlers = gemeente_handlers.register(table, self.keys, self.pull_wanted.set)
         self.inbox = Inbox(self.store, self.identity, self.keys, self.handlers)
         self._last_round = float("-inf")
-        self._last_prune = float("-inf")
 
     # --- wiring ---
 
@@ -150,37 +128,9 @@ class GemeenteFederation(RemoteClient):
     async def deliver(self, now: datetime | None = None) -> delivery.Report:
         """Send every due delivery, in batches; then tidy up now and then."""
         now = now or utcnow()
-        total = delivery.Report()
-        async with self._client() as client:
-            while True:
-                report = await delivery.process_next(
-                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
-                )
-                total = delivery.Report(
-                    total.claimed + report.claimed,
-                    total.done + report.done,
-                    total.retrying + report.retrying,
-                    total.failed + report.failed,
-                )
-                if report.claimed < DELIVERY_BATCH:
-                    break
-        self._prune(now)
+        total = await self.deliver_batches(now)
+        self.prune(now)
         return total
-
-    def _prune(self, now: datetime) -> None:
-        moment = time.monotonic()
-        if moment - self._last_prune < PRUNE_INTERVAL:
-            return
-        self._last_prune = moment
-
-        def prune(conn: sqlite3.Connection) -> None:
-            delivery.prune(conn, now - KEEP_FINISHED_DELIVERIES)
-            conn.execute(
-                "DELETE FROM federation_seen WHERE received_at < ?",
-                (timestamp(now - KEEP_SEEN),),
-            )
-
-        self.store.write(prune)
 
     # --- pulling ---
 

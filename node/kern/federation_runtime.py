@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 import httpx
 
@@ -38,30 +37,8 @@ from node.db import Database
 from node.kern import kern_actor, publishing, received
 from node.kern.publishing import Publisher
 from node.settings import Settings
-from node.web.remote import RemoteClient
+from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.web.worker import Job
-
-T = TypeVar("T")
-DELIVERY_TICK = 0.2
-DELIVERY_INTERVAL = 2.0
-DELIVERY_BATCH = 50
-PRUNE_INTERVAL = 3600.0
-# Replays older than the hour of allowed clock skew fail the signature check anyway.
-KEEP_SEEN = timedelta(days=2)
-KEEP_FINISHED_DELIVERIES = timedelta(days=30)
-
-
-class QuietStore:
-    """A `federation.store.Store` over the node's Database whose writes keep the page cache."""
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self.db.write_quiet(fn, *args, **kwargs)
-
-    def read(self) -> sqlite3.Connection:
-        return self.db.read()
 
 
 class NodeAuth(httpx.Auth):
@@ -103,7 +80,6 @@ class KernFederation(RemoteClient):
         self.handlers = received.register(handlers, settings)
         self.inbox = Inbox(self.store, publisher.identity, self.keys, self.handlers)
         self._last_round = float("-inf")
-        self._last_prune = float("-inf")
 
     # --- wiring ---
 
@@ -151,24 +127,12 @@ class KernFederation(RemoteClient):
         self._publish_due(now)
         total = delivery.Report()
         if not self._has_due(now):
-            self._prune(now)
+            self.prune(now)
             return total
-        async with self._client() as client:
-            while True:
-                report = await delivery.process_next(
-                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
-                )
-                total = delivery.Report(
-                    total.claimed + report.claimed,
-                    total.done + report.done,
-                    total.retrying + report.retrying,
-                    total.failed + report.failed,
-                )
-                if report.claimed < DELIVERY_BATCH:
-                    break
+        total = await self.deliver_batches(now)
         if total.retrying and self.settings.delivery_retry_seconds:
             self.store.write(self._shorten_retries, now)
-        self._prune(now)
+        self.prune(now)
         return total
 
     def _has_due(self, now: datetime) -> bool:
@@ -192,18 +156,3 @@ class KernFederation(RemoteClient):
         for job in delivery.list_jobs(conn, delivery.PENDING, limit=1000):
             if job["tries"] and job["next_try_at"] > timestamp(soon):
                 delivery.retry_now(conn, job["id"], soon)
-
-    def _prune(self, now: datetime) -> None:
-        moment = time.monotonic()
-        if moment - self._last_prune < PRUNE_INTERVAL:
-            return
-        self._last_prune = moment
-
-        def prune(conn: sqlite3.Connection) -> None:
-            delivery.prune(conn, now - KEEP_FINISHED_DELIVERIES)
-            conn.execute(
-                "DELETE FROM federation_seen WHERE received_at < ?",
-                (timestamp(now - KEEP_SEEN),),
-            )
-
-        self.store.write(prune)

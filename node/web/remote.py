@@ -1,19 +1,55 @@
-"""The HTTP side a node's federation runtime shares, kern or gemeente: one client for
-fetches and deliveries, its address policy, and a transport that tests can replace."""
+"""What a node's federation runtime shares, kern or gemeente: one client for fetches and
+deliveries, its address policy and a transport that tests can replace, the store whose writes
+leave the page cache alone, and the delivery round with its tidying up."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
 import httpx
 
+from federation import delivery
 from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
+from federation.store import timestamp
+from node.db import Database
+
+T = TypeVar("T")
+DELIVERY_TICK = 0.2
+DELIVERY_INTERVAL = 2.0
+DELIVERY_BATCH = 50
+PRUNE_INTERVAL = 3600.0
+# Replays older than the hour of allowed clock skew fail the signature check anyway.
+KEEP_SEEN = timedelta(days=2)
+KEEP_FINISHED_DELIVERIES = timedelta(days=30)
+
+
+class QuietStore:
+    """A `federation.store.Store` over the node's Database whose writes keep the page cache."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.db.write_quiet(fn, *args, **kwargs)
+
+    def read(self) -> sqlite3.Connection:
+        return self.db.read()
 
 
 class RemoteClient:
-    """Mixed into a runtime that sets `transport`, `_tls` and `fetcher` in its __init__."""
+    """Mixed into a runtime that sets `transport`, `_tls`, `fetcher`, `store` and `auth` in
+    its __init__."""
 
     transport: httpx.AsyncBaseTransport | None
     fetcher: Fetcher
+    store: QuietStore
+    auth: httpx.Auth
+    _last_prune: float = float("-inf")
 
     @staticmethod
     def tls_context():
@@ -38,3 +74,38 @@ class RemoteClient:
 
     async def aclose(self) -> None:
         await self.fetcher.client.aclose()
+
+    # --- delivering ---
+
+    async def deliver_batches(self, now: datetime) -> delivery.Report:
+        """Send every due delivery, a batch at a time, on a client of this event loop's own."""
+        total = delivery.Report()
+        async with self._client() as client:
+            while True:
+                report = await delivery.process_next(
+                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
+                )
+                total = delivery.Report(
+                    total.claimed + report.claimed,
+                    total.done + report.done,
+                    total.retrying + report.retrying,
+                    total.failed + report.failed,
+                )
+                if report.claimed < DELIVERY_BATCH:
+                    return total
+
+    def prune(self, now: datetime) -> None:
+        """Forget finished deliveries and old seen ids, at most once per PRUNE_INTERVAL."""
+        moment = time.monotonic()
+        if moment - self._last_prune < PRUNE_INTERVAL:
+            return
+        self._last_prune = moment
+
+        def prune(conn: sqlite3.Connection) -> None:
+            delivery.prune(conn, now - KEEP_FINISHED_DELIVERIES)
+            conn.execute(
+                "DELETE FROM federation_seen WHERE received_at < ?",
+                (timestamp(now - KEEP_SEEN),),
+            )
+
+        self.store.write(prune)
