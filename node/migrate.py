@@ -33,11 +33,9 @@ from federation.rebase import Rebase
 from node.backup import BackupError, BackupResult, create_backup, restore_backup
 from node.kern import kern_actor
 from node.kern.node_identity import ACTOR_PATH
-from node.kern.rehome import MOVED_FROM, former_actors, rehome
+from node.kern.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
 from node.settings import CONFIG_FILE, Settings, load_settings, validate_public_url, write_config
 from node.web.audit import record_audit
-
-MOVED_TO = "moved_to"
 
 # Fetches an actor document: (url) -> (final url, document). The CLI uses federation.fetch.
 FetchJson = Callable[[str], Awaitable[tuple[str, Any]]]

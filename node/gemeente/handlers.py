@@ -17,6 +17,7 @@ from collections.abc import Callable
 from federation import followers, follows
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.keycache import KeyCache
+from federation.moves import MoveRefused
 from federation.proofs import ProofError
 from node.gemeente import ingest, kernen, moves, proofcheck, readmodel
 
@@ -62,7 +63,7 @@ def handle_move(ctx: InboxContext) -> None:
     document, the runtime fetches it and offers the Move once more (federation/moves.py)."""
     try:
         moves.take(ctx.conn, ctx.identity, ctx.actor.id, ctx.activity, ctx.now)
-    except moves.MoveRefused as refusal:
+    except MoveRefused as refusal:
         raise InboxRefusal(refusal.status, refusal.reason) from None
 
 

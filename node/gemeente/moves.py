@@ -15,13 +15,9 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from federation import moves as federation_moves
 from federation.identity import LocalIdentity
+from federation.moves import MoveRefused, confirmed_target
 from node.gemeente import kernen, readmodel
-
-FETCH_REASONS = federation_moves.FETCH_REASONS
-MoveRefused = federation_moves.MoveRefused
-target_of = federation_moves.target_of
 
 
 def take(
@@ -37,7 +33,7 @@ def take(
     if not kernen.may_send(kern):
         raise MoveRefused(403, "not_a_followed_kern")
     assert kern is not None
-    new_actor, document = federation_moves.confirmed_target(conn, sender, activity)
+    new_actor, document = confirmed_target(conn, sender, activity)
     if kernen.by_actor(conn, new_actor.id) is not None:
         raise MoveRefused(403, "move_target_known")
     try:

@@ -33,6 +33,7 @@ from federation.actors import ActorError
 from federation.fetch import Fetcher, FetchError
 from federation.identity import LocalIdentity
 from federation.keycache import KeyCache
+from federation.moves import MoveRefused, target_of
 from federation.proofs import ProofError
 from federation.store import Store, timestamp
 from federation.vocabulary import types_of
@@ -148,7 +149,7 @@ async def _take_move(
     report: PullReport,
 ) -> None:
     """Take a Move found in the outbox; a refusal worth a look is noted for staff."""
-    target = moves.target_of(move)
+    target = target_of(move)
     if target:
         # As for a pushed Move: the target must confirm with its document as it is now.
         # Unreachable: take() then refuses it as move_target_unknown.
@@ -156,7 +157,7 @@ async def _take_move(
             await keys.fetch_actor(target, now)
     try:
         store.write(moves.take, identity, kern["actor_id"], move, now)
-    except moves.MoveRefused as refusal:
+    except MoveRefused as refusal:
         if refusal.reason != "not_a_followed_kern":  # taken already, by its push
             store.write(
                 kernen.note_refused,

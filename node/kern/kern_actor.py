@@ -20,7 +20,7 @@ from federation.actors import ActorProfile, ActorRoutes, actor_document
 from federation.keys import Rotation, rotate_key_pair
 from node.kern.node_identity import ACTOR_PATH
 from node.kern.publishing import Publisher
-from node.kern.rehome import former_actors
+from node.kern.rehome import former_actors, moved_to
 from node.settings import Settings
 from node.web.markdown import render_markdown
 
@@ -86,9 +86,9 @@ def document(conn: sqlite3.Connection, settings: Settings, publisher: Publisher)
     if former:
         base = replace(base, also_known_as=tuple(former))
     document = actor_document(base, publisher.identity.public_keys())
-    moved_to = conn.execute("SELECT value FROM meta WHERE key = 'moved_to'").fetchone()
-    if moved_to and moved_to[0]:
-        document["movedTo"] = moved_to[0]
+    new_actor = moved_to(conn)
+    if new_actor:
+        document["movedTo"] = new_actor
     return document
 
 

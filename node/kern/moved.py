@@ -19,7 +19,6 @@ in front of the page cache, so a page stored before the move is never served aft
 
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
@@ -28,14 +27,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from federation.rebase import Rebase, RebaseError
 from node.db import Database
-from node.kern import kern_actor
+from node.kern import kern_actor, rehome
 from node.kern.node_identity import ACTOR_PATH
 from node.settings import Settings
 from node.web.errors import is_api, problem
 from node.web.i18n import _, lazy
-
-# The meta key node/migrate.py writes (kern_actor.document reads it under the same name).
-MOVED_TO = "moved_to"
 
 # Still served after the move: the followers fetch the actor and its collections, deliver to
 # its inboxes and look it up by WebFinger until they have all followed the Move. The static
@@ -113,9 +109,7 @@ class MovedMiddleware:
 
     def moved_to(self) -> str:
         """`meta.moved_to` as it is now in the database ("" while the kern has not moved)."""
-        conn: sqlite3.Connection = self.db.read()
-        found = conn.execute("SELECT value FROM meta WHERE key = ?", (MOVED_TO,)).fetchone()
-        return str(found[0]) if found and found[0] else ""
+        return rehome.moved_to(self.db.read())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_kept(scope["path"]):

@@ -38,6 +38,8 @@ from federation.vocabulary import id_of
 OUTBOX_SEQUENCE = "federation_outbox"
 # meta: the actor ids the kern had before, a JSON list, oldest first (see former_actors).
 MOVED_FROM = "moved_from"
+# meta: the new actor id, once `bloei move` announced the kern moved there (see moved_to).
+MOVED_TO = "moved_to"
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,12 @@ def former_actors(conn: sqlite3.Connection) -> list[str]:
     except ValueError:
         return []
     return [item for item in items if isinstance(item, str)] if isinstance(items, list) else []
+
+
+def moved_to(conn: sqlite3.Connection) -> str:
+    """The actor this kern moved to ("" while it has not moved)."""
+    found = conn.execute("SELECT value FROM meta WHERE key = ?", (MOVED_TO,)).fetchone()
+    return str(found[0]) if found and found[0] else ""
 
 
 def former_ids(
