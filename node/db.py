@@ -40,7 +40,10 @@ class Database:
         self._writer: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        # Read connections by the thread that owns them, so those of finished threads can be
+        # closed when the next one is opened.
+        self._readers: dict[threading.Thread, sqlite3.Connection] = {}
+        self._readers_lock = threading.Lock()
         self._before_commit: list[Callable[[sqlite3.Connection], None]] = []
         # Objects that live as long as this database and belong to it, by name: the kern's
         # publisher (its keys and before_commit hook) is kept here by node.app.open_database.
@@ -80,8 +83,22 @@ class Database:
             conn = connect(self.path)
             conn.execute("PRAGMA query_only = ON")
             self._local.conn = conn
-            self._readers.append(conn)
+            with self._readers_lock:
+                self._close_readers_of_finished_threads()
+                self._readers[threading.current_thread()] = conn
         return conn
+
+    def _close_readers_of_finished_threads(self) -> None:
+        # Thread pools retire idle threads and start new ones (anyio after 10 s), and each new
+        # thread opens its own reader: without this sweep every replacement would leave a
+        # connection and two file descriptors behind until close().
+        for thread in [t for t in self._readers if not t.is_alive()]:
+            self._readers.pop(thread).close()
+
+    def reader_count(self) -> int:
+        """How many read connections are open: one per live thread that has read."""
+        with self._readers_lock:
+            return len(self._readers)
 
     def execute(self, sql: str, params: Iterable | dict = ()) -> list[sqlite3.Row]:
         return self.read().execute(sql, params).fetchall()
@@ -138,9 +155,10 @@ class Database:
             target_conn.close()
 
     def close(self) -> None:
-        for conn in self._readers:
-            conn.close()
-        self._readers.clear()
+        with self._readers_lock:
+            for conn in self._readers.values():
+                conn.close()
+            self._readers.clear()
         self._local = threading.local()
         if self._writer is not None:
             self._writer.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -98,3 +100,27 @@ def test_before_commit_hooks_run_inside_the_transaction(db):
     with pytest.raises(ValueError):
         db.write(failing)
     assert db.scalar("SELECT count(*) FROM site WHERE key = 'lost'") == 0
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_short_lived_threads_leave_a_bounded_number_of_read_connections(db):
+    # anyio retires idle worker threads and starts new ones; each thread reads once and ends.
+    db.scalar("SELECT 1")
+    before = open_descriptors()
+    for _ in range(200):
+        thread = threading.Thread(target=db.scalar, args=("SELECT count(*) FROM meta",))
+        thread.start()
+        thread.join()
+    db.scalar("SELECT 1")  # any read on a new thread sweeps; this one reuses its own
+    reader = threading.Thread(target=db.scalar, args=("SELECT 1",))
+    reader.start()
+    reader.join()
+    assert db.reader_count() <= 2
+    assert open_descriptors() - before <= 4
+
+
+def test_a_thread_keeps_its_own_read_connection(db):
+    assert db.read() is db.read()
