@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "een-lang-wachtwoord-voor-de-test"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 START_TIMEOUT = 20.0

