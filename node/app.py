@@ -24,6 +24,7 @@ from node.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from node.web.schema import core
+from node.web.security_txt import security_txt_route
 from node.web.templating import STATIC_DIR, create_environment
 from node.web.worker import Job, Worker
 
@@ -141,6 +142,7 @@ def create_app(
         templates = shared_templates or create_environment()
     routes = [
         *role_routes,
+        Route("/.well-known/security.txt", security_txt_route),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
     ]

@@ -75,6 +75,9 @@ class Settings:
     # Gemeente: seconds between two pulls of a kern's outbox (push brings changes at once;
     # the pull catches what a kern that was down or a lost delivery missed).
     pull_interval_seconds: int = 900
+    # Where to report a security problem (/.well-known/security.txt): an e-mail address or an
+    # https URL. Empty: the group's contact address from beheer.
+    security_contact: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -227,6 +230,11 @@ def _check(settings: Settings) -> None:
         raise SettingsError("setting delivery_retry_seconds must be 0 or more")
     if settings.pull_interval_seconds < 1:
         raise SettingsError("setting pull_interval_seconds must be 1 or more")
+    contact = settings.security_contact
+    if contact and not (
+        contact.startswith("https://") or re.match(r"^(mailto:)?[^@\s<>,;]+@[^@\s<>,;]+$", contact)
+    ):
+        raise SettingsError("setting security_contact must be an e-mail address or an https:// URL")
 
 
 def _read_password_file(settings: Settings) -> str:
