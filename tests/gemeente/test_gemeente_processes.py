@@ -11,7 +11,6 @@ Every wait is bounded. The gemeente pulls every two seconds here
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
