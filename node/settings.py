@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tomli_w
+
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
 SECRET_FILE = "secret.key"
@@ -25,8 +27,20 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 HEX_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+CONFIG_HEADER = "# Bloei node settings. BLOEI_<NAME> environment variables override these.\n"
+# Line breaks and other control characters: a setting is one line of a page, a mail header or
+# a log line, so none of these belongs in one.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line a host can act on."""
+
+
+def check_one_line(name: str, value: str) -> str:
+    if CONTROL_CHARACTERS.search(value):
+        raise SettingsError(f"setting {name} must be one line of text, without line breaks or tabs")
+    return value
 
 
 @dataclass(frozen=True)
@@ -201,6 +215,10 @@ def load_settings(data_dir: Path | str, environ: dict | None = None, **overrides
 
 
 def _check(settings: Settings) -> None:
+    for name in Settings.__dataclass_fields__:
+        value = getattr(settings, name)
+        if isinstance(value, str) and name != "smtp_password":
+            check_one_line(name, value)
     if settings.role not in ROLES:
         raise SettingsError(f"role must be one of {', '.join(ROLES)}, not {settings.role!r}")
     validate_slug(settings.slug)
@@ -278,14 +296,9 @@ def read_secret(data_dir: Path) -> str:
 
 
 def write_config(data_dir: Path, values: dict) -> None:
-    """Write bloei.toml; values are plain strings, numbers and booleans."""
-    lines = ["# Bloei node settings. BLOEI_<NAME> environment variables override these.\n"]
+    """Write bloei.toml; values are plain strings, numbers and booleans, each on one line."""
     for key, value in values.items():
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, int):
-            text = str(value)
-        else:
-            text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-        lines.append(f"{key} = {text}\n")
-    (data_dir / CONFIG_FILE).write_text("".join(lines), encoding="utf-8")
+        if isinstance(value, str):
+            check_one_line(key, value)
+    text = CONFIG_HEADER + tomli_w.dumps(values)
+    (data_dir / CONFIG_FILE).write_text(text, encoding="utf-8")

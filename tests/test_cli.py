@@ -17,7 +17,7 @@ import pytest
 from node import cli
 from node.cli import COMMANDS, Command, main
 from node.commands import init, serve
-from node.settings import load_settings
+from node.settings import SettingsError, create_secret, load_settings, write_config
 from node.web.auth import verify_password
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +177,35 @@ def test_init_with_a_bad_admin_name_writes_nothing(tmp_path, capsys):
 
     assert_one_error_line(capsys.readouterr().err, "user name")
     assert not data.exists()
+
+
+@pytest.mark.parametrize("option", ["--name", "--admin-name"])
+@pytest.mark.parametrize("value", ["Beesd\nrole = 'gemeente'", "Beesd\tWest", "Bee\rsd"])
+def test_init_refuses_a_line_break_in_a_name_and_writes_nothing(tmp_path, capsys, option, value):
+    data = tmp_path / "data"
+
+    assert main([*init_args(data), option, value]) == 1
+
+    assert_one_error_line(capsys.readouterr().err, f"{option} must be one line")
+    assert not data.exists()
+
+
+def test_settings_with_quotes_and_backslashes_read_back_the_same(tmp_path):
+    values = {"role": "kern", "name": 'De "Pluk" \\ Beesd', "slug": "beesd", "port": 8001}
+    values |= {"public_url": "https://beesd.example", "page_cache": False}
+    create_secret(tmp_path)
+    write_config(tmp_path, values)
+
+    settings = load_settings(tmp_path, environ={})
+    assert (settings.name, settings.port, settings.page_cache) == (values["name"], 8001, False)
+
+
+def test_a_line_break_in_a_setting_from_the_environment_is_one_clear_error(tmp_path):
+    write_config(tmp_path, {"role": "kern", "name": "Beesd", "public_url": "https://b.example"})
+    create_secret(tmp_path)
+
+    with pytest.raises(SettingsError, match="setting name must be one line"):
+        load_settings(tmp_path, environ={"BLOEI_NAME": "Beesd\nWest"})
 
 
 def test_init_that_fails_halfway_leaves_no_half_node(tmp_path, capsys, monkeypatch):

@@ -23,6 +23,7 @@ from node.commands.common import (
 )
 from node.settings import (
     CONFIG_FILE,
+    CONTROL_CHARACTERS,
     DATABASE_FILE,
     KEYS_DIR,
     MEDIA_DIR,
@@ -57,6 +58,9 @@ def run_init(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name:
         raise CommandError("--name must not be empty")
+    for option, value in (("--name", name), ("--admin-name", args.admin_name or "")):
+        if CONTROL_CHARACTERS.search(value):
+            raise CommandError(f"{option} must be one line, without line breaks or tabs")
     public_url = validate_public_url(args.url)
     slug = validate_slug(args.slug or slugify(name))
     admin = checked_username(args.admin)
