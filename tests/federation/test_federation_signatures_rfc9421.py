@@ -188,7 +188,19 @@ def test_structured_field_types_round_trip():
 
 @pytest.mark.parametrize(
     "text",
-    ['a="unterminated', "a=(1 2", "A=1", "a=1,", "a=:not base64!:", 'a="\\x"', "a=1 b=2", "a=?2"],
+    [
+        'a="unterminated',
+        "a=(1 2",
+        "A=1",
+        "a=1,",
+        "a=:not base64!:",
+        'a="\\x"',
+        "a=1 b=2",
+        "a=?2",
+        "a=@1659578233",
+        'a=%"f%c3%bc"',
+        "a=\u00e9",
+    ],
 )
 def test_malformed_structured_fields_are_refused(text):
     with pytest.raises(ValueError):
