@@ -1,4 +1,4 @@
-"""The Atom feed: news, project updates and phase changes, as RFC 4287 asks."""
+"""The Atom feed: news, project updates, phase changes and meetings, as RFC 4287 asks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
-from node.kern import projects
+import feedparser
+
+from node.kern import meetings, projects
 from tests.helpers import add_project
+from tests.meeting_helpers import ENV, add_meeting
 
 A = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -168,3 +171,25 @@ async def test_feed_holds_at_most_fifty_entries(client, db):
     titles = entry_titles(await get_feed(client))
     assert len(titles) == 50
     assert titles[0] == "Bericht 0" and titles[-1] == "Bericht 49"
+
+
+async def test_meetings_are_in_the_feed_and_a_feed_reader_reads_them(client, db, settings):
+    planned_id, planned = add_meeting(db, settings, days=10, title="Kernavond over de dijk")
+    cancelled_id, _ = add_meeting(db, settings, days=20, title="Snoeidag in het park")
+    gone_id, _ = add_meeting(db, settings, days=30, title="Dubbel ingevoerd")
+    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Te veel regen.", ENV)
+    db.write(meetings.remove_meeting, settings, "test", gone_id)
+
+    response = await client.get("/feed.atom")
+    feed = feedparser.parse(response.content)
+
+    assert not feed.bozo, feed.bozo_exception
+    by_title = {entry.title: entry for entry in feed.entries}
+    entry = by_title["Bijeenkomst: Kernavond over de dijk"]
+    assert entry.link == f"{settings.public_url}/bijeenkomsten/{planned}"
+    assert "Dorpshuis De Pluk" in entry.summary and "19:30" in entry.summary
+    assert "<strong>veilig fietsen</strong>" in entry.summary
+    cancelled = by_title["Gaat niet door: Snoeidag in het park"]
+    assert "Te veel regen." in cancelled.summary
+    assert cancelled.updated_parsed >= cancelled.published_parsed
+    assert not any("Dubbel ingevoerd" in title for title in by_title)

@@ -1,4 +1,5 @@
-"""The kern's Atom feed (RFC 4287): news, project updates and phase changes, newest first.
+"""The kern's Atom feed (RFC 4287): news, project updates, phase changes and meetings, newest
+first (a meeting by when it was announced, and again when it changed or was cancelled).
 
 Built with xml.etree, so every text is escaped by the serializer; Markdown is rendered and
 sanitised (node/web/markdown.py) and then carried as escaped HTML in type="html" content.
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.db import Database
+from node.kern.meetings import when_text
 from node.kern.vocabulary import PHASES, label
 from node.settings import Settings
 from node.web.i18n import _
@@ -143,6 +145,43 @@ def _phase_changes(db: Database, settings: Settings, limit: int) -> list[Entry]:
     return entries
 
 
+def _meetings(db: Database, settings: Settings, now: datetime, limit: int) -> list[Entry]:
+    rows = db.execute(
+        """SELECT slug, title, description, starts_at, ends_at, place_name, place_address,
+                  status, cancel_reason, created_at, updated_at FROM meetings
+           WHERE removed_at IS NULL AND created_at <= ?
+           ORDER BY created_at DESC, id DESC LIMIT ?""",
+        (now.isoformat(timespec="seconds"), limit),
+    )
+    entries = []
+    for row in rows:
+        url = settings.url(f"/bijeenkomsten/{quote(row['slug'])}")
+        when = when_text(row["starts_at"], row["ends_at"])
+        place = ", ".join(part for part in (row["place_name"], row["place_address"]) if part)
+        if row["status"] == "geannuleerd":
+            title = _("Gaat niet door: %(title)s") % {"title": row["title"]}
+            content = Markup("<p><strong>{}</strong> {}</p>").format(
+                _("Deze bijeenkomst gaat niet door."), row["cancel_reason"]
+            )
+        else:
+            title = _("Bijeenkomst: %(title)s") % {"title": row["title"]}
+            content = Markup("")
+        content += Markup("<p>{}<br>{}</p>").format(when, place)
+        content += render_markdown(row["description"])
+        created = parse_stamp(row["created_at"])
+        entries.append(
+            Entry(
+                id=url,
+                title=title,
+                link=url,
+                updated=max(created, parse_stamp(row["updated_at"])),
+                published=created,
+                content=str(content),
+            )
+        )
+    return entries
+
+
 def feed_entries(
     db: Database, settings: Settings, now: datetime | None = None, limit: int = MAX_ENTRIES
 ) -> list[Entry]:
@@ -152,6 +191,7 @@ def feed_entries(
         *_news(db, settings, now, limit),
         *_updates(db, settings, now, limit),
         *_phase_changes(db, settings, limit),
+        *_meetings(db, settings, now, limit),
     ]
     entries.sort(key=lambda entry: (entry.published, entry.id), reverse=True)
     return entries[:limit]
