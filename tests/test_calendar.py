@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from node.kern import meetings, rsvp
+from node.kern import calendar, meetings, rsvp
 from node.web.mail import decode_attachments
 from tests.meeting_helpers import ENV, add_meeting, local_day, mails, moments, sign_up
 
@@ -213,3 +213,31 @@ def test_text_with_commas_and_newlines_survives_the_round_trip(db, settings):
     assert "Regel een\nRegel twee, met komma" in str(event["DESCRIPTION"])
     assert event.decoded("DTSTAMP").tzinfo is not None
     assert event.decoded("DTSTAMP") <= datetime.now(UTC)
+
+
+async def test_the_feed_from_kept_events_reads_back_as_the_library_writes_it(client, db, settings):
+    for days in (3, 10, 40):
+        add_meeting(db, settings, days=days, title=f"Avond over de dijk, dag {days}")
+    first = (await client.get("/bijeenkomsten.ics")).content
+    again = calendar.feed(settings, meetings.for_calendar(db), "Bijeenkomsten in Beesd")
+
+    parsed = icalendar.Calendar.from_ical(first)
+    assert parsed.to_ical() == first  # canonical: what the parser reads, it writes the same
+    events = parsed.walk("VEVENT")
+    expected = [calendar.meeting_event(settings, row) for row in meetings.for_calendar(db)]
+    assert [e.to_ical() for e in events] == [e.to_ical() for e in expected]
+    assert again.count(b"BEGIN:VEVENT") == 3 and again.endswith(b"END:VCALENDAR\r\n")
+
+
+async def test_a_changed_or_cancelled_meeting_is_never_served_from_the_kept_text(
+    client, db, settings
+):
+    meeting_id, _ = add_meeting(db, settings, days=5, title="Snoeidag")
+    assert b"SUMMARY:Snoeidag" in (await client.get("/bijeenkomsten.ics")).content
+
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Te veel regen.", ENV)
+    event = icalendar.Calendar.from_ical((await client.get("/bijeenkomsten.ics")).content).walk(
+        "VEVENT"
+    )[0]
+    assert event["status"] == "CANCELLED" and event["sequence"] == 1
+    assert "Te veel regen." in event["description"]

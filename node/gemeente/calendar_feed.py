@@ -15,6 +15,7 @@ from typing import Any
 import icalendar
 
 from federation.store import parse_timestamp
+from node.ical import EventCache, assemble
 from node.web.i18n import _
 
 PRODID = "-//Bloei//Bloei gemeente//NL"
@@ -58,6 +59,17 @@ def feed(meetings: Iterable[dict[str, Any]], name: str) -> bytes:
     calendar.add("x-wr-timezone", "Europe/Amsterdam")
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
-    for meeting in meetings:
-        calendar.add_component(event(meeting))
-    return calendar.to_ical()
+    return assemble(calendar, (_feed_event(meeting) for meeting in meetings))
+
+
+# Every field event() reads: together they decide the text.
+_EVENT_FIELDS = (
+    "object_id", "updated_at", "starts_at", "ends_at", "name", "kern_name", "cancelled",
+    "cancel_reason", "summary", "url", "location", "address",
+)  # fmt: skip
+_events = EventCache()
+
+
+def _feed_event(meeting: dict[str, Any]) -> bytes:
+    key = tuple(meeting[field] for field in _EVENT_FIELDS)
+    return _events.text(key, lambda: event(meeting))

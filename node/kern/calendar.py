@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
+from node.ical import EventCache, assemble
 from node.kern.meetings import (
     location_text,
     meeting_path,
@@ -103,9 +104,20 @@ def feed(settings: Settings, rows: Iterable, name: str, description: str = "") -
     calendar.add("x-wr-timezone", "Europe/Amsterdam")
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
-    for row in rows:
-        calendar.add_component(meeting_event(settings, row))
-    return calendar.to_ical()
+    return assemble(calendar, (_feed_event(settings, row) for row in rows))
+
+
+# Every field meeting_event reads, and the node's address: together they decide the text.
+_EVENT_FIELDS = (
+    "slug", "title", "description", "starts_at", "ends_at", "place_name", "place_address",
+    "status", "cancel_reason", "sequence", "created_at", "updated_at",
+)  # fmt: skip
+_events = EventCache()
+
+
+def _feed_event(settings: Settings, row) -> bytes:
+    key = (settings.public_url, *(row[field] for field in _EVENT_FIELDS))
+    return _events.text(key, lambda: meeting_event(settings, row))
 
 
 def single(settings: Settings, row) -> bytes:
