@@ -13,6 +13,7 @@ from node.web import auth
 from node.web.audit import record_audit
 from node.web.forms import BaseForm, read_form, strip_text
 from node.web.i18n import _
+from node.web.password_check import BUSY_MESSAGE, check_password, new_password_hash
 from node.web.templating import flash, render
 
 
@@ -65,7 +66,6 @@ def _safe_next(target: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    settings = request.app.state.settings
     db = request.app.state.db
     next_url = _safe_next(request.query_params.get("volgende"))
     if request.method == "GET":
@@ -76,26 +76,15 @@ async def login(request: Request) -> Response:
     form = LoginForm(formdata=await read_form(request))
     if not form.validate():
         return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
-    keys = auth.login_key(request, form.username.data)
-    if auth.too_many_attempts(db, keys, settings.login_attempts, settings.login_window_minutes):
-        form.username.errors = [
-            _(
-                "U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht %d minuten en probeer het opnieuw."
-            )
-            % settings.login_window_minutes
-        ]
-        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 429)
-    from starlette.concurrency import run_in_threadpool
-
-    # Argon2 takes tens of milliseconds on purpose; keep it off the event loop.
-    user = await run_in_threadpool(auth.authenticate, db, form.username.data, form.password.data)
+    check = await check_password(request, form.username.data, form.password.data)
+    user = check.user
     if user is None:
-        db.write(auth.record_failed_attempt, keys)
-        form.password.errors = [_("De gebruikersnaam of het wachtwoord klopt niet.")]
-        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
+        field = form.password if check.status == 400 else form.username
+        field.errors = [check.error]
+        context = {"form": form, "next_url": next_url}
+        return render(request, "beheer/inloggen.html", context, check.status)
 
     def signed_in(conn) -> int:
-        auth.clear_attempts(conn, keys)
         conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
         record_audit(conn, user, "user.login", "User", user.username)
         return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
@@ -132,14 +121,19 @@ async def change_password(request: Request) -> Response:
         return render(request, "beheer/wachtwoord.html", {"form": form, "csrf_error": True}, 400)
     if not form.validate():
         return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
-    from starlette.concurrency import run_in_threadpool
-
-    if await run_in_threadpool(auth.authenticate, db, user.username, form.current.data) is None:
-        form.current.errors = [_("Uw huidige wachtwoord klopt niet.")]
-        return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
+    check = await check_password(request, user.username, form.current.data)
+    if check.user is None:
+        form.current.errors = [
+            _("Uw huidige wachtwoord klopt niet.") if check.status == 400 else check.error
+        ]
+        return render(request, "beheer/wachtwoord.html", {"form": form}, check.status)
+    password_hash = await new_password_hash(form.new.data)
+    if password_hash is None:
+        form.new.errors = [BUSY_MESSAGE]
+        return render(request, "beheer/wachtwoord.html", {"form": form}, 429)
 
     def save(conn) -> int:
-        auth.set_password(conn, user.id, form.new.data)
+        auth.set_password_hash(conn, user.id, password_hash)
         record_audit(conn, user, "user.password", "User", user.username, "changed own password")
         return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
             0

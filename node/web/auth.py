@@ -1,4 +1,4 @@
-"""Accounts for beheer: Argon2id password hashes, sessions, roles and login rate limits."""
+"""Accounts for beheer: Argon2id password hashes, sessions and roles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import wraps
 
 from argon2 import PasswordHasher
@@ -98,11 +98,18 @@ def create_user(
 def set_password(
     conn: sqlite3.Connection, user_id: int, password: str, must_change: bool = False
 ) -> None:
+    set_password_hash(conn, user_id, hash_password(password), must_change)
+
+
+def set_password_hash(
+    conn: sqlite3.Connection, user_id: int, password_hash: str, must_change: bool = False
+) -> None:
+    """Store a hash made beforehand, so the write transaction does not wait for Argon2."""
     # A new epoch signs out every session that was made with the old password.
     conn.execute(
         """UPDATE users SET password_hash = ?, must_change_password = ?,
            session_epoch = session_epoch + 1 WHERE id = ?""",
-        (hash_password(password), int(must_change), user_id),
+        (password_hash, int(must_change), user_id),
     )
 
 
@@ -116,32 +123,8 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     return _user_from_row(row)
 
 
-def login_key(request: Request, username: str) -> list[str]:
-    client = request.client.host if request.client else "unknown"
-    return [f"ip:{client}", f"user:{username.lower()}"]
-
-
-def too_many_attempts(db: Database, keys: list[str], limit: int, window_minutes: int) -> bool:
-    since = (datetime.now(UTC) - timedelta(minutes=window_minutes)).isoformat(timespec="seconds")
-    for key in keys:
-        count = db.scalar(
-            "SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?", (key, since)
-        )
-        if count >= limit:
-            return True
-    return False
-
-
-def record_failed_attempt(conn: sqlite3.Connection, keys: list[str]) -> None:
-    stamp = now()
-    for key in keys:
-        conn.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (key, stamp))
-    cutoff = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
-    conn.execute("DELETE FROM login_attempts WHERE at < ?", (cutoff,))
-
-
-def clear_attempts(conn: sqlite3.Connection, keys: list[str]) -> None:
-    conn.executemany("DELETE FROM login_attempts WHERE key = ?", [(k,) for k in keys])
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def start_session(request: Request, user: User, epoch: int) -> None:
