@@ -19,6 +19,7 @@ from node.commands.common import (
 from node.web.audit import record_audit
 from node.web.auth import ROLES as USER_ROLES
 from node.web.auth import create_user, generate_password, set_password
+from node.web.login_sessions import end_all as end_all_sessions
 
 
 def configure_user(parser: argparse.ArgumentParser) -> None:
@@ -119,11 +120,9 @@ def run_user_disable(args: argparse.Namespace) -> int:
                 raise CommandError(
                     f"{user['username']} is the last active beheerder; add or enable another first"
                 )
-        # A new epoch too: otherwise enabling the user later would revive old sessions.
-        conn.execute(
-            "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ?",
-            (user["id"],),
-        )
+        # Their sessions end too: otherwise enabling the user later would revive them.
+        conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user["id"],))
+        end_all_sessions(conn, user["id"])
         record_audit(conn, AUDIT_WHO, "user.disable", "user", user["id"], user["username"])
         return True
 
@@ -153,7 +152,7 @@ def run_user_reset_password(args: argparse.Namespace) -> int:
 
     def reset(conn: sqlite3.Connection) -> None:
         user = _find_user(conn, args.username)
-        # set_password bumps the session epoch: every session of this user ends now.
+        # set_password ends every session of this user.
         set_password(conn, user["id"], password, must_change=True)
         record_audit(conn, AUDIT_WHO, "user.reset_password", "user", user["id"], user["username"])
 

@@ -14,7 +14,7 @@ from node.gemeente import (
     staff,
     stop_pages,
 )
-from node.web import account
+from node.web import account, account_sessions
 
 GET_POST = ["GET", "POST"]
 
@@ -36,6 +36,8 @@ def account_routes() -> list[BaseRoute]:
         Route("/beheer/inloggen", account.login, methods=GET_POST),
         Route("/beheer/uitloggen", account.logout, methods=["POST"]),
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+        Route("/beheer/account", account_sessions.account_page),
+        Route("/beheer/account/sessies", account_sessions.end_sessions, methods=["POST"]),
     ]
 
 

@@ -9,8 +9,9 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from node.web import auth
+from node.web import auth, login_sessions
 from node.web.audit import record_audit
+from node.web.csrf import valid_csrf
 from node.web.forms import BaseForm, read_form, strip_text
 from node.web.i18n import _
 from node.web.password_check import BUSY_MESSAGE, check_password, new_password_hash
@@ -66,7 +67,6 @@ def _safe_next(target: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    db = request.app.state.db
     next_url = _safe_next(request.query_params.get("volgende"))
     if request.method == "GET":
         if auth.current_user(request):
@@ -84,33 +84,44 @@ async def login(request: Request) -> Response:
         context = {"form": form, "next_url": next_url}
         return render(request, "beheer/inloggen.html", context, check.status)
 
-    def signed_in(conn) -> int:
-        conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
-        record_audit(conn, user, "user.login", "User", user.username)
-        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
-            0
-        ]
+    return finish_sign_in(request, user, next_url)
 
-    epoch = db.write(signed_in)
-    auth.start_session(request, user, epoch)
+
+def finish_sign_in(request: Request, user: auth.User, next_url: str, how: str = "") -> Response:
+    """Open the session of a user who proved who they are, and send them on."""
+    lifetime, idle = auth.session_limits(request)
+    user_agent = request.headers.get("user-agent", "")
+    address = auth.client_address(request)
+
+    def signed_in(conn) -> str:
+        conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
+        token = login_sessions.create(conn, user.id, user_agent, address, lifetime, idle)
+        record_audit(conn, user, "user.login", "User", user.username, how)
+        return token
+
+    auth.start_session(request, request.app.state.db.write(signed_in))
     if user.must_change_password:
         return RedirectResponse("/beheer/wachtwoord", status_code=303)
     return RedirectResponse(next_url, status_code=303)
 
 
 async def logout(request: Request) -> Response:
-    from node.web.csrf import valid_csrf
-
     form = await read_form(request)
-    if valid_csrf(request, form.get("csrf")):
-        request.session.clear()
+    session = auth.current_session(request)
+    user = auth.current_user(request)
+    if session is not None and user is not None and valid_csrf(request, form.get("csrf")):
+
+        def signed_out(conn) -> None:
+            login_sessions.end(conn, user.id, session.id)
+            record_audit(conn, user, "user.logout", "User", user.username)
+
+        request.app.state.db.write(signed_out)
+        auth.end_session(request)
     return RedirectResponse("/", status_code=303)
 
 
 @auth.login_required()
 async def change_password(request: Request) -> Response:
-    from node.web.csrf import valid_csrf
-
     user = auth.current_user(request)
     db = request.app.state.db
     if request.method == "GET":
@@ -132,15 +143,13 @@ async def change_password(request: Request) -> Response:
         form.new.errors = [BUSY_MESSAGE]
         return render(request, "beheer/wachtwoord.html", {"form": form}, 429)
 
-    def save(conn) -> int:
-        auth.set_password_hash(conn, user.id, password_hash)
-        record_audit(conn, user, "user.password", "User", user.username, "changed own password")
-        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
-            0
-        ]
+    this_session = auth.current_session(request)
 
-    epoch = db.write(save)
-    # The new epoch signed out other sessions; this one goes on with the new epoch.
-    auth.start_session(request, user, epoch)
+    def save(conn) -> None:
+        # Every other session ends: whoever may have known the old password is out.
+        auth.set_password_hash(conn, user.id, password_hash, keep_session=this_session.id)
+        record_audit(conn, user, "user.password", "User", user.username, "changed own password")
+
+    db.write(save)
     flash(request, _("Uw wachtwoord is gewijzigd."))
     return RedirectResponse("/beheer", status_code=303)

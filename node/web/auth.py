@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from argon2 import PasswordHasher
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.db import Database, insert
+from node.web import login_sessions
 
 ROLES = ("beheerder", "redacteur")
 # Argon2id with OWASP's recommended minimum (19 MiB, two passes): strong, and light enough
@@ -102,15 +103,22 @@ def set_password(
 
 
 def set_password_hash(
-    conn: sqlite3.Connection, user_id: int, password_hash: str, must_change: bool = False
+    conn: sqlite3.Connection,
+    user_id: int,
+    password_hash: str,
+    must_change: bool = False,
+    keep_session: int | None = None,
 ) -> None:
-    """Store a hash made beforehand, so the write transaction does not wait for Argon2."""
-    # A new epoch signs out every session that was made with the old password.
+    """Store a hash made beforehand, so the write transaction does not wait for Argon2.
+
+    Every session made with the old password ends, except `keep_session` (the one of the
+    person who changed their own password).
+    """
     conn.execute(
-        """UPDATE users SET password_hash = ?, must_change_password = ?,
-           session_epoch = session_epoch + 1 WHERE id = ?""",
+        "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
         (password_hash, int(must_change), user_id),
     )
+    login_sessions.end_all(conn, user_id, keep=keep_session)
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
@@ -127,26 +135,56 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def start_session(request: Request, user: User, epoch: int) -> None:
+def session_limits(request: Request) -> tuple[timedelta, timedelta]:
+    """The absolute lifetime of a sign-in and how long it may sit idle."""
+    settings = request.app.state.settings
+    return timedelta(days=settings.session_days), timedelta(hours=settings.session_idle_hours)
+
+
+def start_session(request: Request, token: str) -> None:
+    """Put a new session's token in the cookie: nothing else about the sign-in goes there."""
     request.session.clear()
-    request.session.update(
-        {"uid": user.id, "epoch": epoch, "csrf": secrets.token_urlsafe(32), "since": now()}
-    )
+    request.session["sid"] = token
+    request.scope.pop("user", None)
+    request.scope.pop("login_session", None)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+    request.scope["user"] = None
+    request.scope["login_session"] = None
+
+
+def current_session(request: Request) -> login_sessions.LoginSession | None:
+    current_user(request)
+    return request.scope["login_session"]
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in user, or None; a disabled user or a reset password ends the session."""
+    """The signed-in user, or None. Checked on every request: the session must still exist,
+    be within its lifetime and idle timeout, and belong to an account that is not disabled."""
     if "user" in request.scope:
         return request.scope["user"]
-    user = None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if uid is not None:
-        row = request.app.state.db.one("SELECT * FROM users WHERE id = ?", (uid,))
-        if row and not row["disabled"] and row["session_epoch"] == request.session.get("epoch"):
-            user = _user_from_row(row)
+    user = session = None
+    token = request.session.get("sid") if "session" in request.scope else None
+    if isinstance(token, str):
+        db = request.app.state.db
+        session = login_sessions.find(db.read(), token)
+        row = session and db.one("SELECT * FROM users WHERE id = ?", (session.user_id,))
+        moment = datetime.now(UTC)
+        if session is None or row is None or row["disabled"]:
+            session = None
+        elif session.expired(moment, *session_limits(request)):
+            db.write_quiet(login_sessions.end, session.user_id, session.id)
+            session = None
         else:
+            if login_sessions.needs_touch(session, moment):
+                db.write_quiet(login_sessions.touch, session.id)
+            user = _user_from_row(row)
+        if session is None:
             request.session.clear()
     request.scope["user"] = user
+    request.scope["login_session"] = session
     return user
 
 

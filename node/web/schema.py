@@ -65,3 +65,22 @@ def _initial(db) -> None:
             value TEXT NOT NULL
         )"""
     )
+
+
+@core(name="0002_login_sessions")
+def _login_sessions(db) -> None:
+    # A sign-in lives here, not in the cookie: the cookie holds a random token whose hash is
+    # token_hash, so signing out (or a new password) ends the session everywhere at once.
+    db.execute(
+        """CREATE TABLE login_sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            device TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            csrf TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX login_sessions_user ON login_sessions (user_id)")
