@@ -10,6 +10,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from node import cli
 from node.cli import COMMANDS, Command, main
 from node.commands import init, serve
 from node.settings import load_settings
-from node.web import login_sessions
+from node.web import login_sessions, two_step
 from node.web.auth import verify_password
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -366,7 +367,25 @@ def test_reset_password_ends_sessions_and_forces_a_change(node, capsys):
     assert audit(node)[-1] == ("cli", "user.reset_password", str(after["id"]))
 
 
-@pytest.mark.parametrize("action", ["disable", "enable", "reset-password"])
+def test_reset_two_step_switches_it_off_for_a_lost_phone(node, capsys):
+    with sqlite3.connect(node / "bloei.db") as conn:
+        conn.row_factory = sqlite3.Row
+        anna = conn.execute("SELECT id FROM users WHERE username = 'anna'").fetchone()["id"]
+        conn.execute("UPDATE users SET two_step_pending_secret = ? WHERE id = ?", ("A" * 32, anna))
+        assert two_step.confirm(conn, anna, two_step.code_at("A" * 32, time.time()), "nu")
+    conn.close()
+    capsys.readouterr()
+
+    assert main(["user", "reset-two-step", "anna", "--data", str(node)]) == 0
+
+    assert "Two-step sign-in is off for anna" in capsys.readouterr().out
+    assert users(node)["anna"]["two_step_secret"] == ""
+    assert audit(node)[-1] == ("cli", "user.two_step_reset", str(anna))
+    assert main(["user", "reset-two-step", "anna", "--data", str(node)]) == 0
+    assert "had no two-step sign-in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", ["disable", "enable", "reset-password", "reset-two-step"])
 def test_unknown_user_is_one_line(node, capsys, action):
     assert main(["user", action, "niemand", "--data", str(node)]) == 1
     assert_one_error_line(capsys.readouterr().err, "no user named 'niemand'")

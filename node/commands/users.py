@@ -1,5 +1,5 @@
-"""`bloei user`: add, list, disable and enable accounts and reset a password, each action an
-entry in USER_COMMANDS.
+"""`bloei user`: add, list, disable and enable accounts, reset a password or two-step sign-in,
+each action an entry in USER_COMMANDS.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from node.commands.common import (
     login_url,
     open_node,
 )
+from node.web import two_step
 from node.web.audit import record_audit
 from node.web.auth import ROLES as USER_ROLES
 from node.web.auth import create_user, generate_password, set_password
@@ -163,6 +164,27 @@ def run_user_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_user_reset_two_step(args: argparse.Namespace) -> int:
+    """For someone who lost their phone and their recovery codes: sign in with the password
+    alone, then set up two-step sign-in again from the account page."""
+
+    def reset(conn: sqlite3.Connection) -> bool:
+        user = _find_user(conn, args.username)
+        if not two_step.turn_off(conn, user["id"]):
+            return False
+        record_audit(conn, AUDIT_WHO, "user.two_step_reset", "user", user["id"], user["username"])
+        return True
+
+    with open_node(args) as (_, db):
+        changed = db.write(reset)
+    if not changed:
+        print(f"{args.username} had no two-step sign-in; nothing changed")
+        return 0
+    print(f"Two-step sign-in is off for {args.username}; they sign in with their password")
+    print("and can set it up again on their account page.")
+    return 0
+
+
 USER_COMMANDS: dict[str, Command] = {
     "add": Command("add a user with a one-time password", configure_user_add, run_user_add),
     "list": Command("list users", lambda parser: None, run_user_list),
@@ -172,5 +194,10 @@ USER_COMMANDS: dict[str, Command] = {
     "enable": Command("enable a disabled user", _username_argument, run_user_enable),
     "reset-password": Command(
         "give a user a new one-time password", _username_argument, run_user_reset_password
+    ),
+    "reset-two-step": Command(
+        "switch off two-step sign-in for a user who lost their phone",
+        _username_argument,
+        run_user_reset_two_step,
     ),
 }

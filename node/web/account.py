@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from node.web import auth, login_sessions
+from node.web import auth, login_sessions, two_step
 from node.web.audit import record_audit
 from node.web.csrf import valid_csrf
 from node.web.forms import BaseForm, read_form, strip_text
@@ -56,7 +56,7 @@ class PasswordForm(BaseForm):
             raise ValidationError(_("De twee wachtwoorden zijn niet hetzelfde."))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow a 'volgende' address on this site, never to another one."""
     if not target:
         return "/beheer"
@@ -67,7 +67,7 @@ def _safe_next(target: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    next_url = _safe_next(request.query_params.get("volgende"))
+    next_url = safe_next(request.query_params.get("volgende"))
     if request.method == "GET":
         if auth.current_user(request):
             return RedirectResponse(next_url, status_code=303)
@@ -83,18 +83,50 @@ async def login(request: Request) -> Response:
         field.errors = [check.error]
         context = {"form": form, "next_url": next_url}
         return render(request, "beheer/inloggen.html", context, check.status)
-
+    if two_step.is_on(request.app.state.db.read(), user.id):
+        return _ask_for_code(request, user, next_url)
     return finish_sign_in(request, user, next_url)
 
 
-def finish_sign_in(request: Request, user: auth.User, next_url: str, how: str = "") -> Response:
-    """Open the session of a user who proved who they are, and send them on."""
+CODE_STEP = "/beheer/inloggen/code"
+
+
+def _ask_for_code(request: Request, user: auth.User, next_url: str) -> Response:
+    """The password was right and the account uses two-step sign-in: the code comes next.
+
+    The session made here signs nobody in; it only remembers, for a few minutes, whose
+    password was right, so the code page knows whose code to check.
+    """
+    lifetime, idle = auth.session_limits(request)
+    token = request.app.state.db.write_quiet(
+        login_sessions.create,
+        user.id,
+        request.headers.get("user-agent", ""),
+        auth.client_address(request),
+        lifetime,
+        idle,
+        awaiting_code=True,
+    )
+    auth.start_session(request, token)
+    return RedirectResponse(f"{CODE_STEP}?volgende={quote(next_url)}", status_code=303)
+
+
+def finish_sign_in(
+    request: Request, user: auth.User, next_url: str, how: str = "password", replaces: int = 0
+) -> Response:
+    """Open the session of a user who proved who they are, and send them on.
+
+    `replaces` is the half-way session of a two-step sign-in, ended in the same transaction:
+    the signed-in session always gets a new token.
+    """
     lifetime, idle = auth.session_limits(request)
     user_agent = request.headers.get("user-agent", "")
     address = auth.client_address(request)
 
     def signed_in(conn) -> str:
         conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
+        if replaces:
+            login_sessions.end(conn, user.id, replaces)
         token = login_sessions.create(conn, user.id, user_agent, address, lifetime, idle)
         record_audit(conn, user, "user.login", "User", user.username, how)
         return token

@@ -19,12 +19,14 @@ HOME = "/beheer/account"
 async def account_page(request: Request) -> Response:
     user = auth.current_user(request)
     db = request.app.state.db
+    row = db.one("SELECT two_step_enabled_at FROM users WHERE id = ?", (user.id,))
     return render(
         request,
         "beheer/account.html",
         {
             "sessions": login_sessions.of_user(db.read(), user.id),
             "this_session": auth.current_session(request),
+            "two_step_since": row["two_step_enabled_at"],
         },
     )
 

@@ -160,32 +160,52 @@ def current_session(request: Request) -> login_sessions.LoginSession | None:
     return request.scope["login_session"]
 
 
+def _session_and_user(request: Request) -> tuple[login_sessions.LoginSession, sqlite3.Row] | None:
+    """The live session in the cookie and its user's row; an expired session is deleted."""
+    token = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(token, str):
+        return None
+    db = request.app.state.db
+    session = login_sessions.find(db.read(), token)
+    if session is None:
+        return None
+    row = db.one("SELECT * FROM users WHERE id = ?", (session.user_id,))
+    lifetime, idle = session_limits(request)
+    if session.awaiting_code:
+        # Between password and code: a few minutes, never the lifetime of a sign-in.
+        lifetime = idle = login_sessions.AWAITING_CODE_LIFETIME
+    moment = datetime.now(UTC)
+    if session.expired(moment, lifetime, idle):
+        db.write_quiet(login_sessions.end, session.user_id, session.id)
+        return None
+    if row is None or row["disabled"]:
+        return None
+    if not session.awaiting_code and login_sessions.needs_touch(session, moment):
+        db.write_quiet(login_sessions.touch, session.id)
+    return session, row
+
+
 def current_user(request: Request) -> User | None:
     """The signed-in user, or None. Checked on every request: the session must still exist,
-    be within its lifetime and idle timeout, and belong to an account that is not disabled."""
+    be within its lifetime and idle timeout, have passed two-step sign-in if the account
+    uses it, and belong to an account that is not disabled."""
     if "user" in request.scope:
         return request.scope["user"]
-    user = session = None
-    token = request.session.get("sid") if "session" in request.scope else None
-    if isinstance(token, str):
-        db = request.app.state.db
-        session = login_sessions.find(db.read(), token)
-        row = session and db.one("SELECT * FROM users WHERE id = ?", (session.user_id,))
-        moment = datetime.now(UTC)
-        if session is None or row is None or row["disabled"]:
-            session = None
-        elif session.expired(moment, *session_limits(request)):
-            db.write_quiet(login_sessions.end, session.user_id, session.id)
-            session = None
-        else:
-            if login_sessions.needs_touch(session, moment):
-                db.write_quiet(login_sessions.touch, session.id)
-            user = _user_from_row(row)
-        if session is None:
-            request.session.clear()
-    request.scope["user"] = user
-    request.scope["login_session"] = session
-    return user
+    found = _session_and_user(request)
+    if found is None and "sid" in request.session:
+        request.session.clear()
+    signed_in = found is not None and not found[0].awaiting_code
+    request.scope["user"] = _user_from_row(found[1]) if signed_in else None
+    request.scope["login_session"] = found[0] if signed_in else None
+    return request.scope["user"]
+
+
+def awaiting_code(request: Request) -> tuple[login_sessions.LoginSession, User] | None:
+    """The session that passed the password and now waits for a two-step code, if any."""
+    found = _session_and_user(request)
+    if found is None or not found[0].awaiting_code:
+        return None
+    return found[0], _user_from_row(found[1])
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

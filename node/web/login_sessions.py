@@ -38,6 +38,8 @@ SYSTEMS = [
     ("CrOS", "ChromeOS"),
     ("Linux", "Linux"),
 ]
+# How long a sign-in may wait between the right password and the two-step code.
+AWAITING_CODE_LIFETIME = timedelta(minutes=10)
 _PRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -50,6 +52,7 @@ class LoginSession:
     device: str
     address: str
     csrf: str
+    awaiting_code: bool = False
 
     def expired(self, now: datetime, lifetime: timedelta, idle: timedelta) -> bool:
         return now >= self.created_at + lifetime or now >= self.last_seen_at + idle
@@ -83,6 +86,7 @@ def _from_row(row: sqlite3.Row) -> LoginSession:
         device=row["device"],
         address=row["address"],
         csrf=row["csrf"],
+        awaiting_code=bool(row["awaiting_code"]),
     )
 
 
@@ -94,8 +98,13 @@ def create(
     lifetime: timedelta,
     idle: timedelta,
     now: datetime | None = None,
+    awaiting_code: bool = False,
 ) -> str:
-    """A new session for user_id; returns the token for the cookie (never stored as such)."""
+    """A new session for user_id; returns the token for the cookie (never stored as such).
+
+    With `awaiting_code` it is only the first half of a two-step sign-in: it signs nobody in
+    until the code is given, and then it is replaced by a new session.
+    """
     now = now or _now()
     token = secrets.token_urlsafe(32)
     insert(
@@ -109,6 +118,7 @@ def create(
             "device": device_summary(user_agent[:500]),
             "address": address[:100],
             "csrf": secrets.token_urlsafe(32),
+            "awaiting_code": int(awaiting_code),
         },
     )
     # Sessions that ran out and were never seen again would otherwise stay for ever.
@@ -155,7 +165,8 @@ def end_all(conn: sqlite3.Connection, user_id: int, keep: int | None = None) -> 
 
 def of_user(conn: sqlite3.Connection, user_id: int) -> list[LoginSession]:
     rows = conn.execute(
-        "SELECT * FROM login_sessions WHERE user_id = ? ORDER BY last_seen_at DESC, id DESC",
+        "SELECT * FROM login_sessions WHERE user_id = ? AND awaiting_code = 0"
+        " ORDER BY last_seen_at DESC, id DESC",
         (user_id,),
     ).fetchall()
     return [_from_row(row) for row in rows]

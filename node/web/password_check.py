@@ -8,6 +8,7 @@ process's password gate (node/web/password_gate.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from starlette.requests import Request
 
@@ -75,3 +76,22 @@ async def new_password_hash(password: str) -> str | None:
         return await gate.run(auth.hash_password, password)
     except PasswordGateBusy:
         return None
+
+
+def code_keys(request: Request, user_id: int) -> list:
+    """The keys a two-step code attempt is counted under; the first is forgotten on success.
+
+    Per account, from every address together: only someone who knows the password gets to
+    the code, so no stranger can use this limit to keep the real user out, and an attacker
+    who does know the password cannot spread a million guesses over many addresses. The
+    address's own limit (shared with passwords) applies too.
+    """
+    settings = request.app.state.settings
+    window = timedelta(minutes=settings.login_window_minutes)
+    address_key = login_throttle.sign_in_keys(
+        "", auth.client_address(request), settings.login_attempts, settings.login_window_minutes
+    )[1]
+    return [
+        (f"code:{user_id}", login_throttle.Policy(settings.login_attempts, window)),
+        address_key,
+    ]
