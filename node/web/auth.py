@@ -192,7 +192,8 @@ def current_user(request: Request) -> User | None:
     if "user" in request.scope:
         return request.scope["user"]
     found = _session_and_user(request)
-    if found is None and "sid" in request.session:
+    # "uid": a cookie from before sessions were kept on the server; it signs nobody in.
+    if found is None and ("sid" in request.session or "uid" in request.session):
         request.session.clear()
     signed_in = found is not None and not found[0].awaiting_code
     request.scope["user"] = _user_from_row(found[1]) if signed_in else None
