@@ -161,6 +161,14 @@ async def test_a_beheerder_ends_every_session_of_another_user(admin, second, db)
     )
 
 
+async def test_signing_in_again_in_the_same_browser_replaces_its_session(admin, db):
+    client, _ = admin
+    await login(client)
+    await login(client)
+    assert db.scalar("SELECT count(*) FROM login_sessions") == 1
+    assert (await client.get("/beheer")).status_code == 200
+
+
 async def test_signing_in_and_out_is_in_the_audit_log(admin, db):
     client, csrf = admin
     await client.post("/beheer/uitloggen", data={"csrf": csrf})

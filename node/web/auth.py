@@ -142,7 +142,14 @@ def session_limits(request: Request) -> tuple[timedelta, timedelta]:
 
 
 def start_session(request: Request, token: str) -> None:
-    """Put a new session's token in the cookie: nothing else about the sign-in goes there."""
+    """Put a new session's token in the cookie: nothing else about the sign-in goes there.
+
+    A session this browser had before (signing in again, or the half-way session of a
+    two-step sign-in) ends, so it does not linger in the list of one's sessions.
+    """
+    previous = request.session.get("sid")
+    if isinstance(previous, str) and previous != token:
+        request.app.state.db.write_quiet(login_sessions.end_by_token, previous)
     request.session.clear()
     request.session["sid"] = token
     request.scope.pop("user", None)

@@ -155,6 +155,10 @@ def end(conn: sqlite3.Connection, user_id: int, session_id: int) -> bool:
     return cursor.rowcount > 0
 
 
+def end_by_token(conn: sqlite3.Connection, token: str) -> None:
+    conn.execute("DELETE FROM login_sessions WHERE token_hash = ?", (token_hash(token),))
+
+
 def end_all(conn: sqlite3.Connection, user_id: int, keep: int | None = None) -> int:
     """End every session of user_id except `keep`; returns how many ended."""
     cursor = conn.execute(
