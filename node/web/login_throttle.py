@@ -112,10 +112,15 @@ def succeeded(conn: sqlite3.Connection, reservation: Reservation, forget_key: st
     conn.execute("DELETE FROM login_attempts WHERE key = ?", (forget_key,))
 
 
+def address_key(address: str, limit: int, window_minutes: int) -> tuple[str, Policy]:
+    """Every attempt from one address, whatever it is for: a higher limit than per account."""
+    return (f"ip:{address}", Policy(limit * ADDRESS_FACTOR, timedelta(minutes=window_minutes)))
+
+
 def sign_in_keys(username: str, address: str, limit: int, window_minutes: int) -> list:
     """The keys a password attempt is counted under; the first is forgotten on success."""
     window = timedelta(minutes=window_minutes)
     return [
         (f"pair:{address}|{username.lower()}", Policy(limit, window)),
-        (f"ip:{address}", Policy(limit * ADDRESS_FACTOR, window)),
+        address_key(address, limit, window_minutes),
     ]

@@ -87,11 +87,8 @@ def code_keys(request: Request, user_id: int) -> list:
     address's own limit (shared with passwords) applies too.
     """
     settings = request.app.state.settings
-    window = timedelta(minutes=settings.login_window_minutes)
-    address_key = login_throttle.sign_in_keys(
-        "", auth.client_address(request), settings.login_attempts, settings.login_window_minutes
-    )[1]
+    limit, minutes = settings.login_attempts, settings.login_window_minutes
     return [
-        (f"code:{user_id}", login_throttle.Policy(settings.login_attempts, window)),
-        address_key,
+        (f"code:{user_id}", login_throttle.Policy(limit, timedelta(minutes=minutes))),
+        login_throttle.address_key(auth.client_address(request), limit, minutes),
     ]
