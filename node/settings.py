@@ -58,6 +58,7 @@ class Settings:
     colour_primary: str = "#1f6f43"
     colour_accent: str = "#f2b705"
     session_days: int = 14
+    session_idle_hours: int = 12
     login_attempts: int = 5
     login_window_minutes: int = 15
     page_cache: bool = True
@@ -232,7 +233,14 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
     if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
         raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
-    for name in ("privacy_retention_days", "mail_retry_hours"):
+    for name in (
+        "privacy_retention_days",
+        "mail_retry_hours",
+        "session_days",
+        "session_idle_hours",
+        "login_attempts",
+        "login_window_minutes",
+    ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"setting {name} must be 1 or more")
     if settings.follow_approval not in ("auto", "manual"):

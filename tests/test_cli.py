@@ -10,6 +10,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from node import cli
 from node.cli import COMMANDS, Command, main
 from node.commands import init, serve
 from node.settings import SettingsError, create_secret, load_settings, write_config
+from node.web import login_sessions, two_step
 from node.web.auth import verify_password
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +59,25 @@ def users(data: Path) -> dict[str, sqlite3.Row]:
         return {row["username"]: row for row in conn.execute("SELECT * FROM users")}
     finally:
         conn.close()
+
+
+def open_session_for(data: Path, username: str) -> None:
+    """A sign-in session, as the web app would make one, straight in the node's database."""
+    with sqlite3.connect(data / "bloei.db") as conn:
+        user_id = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()[0]
+        login_sessions.create(conn, user_id, "", "", timedelta(days=1), timedelta(days=1))
+    conn.close()
+
+
+def session_count(data: Path, username: str) -> int:
+    with sqlite3.connect(data / "bloei.db") as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM login_sessions JOIN users ON users.id = user_id"
+            " WHERE username = ?",
+            (username,),
+        ).fetchone()[0]
+    conn.close()
+    return count
 
 
 def audit(data: Path) -> list[tuple[str, str, str]]:
@@ -343,12 +365,14 @@ def test_a_disabled_beheerder_does_not_count_as_the_other_one(node, capsys):
 
 def test_disable_and_enable_end_sessions_and_write_audit_lines(node, capsys):
     main(["user", "add", "carla", "--role", "beheerder", "--data", str(node)])
-    anna_before = users(node)["anna"]
+    open_session_for(node, "anna")
+    open_session_for(node, "carla")
 
     assert main(["user", "disable", "anna", "--data", str(node)]) == 0
     anna = users(node)["anna"]
     assert anna["disabled"] == 1
-    assert anna["session_epoch"] == anna_before["session_epoch"] + 1
+    assert session_count(node, "anna") == 0
+    assert session_count(node, "carla") == 1
 
     assert main(["user", "enable", "anna", "--data", str(node)]) == 0
     assert users(node)["anna"]["disabled"] == 0
@@ -358,6 +382,7 @@ def test_disable_and_enable_end_sessions_and_write_audit_lines(node, capsys):
 
 def test_reset_password_ends_sessions_and_forces_a_change(node, capsys):
     before = users(node)["anna"]
+    open_session_for(node, "anna")
     capsys.readouterr()
 
     assert main(["user", "reset-password", "anna", "--data", str(node)]) == 0
@@ -367,11 +392,29 @@ def test_reset_password_ends_sessions_and_forces_a_change(node, capsys):
     assert verify_password(after["password_hash"], password)
     assert after["password_hash"] != before["password_hash"]
     assert after["must_change_password"] == 1
-    assert after["session_epoch"] == before["session_epoch"] + 1
+    assert session_count(node, "anna") == 0
     assert audit(node)[-1] == ("cli", "user.reset_password", str(after["id"]))
 
 
-@pytest.mark.parametrize("action", ["disable", "enable", "reset-password"])
+def test_reset_two_step_switches_it_off_for_a_lost_phone(node, capsys):
+    with sqlite3.connect(node / "bloei.db") as conn:
+        conn.row_factory = sqlite3.Row
+        anna = conn.execute("SELECT id FROM users WHERE username = 'anna'").fetchone()["id"]
+        conn.execute("UPDATE users SET two_step_pending_secret = ? WHERE id = ?", ("A" * 32, anna))
+        assert two_step.confirm(conn, anna, two_step.code_at("A" * 32, time.time()), "nu")
+    conn.close()
+    capsys.readouterr()
+
+    assert main(["user", "reset-two-step", "anna", "--data", str(node)]) == 0
+
+    assert "Two-step sign-in is off for anna" in capsys.readouterr().out
+    assert users(node)["anna"]["two_step_secret"] == ""
+    assert audit(node)[-1] == ("cli", "user.two_step_reset", str(anna))
+    assert main(["user", "reset-two-step", "anna", "--data", str(node)]) == 0
+    assert "had no two-step sign-in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", ["disable", "enable", "reset-password", "reset-two-step"])
 def test_unknown_user_is_one_line(node, capsys, action):
     assert main(["user", action, "niemand", "--data", str(node)]) == 1
     assert_one_error_line(capsys.readouterr().err, "no user named 'niemand'")

@@ -1,5 +1,5 @@
-"""`bloei user`: add, list, disable and enable accounts and reset a password, each action an
-entry in USER_COMMANDS.
+"""`bloei user`: add, list, disable and enable accounts, reset a password or two-step sign-in,
+each action an entry in USER_COMMANDS.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from node.commands.common import (
     login_url,
     open_node,
 )
+from node.web import two_step
 from node.web.audit import record_audit
 from node.web.auth import ROLES as USER_ROLES
 from node.web.auth import create_user, generate_password, set_password
+from node.web.login_sessions import end_all as end_all_sessions
 
 
 def configure_user(parser: argparse.ArgumentParser) -> None:
@@ -119,11 +121,9 @@ def run_user_disable(args: argparse.Namespace) -> int:
                 raise CommandError(
                     f"{user['username']} is the last active beheerder; add or enable another first"
                 )
-        # A new epoch too: otherwise enabling the user later would revive old sessions.
-        conn.execute(
-            "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ?",
-            (user["id"],),
-        )
+        # Their sessions end too: otherwise enabling the user later would revive them.
+        conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (user["id"],))
+        end_all_sessions(conn, user["id"])
         record_audit(conn, AUDIT_WHO, "user.disable", "user", user["id"], user["username"])
         return True
 
@@ -153,7 +153,7 @@ def run_user_reset_password(args: argparse.Namespace) -> int:
 
     def reset(conn: sqlite3.Connection) -> None:
         user = _find_user(conn, args.username)
-        # set_password bumps the session epoch: every session of this user ends now.
+        # set_password ends every session of this user.
         set_password(conn, user["id"], password, must_change=True)
         record_audit(conn, AUDIT_WHO, "user.reset_password", "user", user["id"], user["username"])
 
@@ -161,6 +161,27 @@ def run_user_reset_password(args: argparse.Namespace) -> int:
         db.write(reset)
     print(f"New one-time password for {args.username}: {password}")
     print(f"They choose their own at next login: {login_url(settings)}")
+    return 0
+
+
+def run_user_reset_two_step(args: argparse.Namespace) -> int:
+    """For someone who lost their phone and their recovery codes: sign in with the password
+    alone, then set up two-step sign-in again from the account page."""
+
+    def reset(conn: sqlite3.Connection) -> bool:
+        user = _find_user(conn, args.username)
+        if not two_step.turn_off(conn, user["id"]):
+            return False
+        record_audit(conn, AUDIT_WHO, "user.two_step_reset", "user", user["id"], user["username"])
+        return True
+
+    with open_node(args) as (_, db):
+        changed = db.write(reset)
+    if not changed:
+        print(f"{args.username} had no two-step sign-in; nothing changed")
+        return 0
+    print(f"Two-step sign-in is off for {args.username}; they sign in with their password")
+    print("and can set it up again on their account page.")
     return 0
 
 
@@ -173,5 +194,10 @@ USER_COMMANDS: dict[str, Command] = {
     "enable": Command("enable a disabled user", _username_argument, run_user_enable),
     "reset-password": Command(
         "give a user a new one-time password", _username_argument, run_user_reset_password
+    ),
+    "reset-two-step": Command(
+        "switch off two-step sign-in for a user who lost their phone",
+        _username_argument,
+        run_user_reset_two_step,
     ),
 }

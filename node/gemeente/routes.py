@@ -14,7 +14,7 @@ from node.gemeente import (
     staff,
     stop_pages,
 )
-from node.web import account
+from node.web import account, account_sessions, two_step_pages
 
 GET_POST = ["GET", "POST"]
 
@@ -36,6 +36,11 @@ def account_routes() -> list[BaseRoute]:
         Route("/beheer/inloggen", account.login, methods=GET_POST),
         Route("/beheer/uitloggen", account.logout, methods=["POST"]),
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+        Route("/beheer/account", account_sessions.account_page),
+        Route("/beheer/account/sessies", account_sessions.end_sessions, methods=["POST"]),
+        Route("/beheer/inloggen/code", two_step_pages.login_code, methods=GET_POST),
+        Route("/beheer/account/tweestaps", two_step_pages.setup, methods=GET_POST),
+        Route("/beheer/account/tweestaps/uitzetten", two_step_pages.turn_off, methods=["POST"]),
     ]
 
 

@@ -28,7 +28,7 @@ from node.kern.beheer.meetings import changes as meeting_changes
 from node.kern.beheer.meetings import minutes as meeting_minutes
 from node.kern.beheer.meetings import planning as meeting_planning
 from node.kern.beheer.meetings import series as meeting_series
-from node.web import account, users
+from node.web import account, account_sessions, two_step_pages, users
 
 GET_POST = ["GET", "POST"]
 
@@ -60,6 +60,11 @@ def beheer_routes() -> list[BaseRoute]:
         Route("/beheer/inloggen", account.login, methods=GET_POST),
         Route("/beheer/uitloggen", account.logout, methods=["POST"]),
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
+        Route("/beheer/account", account_sessions.account_page),
+        Route("/beheer/account/sessies", account_sessions.end_sessions, methods=["POST"]),
+        Route("/beheer/inloggen/code", two_step_pages.login_code, methods=GET_POST),
+        Route("/beheer/account/tweestaps", two_step_pages.setup, methods=GET_POST),
+        Route("/beheer/account/tweestaps/uitzetten", two_step_pages.turn_off, methods=["POST"]),
         Route("/beheer/gebruikers", users.user_list),
         Route("/beheer/gebruikers/nieuw", users.user_add, methods=GET_POST),
         Route("/beheer/gebruikers/{user_id:int}", users.user_action, methods=["POST"]),

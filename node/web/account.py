@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from node.web import auth
+from node.web import auth, login_sessions, two_step
 from node.web.audit import record_audit
+from node.web.csrf import valid_csrf
 from node.web.forms import BaseForm, read_form, strip_text
 from node.web.i18n import _
+from node.web.password_check import BUSY_MESSAGE, check_password, new_password_hash
 from node.web.templating import flash, render
 
 
@@ -54,7 +56,7 @@ class PasswordForm(BaseForm):
             raise ValidationError(_("De twee wachtwoorden zijn niet hetzelfde."))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow a 'volgende' address on this site, never to another one."""
     if not target:
         return "/beheer"
@@ -65,9 +67,7 @@ def _safe_next(target: str | None) -> str:
 
 
 async def login(request: Request) -> Response:
-    settings = request.app.state.settings
-    db = request.app.state.db
-    next_url = _safe_next(request.query_params.get("volgende"))
+    next_url = safe_next(request.query_params.get("volgende"))
     if request.method == "GET":
         if auth.current_user(request):
             return RedirectResponse(next_url, status_code=303)
@@ -76,52 +76,84 @@ async def login(request: Request) -> Response:
     form = LoginForm(formdata=await read_form(request))
     if not form.validate():
         return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
-    keys = auth.login_key(request, form.username.data)
-    if auth.too_many_attempts(db, keys, settings.login_attempts, settings.login_window_minutes):
-        form.username.errors = [
-            _(
-                "U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht %d minuten en probeer het opnieuw."
-            )
-            % settings.login_window_minutes
-        ]
-        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 429)
-    from starlette.concurrency import run_in_threadpool
-
-    # Argon2 takes tens of milliseconds on purpose; keep it off the event loop.
-    user = await run_in_threadpool(auth.authenticate, db, form.username.data, form.password.data)
+    check = await check_password(request, form.username.data, form.password.data)
+    user = check.user
     if user is None:
-        db.write(auth.record_failed_attempt, keys)
-        form.password.errors = [_("De gebruikersnaam of het wachtwoord klopt niet.")]
-        return render(request, "beheer/inloggen.html", {"form": form, "next_url": next_url}, 400)
+        field = form.password if check.status == 400 else form.username
+        field.errors = [check.error]
+        context = {"form": form, "next_url": next_url}
+        return render(request, "beheer/inloggen.html", context, check.status)
+    if two_step.is_on(request.app.state.db.read(), user.id):
+        return _ask_for_code(request, user, next_url)
+    return finish_sign_in(request, user, next_url)
 
-    def signed_in(conn) -> int:
-        auth.clear_attempts(conn, keys)
+
+CODE_STEP = "/beheer/inloggen/code"
+
+
+def _ask_for_code(request: Request, user: auth.User, next_url: str) -> Response:
+    """The password was right and the account uses two-step sign-in: the code comes next.
+
+    The session made here signs nobody in; it only remembers, for a few minutes, whose
+    password was right, so the code page knows whose code to check.
+    """
+    lifetime, idle = auth.session_limits(request)
+    token = request.app.state.db.write_quiet(
+        login_sessions.create,
+        user.id,
+        request.headers.get("user-agent", ""),
+        auth.client_address(request),
+        lifetime,
+        idle,
+        awaiting_code=True,
+    )
+    auth.start_session(request, token)
+    return RedirectResponse(f"{CODE_STEP}?volgende={quote(next_url)}", status_code=303)
+
+
+def finish_sign_in(
+    request: Request, user: auth.User, next_url: str, how: str = "password", replaces: int = 0
+) -> Response:
+    """Open the session of a user who proved who they are, and send them on.
+
+    `replaces` is the half-way session of a two-step sign-in, ended in the same transaction:
+    the signed-in session always gets a new token.
+    """
+    lifetime, idle = auth.session_limits(request)
+    user_agent = request.headers.get("user-agent", "")
+    address = auth.client_address(request)
+
+    def signed_in(conn) -> str:
         conn.execute("UPDATE users SET last_login_at = ? WHERE id = ?", (auth.now(), user.id))
-        record_audit(conn, user, "user.login", "User", user.username)
-        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
-            0
-        ]
+        if replaces:
+            login_sessions.end(conn, user.id, replaces)
+        token = login_sessions.create(conn, user.id, user_agent, address, lifetime, idle)
+        record_audit(conn, user, "user.login", "User", user.username, how)
+        return token
 
-    epoch = db.write(signed_in)
-    auth.start_session(request, user, epoch)
+    auth.start_session(request, request.app.state.db.write(signed_in))
     if user.must_change_password:
         return RedirectResponse("/beheer/wachtwoord", status_code=303)
     return RedirectResponse(next_url, status_code=303)
 
 
 async def logout(request: Request) -> Response:
-    from node.web.csrf import valid_csrf
-
     form = await read_form(request)
-    if valid_csrf(request, form.get("csrf")):
-        request.session.clear()
+    session = auth.current_session(request)
+    user = auth.current_user(request)
+    if session is not None and user is not None and valid_csrf(request, form.get("csrf")):
+
+        def signed_out(conn) -> None:
+            login_sessions.end(conn, user.id, session.id)
+            record_audit(conn, user, "user.logout", "User", user.username)
+
+        request.app.state.db.write(signed_out)
+        auth.end_session(request)
     return RedirectResponse("/", status_code=303)
 
 
 @auth.login_required()
 async def change_password(request: Request) -> Response:
-    from node.web.csrf import valid_csrf
-
     user = auth.current_user(request)
     db = request.app.state.db
     if request.method == "GET":
@@ -132,21 +164,24 @@ async def change_password(request: Request) -> Response:
         return render(request, "beheer/wachtwoord.html", {"form": form, "csrf_error": True}, 400)
     if not form.validate():
         return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
-    from starlette.concurrency import run_in_threadpool
-
-    if await run_in_threadpool(auth.authenticate, db, user.username, form.current.data) is None:
-        form.current.errors = [_("Uw huidige wachtwoord klopt niet.")]
-        return render(request, "beheer/wachtwoord.html", {"form": form}, 400)
-
-    def save(conn) -> int:
-        auth.set_password(conn, user.id, form.new.data)
-        record_audit(conn, user, "user.password", "User", user.username, "changed own password")
-        return conn.execute("SELECT session_epoch FROM users WHERE id = ?", (user.id,)).fetchone()[
-            0
+    check = await check_password(request, user.username, form.current.data)
+    if check.user is None:
+        form.current.errors = [
+            _("Uw huidige wachtwoord klopt niet.") if check.status == 400 else check.error
         ]
+        return render(request, "beheer/wachtwoord.html", {"form": form}, check.status)
+    password_hash = await new_password_hash(form.new.data)
+    if password_hash is None:
+        form.new.errors = [BUSY_MESSAGE]
+        return render(request, "beheer/wachtwoord.html", {"form": form}, 429)
 
-    epoch = db.write(save)
-    # The new epoch signed out other sessions; this one goes on with the new epoch.
-    auth.start_session(request, user, epoch)
+    this_session = auth.current_session(request)
+
+    def save(conn) -> None:
+        # Every other session ends: whoever may have known the old password is out.
+        auth.set_password_hash(conn, user.id, password_hash, keep_session=this_session.id)
+        record_audit(conn, user, "user.password", "User", user.username, "changed own password")
+
+    db.write(save)
     flash(request, _("Uw wachtwoord is gewijzigd."))
     return RedirectResponse("/beheer", status_code=303)

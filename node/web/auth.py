@@ -1,4 +1,4 @@
-"""Accounts for beheer: Argon2id password hashes, sessions, roles and login rate limits."""
+"""Accounts for beheer: Argon2id password hashes, sessions and roles."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.db import Database, insert
+from node.web import login_sessions
 
 ROLES = ("beheerder", "redacteur")
 # Argon2id with OWASP's recommended minimum (19 MiB, two passes): strong, and light enough
@@ -98,12 +99,26 @@ def create_user(
 def set_password(
     conn: sqlite3.Connection, user_id: int, password: str, must_change: bool = False
 ) -> None:
-    # A new epoch signs out every session that was made with the old password.
+    set_password_hash(conn, user_id, hash_password(password), must_change)
+
+
+def set_password_hash(
+    conn: sqlite3.Connection,
+    user_id: int,
+    password_hash: str,
+    must_change: bool = False,
+    keep_session: int | None = None,
+) -> None:
+    """Store a hash made beforehand, so the write transaction does not wait for Argon2.
+
+    Every session made with the old password ends, except `keep_session` (the one of the
+    person who changed their own password).
+    """
     conn.execute(
-        """UPDATE users SET password_hash = ?, must_change_password = ?,
-           session_epoch = session_epoch + 1 WHERE id = ?""",
-        (hash_password(password), int(must_change), user_id),
+        "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+        (password_hash, int(must_change), user_id),
     )
+    login_sessions.end_all(conn, user_id, keep=keep_session)
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
@@ -116,55 +131,89 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     return _user_from_row(row)
 
 
-def login_key(request: Request, username: str) -> list[str]:
-    client = request.client.host if request.client else "unknown"
-    return [f"ip:{client}", f"user:{username.lower()}"]
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
-def too_many_attempts(db: Database, keys: list[str], limit: int, window_minutes: int) -> bool:
-    since = (datetime.now(UTC) - timedelta(minutes=window_minutes)).isoformat(timespec="seconds")
-    for key in keys:
-        count = db.scalar(
-            "SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?", (key, since)
-        )
-        if count >= limit:
-            return True
-    return False
+def session_limits(request: Request) -> tuple[timedelta, timedelta]:
+    """The absolute lifetime of a sign-in and how long it may sit idle."""
+    settings = request.app.state.settings
+    return timedelta(days=settings.session_days), timedelta(hours=settings.session_idle_hours)
 
 
-def record_failed_attempt(conn: sqlite3.Connection, keys: list[str]) -> None:
-    stamp = now()
-    for key in keys:
-        conn.execute("INSERT INTO login_attempts (key, at) VALUES (?, ?)", (key, stamp))
-    cutoff = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
-    conn.execute("DELETE FROM login_attempts WHERE at < ?", (cutoff,))
+def start_session(request: Request, token: str) -> None:
+    """Put a new session's token in the cookie: nothing else about the sign-in goes there.
 
-
-def clear_attempts(conn: sqlite3.Connection, keys: list[str]) -> None:
-    conn.executemany("DELETE FROM login_attempts WHERE key = ?", [(k,) for k in keys])
-
-
-def start_session(request: Request, user: User, epoch: int) -> None:
+    A session this browser had before (signing in again, or the half-way session of a
+    two-step sign-in) ends, so it does not linger in the list of one's sessions.
+    """
+    previous = request.session.get("sid")
+    if isinstance(previous, str) and previous != token:
+        request.app.state.db.write_quiet(login_sessions.end_by_token, previous)
     request.session.clear()
-    request.session.update(
-        {"uid": user.id, "epoch": epoch, "csrf": secrets.token_urlsafe(32), "since": now()}
-    )
+    request.session["sid"] = token
+    request.scope.pop("user", None)
+    request.scope.pop("login_session", None)
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+    request.scope["user"] = None
+    request.scope["login_session"] = None
+
+
+def current_session(request: Request) -> login_sessions.LoginSession | None:
+    current_user(request)
+    return request.scope["login_session"]
+
+
+def _session_and_user(request: Request) -> tuple[login_sessions.LoginSession, sqlite3.Row] | None:
+    """The live session in the cookie and its user's row; an expired session is deleted."""
+    token = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(token, str):
+        return None
+    db = request.app.state.db
+    session = login_sessions.find(db.read(), token)
+    if session is None:
+        return None
+    row = db.one("SELECT * FROM users WHERE id = ?", (session.user_id,))
+    lifetime, idle = session_limits(request)
+    if session.awaiting_code:
+        # Between password and code: a few minutes, never the lifetime of a sign-in.
+        lifetime = idle = login_sessions.AWAITING_CODE_LIFETIME
+    moment = datetime.now(UTC)
+    if session.expired(moment, lifetime, idle):
+        db.write_quiet(login_sessions.end, session.user_id, session.id)
+        return None
+    if row is None or row["disabled"]:
+        return None
+    if not session.awaiting_code and login_sessions.needs_touch(session, moment):
+        db.write_quiet(login_sessions.touch, session.id)
+    return session, row
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in user, or None; a disabled user or a reset password ends the session."""
+    """The signed-in user, or None. Checked on every request: the session must still exist,
+    be within its lifetime and idle timeout, have passed two-step sign-in if the account
+    uses it, and belong to an account that is not disabled."""
     if "user" in request.scope:
         return request.scope["user"]
-    user = None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if uid is not None:
-        row = request.app.state.db.one("SELECT * FROM users WHERE id = ?", (uid,))
-        if row and not row["disabled"] and row["session_epoch"] == request.session.get("epoch"):
-            user = _user_from_row(row)
-        else:
-            request.session.clear()
-    request.scope["user"] = user
-    return user
+    found = _session_and_user(request)
+    # "uid": a cookie from before sessions were kept on the server; it signs nobody in.
+    if found is None and ("sid" in request.session or "uid" in request.session):
+        request.session.clear()
+    signed_in = found is not None and not found[0].awaiting_code
+    request.scope["user"] = _user_from_row(found[1]) if signed_in else None
+    request.scope["login_session"] = found[0] if signed_in else None
+    return request.scope["user"]
+
+
+def awaiting_code(request: Request) -> tuple[login_sessions.LoginSession, User] | None:
+    """The session that passed the password and now waits for a two-step code, if any."""
+    found = _session_and_user(request)
+    if found is None or not found[0].awaiting_code:
+        return None
+    return found[0], _user_from_row(found[1])
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

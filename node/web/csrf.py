@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from node.web.auth import current_session
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -59,7 +61,9 @@ class OriginCheckMiddleware:
 
 
 def csrf_token(request: Request) -> str:
-    return request.session.get("csrf", "") if "session" in request.scope else ""
+    """The token of the signed-in session (kept with the session, on the server)."""
+    session = current_session(request)
+    return session.csrf if session else ""
 
 
 def valid_csrf(request: Request, submitted: str | None) -> bool:

@@ -65,3 +65,43 @@ def _initial(db) -> None:
             value TEXT NOT NULL
         )"""
     )
+
+
+@core(name="0002_login_sessions")
+def _login_sessions(db) -> None:
+    # A sign-in lives here, not in the cookie: the cookie holds a random token whose hash is
+    # token_hash, so signing out (or a new password) ends the session everywhere at once.
+    db.execute(
+        """CREATE TABLE login_sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            device TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            csrf TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX login_sessions_user ON login_sessions (user_id)")
+
+
+@core(name="0003_two_step_sign_in")
+def _two_step(db) -> None:
+    # The TOTP secret (RFC 6238) once two-step sign-in is on; the one being set up until the
+    # first code confirms it; and the last time step used, so no code works twice.
+    db.execute("ALTER TABLE users ADD COLUMN two_step_secret TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE users ADD COLUMN two_step_pending_secret TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE users ADD COLUMN two_step_enabled_at TEXT")
+    db.execute("ALTER TABLE users ADD COLUMN two_step_last_step INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        """CREATE TABLE recovery_codes (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            code_hash TEXT NOT NULL,
+            used_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX recovery_codes_user ON recovery_codes (user_id)")
+    # A session that has passed the password but still waits for the two-step code.
+    db.execute("ALTER TABLE login_sessions ADD COLUMN awaiting_code INTEGER NOT NULL DEFAULT 0")

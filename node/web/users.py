@@ -10,11 +10,12 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
-from node.web import auth
+from node.web import auth, login_sessions
 from node.web.audit import record_audit
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, strip_text, valid_email
 from node.web.i18n import _
+from node.web.password_check import BUSY_MESSAGE, new_password_hash
 from node.web.templating import flash, render
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -142,7 +143,8 @@ def _active_beheerders(conn) -> int:
 
 @auth.login_required("beheerder")
 async def user_action(request: Request) -> Response:
-    """Disable, enable, reset the password or change the role of one account (POST only)."""
+    """Disable, enable, reset the password, change the role or end every session of one
+    account (POST only)."""
     target = _target(request)
     data, csrf_ok = await read_beheer_form(request)
     action = data.get("actie", "")
@@ -151,7 +153,7 @@ async def user_action(request: Request) -> Response:
     if not csrf_ok:
         flash(request, _("Het formulier is verlopen. Probeer het opnieuw."))
         return RedirectResponse("/beheer/gebruikers", status_code=303)
-    if action not in ("uitzetten", "aanzetten", "wachtwoord", "rol"):
+    if action not in AUDIT_ACTIONS:
         raise HTTPException(400, _("Onbekende actie."))
     new_role = data.get("rol", "")
     if action == "rol" and new_role not in role_labels(request):
@@ -162,22 +164,28 @@ async def user_action(request: Request) -> Response:
         and (action == "uitzetten" or (action == "rol" and new_role != "beheerder"))
     )
     password = auth.generate_password() if action == "wachtwoord" else None
+    password_hash = await new_password_hash(password) if password else None
+    if password and password_hash is None:
+        flash(request, BUSY_MESSAGE)
+        return RedirectResponse("/beheer/gebruikers", status_code=303)
 
     def apply(conn) -> bool:
+        summary = new_role
         if removes_beheerder and _active_beheerders(conn) <= 1:
             return False
         if action == "uitzetten":
-            conn.execute(
-                "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ?",
-                (target["id"],),
-            )
+            conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (target["id"],))
+            login_sessions.end_all(conn, target["id"])
         elif action == "aanzetten":
             conn.execute("UPDATE users SET disabled = 0 WHERE id = ?", (target["id"],))
+        elif action == "sessies":
+            ended = login_sessions.end_all(conn, target["id"])
+            summary = f"{ended} sessions ended"
         elif action == "wachtwoord":
-            auth.set_password(conn, target["id"], password, must_change=True)
+            auth.set_password_hash(conn, target["id"], password_hash, must_change=True)
         else:
             conn.execute("UPDATE users SET role = ? WHERE id = ?", (new_role, target["id"]))
-        record_audit(conn, me, AUDIT_ACTIONS[action], "User", target["username"], new_role)
+        record_audit(conn, me, AUDIT_ACTIONS[action], "User", target["username"], summary)
         return True
 
     if not db.write(apply):
@@ -189,7 +197,10 @@ async def user_action(request: Request) -> Response:
             "beheer/gebruiker_wachtwoord.html",
             {"username": target["username"], "password": password},
         )
-    flash(request, _("De gebruiker %s is bijgewerkt.") % target["username"])
+    if action == "sessies":
+        flash(request, _("%s is nu overal uitgelogd.") % target["username"])
+    else:
+        flash(request, _("De gebruiker %s is bijgewerkt.") % target["username"])
     return RedirectResponse("/beheer/gebruikers", status_code=303)
 
 
@@ -200,6 +211,7 @@ AUDIT_ACTIONS = {
     "aanzetten": "user.enable",
     "wachtwoord": "user.reset_password",
     "rol": "user.role",
+    "sessies": "user.sessions_ended",
 }
 
 

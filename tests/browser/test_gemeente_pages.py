@@ -47,6 +47,8 @@ STAFF_PAGES = [
     "/beheer/gebruikers/nieuw",
     "/beheer/logboek",
     "/beheer/wachtwoord",
+    "/beheer/account",
+    "/beheer/account/tweestaps",
 ]
 
 

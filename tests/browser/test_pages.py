@@ -39,6 +39,8 @@ BEHEER_PAGES = [
     "/beheer/themas",
     "/beheer/themas/nieuw",
     "/beheer/versies/nieuw",
+    "/beheer/account",
+    "/beheer/account/tweestaps",
     *[p for p in ("/beheer/projecten", "/beheer/projecten/nieuw") if p in _ROUTES],
 ]
 

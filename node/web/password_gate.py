@@ -1,0 +1,59 @@
+"""At most two Argon2 computations at once in this process, whatever asks for them.
+
+An Argon2id check takes 19 MiB and tens of milliseconds on purpose. Without a bound, a burst
+of sign-ins runs as many at once as the thread pool has threads: memory jumps by 19 MiB per
+request, and the C allocator keeps most of it afterwards, in the arena of every thread that
+hashed. Running the checks on two threads of their own bounds both: two computations at a
+time, and only those two threads' arenas ever hold Argon2 memory. A few more requests may
+wait their turn; beyond that the caller gets `PasswordGateBusy` and answers "try again soon"
+instead of piling up work. One gate per process, shared by every site a process serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+WORKERS = 2
+# Requests that may wait for a free worker: a few people signing in at the same moment.
+WAITING = 6
+
+
+class PasswordGateBusy(Exception):
+    """Every worker is busy and the queue is full: answer 'try again in a moment'."""
+
+
+class PasswordGate:
+    def __init__(self, workers: int = WORKERS, waiting: int = WAITING):
+        self.workers = workers
+        # Threads start on first use, so importing this module starts nothing.
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._slots = threading.BoundedSemaphore(workers + waiting)
+
+    async def run(self, fn: Callable[..., T], *args) -> T:
+        """fn(*args) on one of the gate's threads; PasswordGateBusy when too many wait."""
+        if not self._slots.acquire(blocking=False):
+            raise PasswordGateBusy
+
+        def job() -> T:
+            # Released by the job itself, not by the awaiting request: a request that is
+            # cancelled does not free a slot while its hash is still being computed.
+            try:
+                return fn(*args)
+            finally:
+                self._slots.release()
+
+        try:
+            future = self._executor.submit(job)
+        except BaseException:
+            self._slots.release()
+            raise
+        return await asyncio.wrap_future(future)
+
+
+# The process's gate: every password check and new hash in a served request goes through it.
+gate = PasswordGate()
