@@ -194,8 +194,15 @@ class _HashingReader:
 # --- restoring -------------------------------------------------------------------------------
 
 
-def restore_backup(archive: Path | str, data_dir: Path | str, force: bool = False) -> RestoreResult:
-    """Restore `archive` into `data_dir`; an existing, non-empty folder only with force."""
+def restore_backup(
+    archive: Path | str,
+    data_dir: Path | str,
+    force: bool = False,
+    *,
+    new_address: str | None = None,
+) -> RestoreResult:
+    """Restore `archive` into `data_dir`; an existing, non-empty folder only with force.
+    `new_address`: the node is imported to serve at this public URL (node/migrate.py)."""
     # Absolute, so that "." or "data/" still have a parent to stage in and a name to swap.
     archive, data_dir = Path(archive), Path(os.path.abspath(data_dir))
     _check_restore_target(data_dir, force)
@@ -211,7 +218,7 @@ def restore_backup(archive: Path | str, data_dir: Path | str, force: bool = Fals
             except (tarfile.TarError, EOFError, zlib.error) as error:
                 raise BackupError(f"{archive} is damaged: {error}") from None
             _check_database(staging)
-            floor = _carry_positions_over(staging, data_dir, manifest)
+            floor = _carry_positions_over(staging, data_dir, manifest, new_address)
             _swap_in(staging, data_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -379,9 +386,12 @@ def _check_database(staging: Path) -> None:
         raise BackupError(f"the restored database is damaged: {result[0]}")
 
 
-def _carry_positions_over(staging: Path, data_dir: Path, manifest: dict) -> int | None:
+def _carry_positions_over(
+    staging: Path, data_dir: Path, manifest: dict, new_address: str | None
+) -> int | None:
     """Raise the restored outbox's counter above what the folder it replaces handed out, and
     leave the mark beside it; the floor, or None for a node without an outbox."""
+    moving = new_address is not None and new_address != load_settings(staging, {}).public_url
     conn = connect(staging / DATABASE_FILE)
     try:
         if not positions.has_outbox(conn):
@@ -389,7 +399,12 @@ def _carry_positions_over(staging: Path, data_dir: Path, manifest: dict) -> int 
         old_folder = data_dir if data_dir.is_dir() else None
         old_database = data_dir / DATABASE_FILE if old_folder else None
         floor = positions.restore_floor(
-            conn, old_folder, old_database, _made_at(manifest), datetime.now(UTC)
+            conn,
+            old_folder,
+            old_database,
+            _made_at(manifest),
+            datetime.now(UTC),
+            new_actor=moving,
         )
         conn.execute("BEGIN IMMEDIATE")
         positions.raise_sequence(conn, floor)

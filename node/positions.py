@@ -158,17 +158,22 @@ def restore_floor(
     old_database: Path | None,
     made_at: datetime | None,
     now: datetime,
+    *,
+    new_actor: bool = False,
 ) -> int:
     """The position the restored outbox must go on after (see the module's docstring).
 
     `restored` is the database from the backup; `old_folder` and `old_database` the folder and
-    database it replaces, when there are any; `made_at` when the backup was made.
+    database it replaces, when there are any; `made_at` when the backup was made. With
+    `new_actor` (an import at a new address, node/migrate.py) there is no margin: the new actor
+    never published beyond the backup, and its followers come over from the old actor, whose
+    Move takes the position the import leaves free (node/kern/rehome.py).
     """
     floor = sequence(restored)
     old_mark = read_mark(old_folder) if old_folder is not None else None
     old_counter, continues = _old_history(restored, old_database)
     floor = max(floor, old_mark or 0, old_counter)
-    if not continues:
+    if not continues and not new_actor:
         age = now - made_at if made_at is not None else UNKNOWN_AGE
         seconds = max(0, int(age.total_seconds()))
         floor = max(floor, sequence(restored) + BLOCK + MAX_RATE * seconds)
