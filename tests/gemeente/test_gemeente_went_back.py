@@ -108,6 +108,7 @@ async def test_staff_see_a_notice_on_the_kern_page_and_visitors_do_not(gemeente_
 
     notice = "korter dan wat de gemeente al had gelezen"
     assert notice in page.text
+    assert "als laatste nummer 1, de gemeente had tot nummer 3 gelezen" in page.text
     assert "Misschien heeft de kern een oude back-up teruggezet" in page.text
     assert public.status_code == 200 and notice not in public.text
 
