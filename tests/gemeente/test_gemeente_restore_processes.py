@@ -72,7 +72,7 @@ def test_news_after_restoring_an_older_backup_reaches_the_gemeente(pilot, tmp_pa
     assert response.status_code == 303, response.text
     wait_for(
         lambda: gemeente.query("SELECT state FROM federation_following") == [("accepted",)],
-        15,
+        30,
         "Beesd to accept the gemeente",
     )
     before = [f"Na de back-up {n}" for n in range(5)]
@@ -84,7 +84,7 @@ def test_news_after_restoring_an_older_backup_reaches_the_gemeente(pilot, tmp_pa
             has_news(gemeente, before)
             and gemeente.query("SELECT position FROM gemeente_kernen")[0][0] >= newest
         ),
-        20,
+        60,
         "the gemeente to read all of Beesd's outbox",
     )
     kern_id = gemeente.query("SELECT id FROM gemeente_kernen")[0][0]
@@ -101,6 +101,11 @@ def test_news_after_restoring_an_older_backup_reaches_the_gemeente(pilot, tmp_pa
     for title in after:
         publish_news(beesd, title)
     published_at = timestamp(datetime.now(UTC))
+    positions = beesd.query(
+        "SELECT position FROM federation_outbox WHERE type = 'Create' AND object_id LIKE ?",
+        ("%/nieuws/na-het-terugzetten%",),
+    )
+    assert len(positions) == 3 and min(positions)[0] > newest, positions
 
     # Every pull that began after the third bericht either brought all three in, or the
     # gemeente shows how much it still misses: never "alles is binnen" without them.
@@ -113,10 +118,10 @@ def test_news_after_restoring_an_older_backup_reaches_the_gemeente(pilot, tmp_pa
         assert complete or "alles is binnen" not in page, "alles is binnen, while news are missing"
         return complete
 
-    wait_for(arrived, 30, "the three berichten at the gemeente")
+    wait_for(arrived, 60, "the three berichten at the gemeente")
     wait_for(
         lambda: "alles is binnen" in gemeente.http.get(f"/kernen/{kern_id}").text,
-        20,
+        30,
         "the gemeente to have read all of Beesd again",
     )
     assert has_news(gemeente, before)  # what Beesd lost by the restore stays at the gemeente
