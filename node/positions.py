@@ -1,7 +1,7 @@
 """Outbox positions that only grow, also when an older backup is restored.
 
 A follower remembers the outbox position it read up to and asks for what came after it
-(docs/FEDERATION.md, "Positions"). Positions come from SQLite's AUTOINCREMENT, whose counter
+(docs/FEDERATION.md, section 10). Positions come from SQLite's AUTOINCREMENT, whose counter
 lives in `sqlite_sequence`, inside the database file. Restoring an older backup brings back an
 older counter: the node would hand out positions again that followers already read past, and
 they would skip the new activities without noticing.
@@ -11,16 +11,18 @@ high-water mark in `outbox-positions` in the data folder. It holds a number that
 handed out so far exceeds. `guard` raises it in blocks of `BLOCK` positions, inside the write
 that would pass it, before that write commits. A position is seen by a follower only after
 its commit, so every position any follower ever saw is at most the mark on disk; a crash
-between the file and the commit only leaves the mark higher, which is harmless. One file write
-per `BLOCK` published activities costs nothing noticeable.
+between the file and the commit only leaves the mark higher, which is harmless. The check on
+every write is one small query (microseconds); the file write with its fsyncs (milliseconds)
+happens once per `BLOCK` published activities.
 
 A restore (node/backup.py) then sets the restored database's counter to a floor from
 `restore_floor`: the highest of the restored counter, the mark and the counter of the folder
 it replaces. That is exact however old the backup is and however much the node published
 after it, as long as the old folder is there, which is the usual case: `bloei restore --force`
 over the live folder. When the old folder is gone, empty, or holds another history (the disk
-died and the host starts again from a fresh `bloei init`), nothing local knows how far the node
-got. Then the floor also adds a margin from the time since the backup was made, at
+died and the host starts again from a fresh `bloei init`), or its database cannot be read to
+confirm it continues the backup, the mark alone may not know how far the node got. Then the
+floor also adds a margin from the time since the backup was made, at
 `MAX_RATE` activities a second: far more than a village node publishes on average over any
 stretch of time. Higher positions are never wrong (only unused numbers); followers also read
 again from the start when an outbox goes back below what they read (node/gemeente/pull.py),

@@ -12,7 +12,7 @@ lost). For one kern:
 4. a `Move` among the items (its proof checked like any other) is taken as if it had been
    pushed (node/gemeente/moves.py): the push may never have come.
 
-Positions only grow (docs/FEDERATION.md, "Positions"), so an outbox whose `lastPosition` is
+Positions only grow (docs/FEDERATION.md, section 10), so an outbox whose `lastPosition` is
 below the position already read went back: the kern restored an older backup, say. Positions
 the gemeente read past may then hold new activities, so it reads the whole outbox again from
 the start (ingest skips what it has, by activity id) and tells staff (a notice on the kern's
