@@ -218,3 +218,11 @@ def set_last_position(conn: sqlite3.Connection, actor_id: str, position: int) ->
            WHERE actor_id = ?""",
         (position, actor_id),
     )
+
+
+def restart_position(conn: sqlite3.Connection, actor_id: str) -> None:
+    """Read this actor's outbox again from the start: it went back below what was read (say,
+    restored from an older backup), so positions already passed may now hold new activities."""
+    conn.execute(
+        "UPDATE federation_following SET last_position = 0 WHERE actor_id = ?", (actor_id,)
+    )

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from node import positions
 from node.db import Database
 from node.settings import Settings
 from node.web import errors
@@ -50,6 +51,13 @@ class SiteInfo:
 
 
 def open_database(settings: Settings) -> Database:
+    db = _open_database_of_role(settings)
+    # Outbox positions must stay above those handed out before a restore (node/positions.py).
+    positions.guard(db, settings.data_dir)
+    return db
+
+
+def _open_database_of_role(settings: Settings) -> Database:
     if settings.role == "gemeente":
         from node.gemeente import wiring
 

@@ -9,6 +9,8 @@ A restore trusts nothing in the archive: it checks every member's name, type and
 writing a byte, writes the bytes itself (never `tarfile.extract`, so a link or device can
 never appear), compares every checksum, opens and migrates the database in a staging folder
 and only then swaps the folder in by renames. A failed restore leaves the old data as it was.
+Before the swap, the restored outbox is set to go on above every position the node handed out
+before (node/positions.py), so followers never skip what it publishes next.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from node import positions
 from node.app import open_database
-from node.db import Database
+from node.db import Database, connect
 from node.settings import (
     CONFIG_FILE,
     DATABASE_FILE,
@@ -75,6 +78,7 @@ class RestoreResult:
     role: str
     created_at: str
     files: int
+    outbox_floor: int | None = None  # the outbox goes on after this position; None: no outbox
 
 
 # --- making a backup -------------------------------------------------------------------------
@@ -190,8 +194,15 @@ class _HashingReader:
 # --- restoring -------------------------------------------------------------------------------
 
 
-def restore_backup(archive: Path | str, data_dir: Path | str, force: bool = False) -> RestoreResult:
-    """Restore `archive` into `data_dir`; an existing, non-empty folder only with force."""
+def restore_backup(
+    archive: Path | str,
+    data_dir: Path | str,
+    force: bool = False,
+    *,
+    new_address: str | None = None,
+) -> RestoreResult:
+    """Restore `archive` into `data_dir`; an existing, non-empty folder only with force.
+    `new_address`: the node is imported to serve at this public URL (node/migrate.py)."""
     # Absolute, so that "." or "data/" still have a parent to stage in and a name to swap.
     archive, data_dir = Path(archive), Path(os.path.abspath(data_dir))
     _check_restore_target(data_dir, force)
@@ -207,6 +218,7 @@ def restore_backup(archive: Path | str, data_dir: Path | str, force: bool = Fals
             except (tarfile.TarError, EOFError, zlib.error) as error:
                 raise BackupError(f"{archive} is damaged: {error}") from None
             _check_database(staging)
+            floor = _carry_positions_over(staging, data_dir, manifest, new_address)
             _swap_in(staging, data_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -219,6 +231,7 @@ def restore_backup(archive: Path | str, data_dir: Path | str, force: bool = Fals
         role=str(node.get("role", "")),
         created_at=str(manifest.get("created_at", "")),
         files=len(manifest["files"]),
+        outbox_floor=floor,
     )
 
 
@@ -371,6 +384,43 @@ def _check_database(staging: Path) -> None:
         db.close()
     if result != ["ok"]:
         raise BackupError(f"the restored database is damaged: {result[0]}")
+
+
+def _carry_positions_over(
+    staging: Path, data_dir: Path, manifest: dict, new_address: str | None
+) -> int | None:
+    """Raise the restored outbox's counter above what the folder it replaces handed out, and
+    leave the mark beside it; the floor, or None for a node without an outbox."""
+    moving = new_address is not None and new_address != load_settings(staging, {}).public_url
+    conn = connect(staging / DATABASE_FILE)
+    try:
+        if not positions.has_outbox(conn):
+            return None
+        old_folder = data_dir if data_dir.is_dir() else None
+        old_database = data_dir / DATABASE_FILE if old_folder else None
+        floor = positions.restore_floor(
+            conn,
+            old_folder,
+            old_database,
+            _made_at(manifest),
+            datetime.now(UTC),
+            new_actor=moving,
+        )
+        conn.execute("BEGIN IMMEDIATE")
+        positions.raise_sequence(conn, floor)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    positions.write_mark(staging, floor)
+    return floor
+
+
+def _made_at(manifest: dict) -> datetime | None:
+    try:
+        made_at = datetime.fromisoformat(str(manifest.get("created_at", "")))
+    except ValueError:
+        return None
+    return made_at if made_at.tzinfo is not None else made_at.replace(tzinfo=UTC)
 
 
 def _swap_in(staging: Path, data_dir: Path) -> None:

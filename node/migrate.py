@@ -83,7 +83,7 @@ def import_node(archive: Path | str, data_dir: Path | str, url: str | None = Non
     new_url = validate_public_url(url) if url else None
     target = Path(os.path.abspath(data_dir))
     existed = target.exists()
-    result = restore_backup(archive, target)
+    result = restore_backup(archive, target, new_address=new_url)
     folder = result.data_dir
     old = load_settings(folder)
     moved_from = ""

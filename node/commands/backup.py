@@ -36,5 +36,10 @@ def run_restore(args: argparse.Namespace) -> int:
         f"Restored {result.name} ({result.slug}, {result.role}) from a backup made "
         f"{result.created_at} into {folder}"
     )
+    if result.outbox_floor is not None:
+        print(
+            f"New activities get outbox positions after {result.outbox_floor}, above every "
+            "position handed out before, so followers do not skip them"
+        )
     print(f"Start the server with: bloei serve --data {folder}")
     return 0

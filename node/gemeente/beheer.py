@@ -147,7 +147,12 @@ async def pull_now(request: Request) -> Response:
             if report.refused
             else ""
         )
-        flash(request, f"{kern['name']}: {done}.{refused}")
+        went_back = (
+            " " + _("De lijst met wijzigingen ging terug: de gemeente heeft alles opnieuw gelezen.")
+            if report.went_back_from is not None
+            else ""
+        )
+        flash(request, f"{kern['name']}: {done}.{refused}{went_back}")
     return RedirectResponse(HOME, status_code=303)
 
 

@@ -386,6 +386,31 @@ def note_refused(
     conn.execute("UPDATE gemeente_kernen SET refused = refused + 1 WHERE id = ?", (kern_id,))
 
 
+def note_outbox_went_back(
+    conn: sqlite3.Connection, kern: Mapping[str, Any], read: int, newest: int, now: datetime
+) -> None:
+    """The kern's outbox ends at `newest`, below the position `read` the gemeente had read up
+    to: the kern went back (it restored an older backup) and may hand out those positions
+    again. Read its outbox again from the start (ingest skips what the gemeente has), and tell
+    staff on the kern's page and in the audit log."""
+    followers.restart_position(conn, kern["actor_id"])
+    conn.execute(
+        """UPDATE gemeente_kernen SET position = 0, outbox_position = ?, went_back_at = ?,
+               went_back_from = ?, went_back_to = ?
+           WHERE id = ?""",
+        (newest, timestamp(now), read, newest, kern["id"]),
+    )
+    summary = _("%(name)s: lijst met wijzigingen ging terug van %(read)s naar %(newest)s")
+    record_audit(
+        conn,
+        "federation",
+        "kern.opnieuw_gelezen",
+        "Kern",
+        kern["actor_id"],
+        summary % {"name": kern["name"], "read": read, "newest": newest},
+    )
+
+
 def recent_refusals(conn: sqlite3.Connection, kern_id: int, limit: int = 10) -> list[dict]:
     found = rows(
         conn,

@@ -12,6 +12,13 @@ lost). For one kern:
 4. a `Move` among the items (its proof checked like any other) is taken as if it had been
    pushed (node/gemeente/moves.py): the push may never have come.
 
+Positions only grow (docs/FEDERATION.md, section 10), so an outbox whose `lastPosition` is
+below the position already read went back: the kern restored an older backup, say. Positions
+the gemeente read past may then hold new activities, so it reads the whole outbox again from
+the start (ingest skips what it has, by activity id) and tells staff (a notice on the kern's
+page, an audit line, a log line). Only `lastPosition` tells this: `totalItems` counts the
+activities, and positions may have gaps, so fewer items than the position says nothing.
+
 Memory stays bounded: one page at a time, each at most 1 MiB (`federation.fetch`). An item
 whose proof fails, or that may not be applied, is refused and kept for staff; the rest of the
 page goes on. A page that cannot be read stops the run with a clear message, and the position
@@ -69,6 +76,7 @@ class PullReport:
     error: str = ""
     moves: list[dict[str, Any]] = field(default_factory=list)  # verified Moves found
     moved_to: str = ""  # the new actor, when one of them was taken
+    went_back_from: int | None = None  # the position read, when the outbox went back below it
 
     @property
     def ok(self) -> bool:
@@ -187,6 +195,15 @@ async def _catch_up(
     _, collection = await fetcher.get_json(outbox)
     newest = collection.get("lastPosition") if isinstance(collection, dict) else None
     report.outbox_position = newest if _is_position(newest) else 0
+    if _is_position(newest) and newest < report.position:
+        log.warning(
+            "the outbox of kern %s went back from position %s to %s: reading it all again",
+            kern["id"],
+            report.position,
+            newest,
+        )
+        store.write(_start_again, kern, report.position, newest, now)
+        report.went_back_from, report.position = report.position, 0
     refreshed = False
     for _page in range(max_pages):
         url = f"{outbox}?{urlencode({'after': report.position, 'size': PAGE_SIZE})}"
@@ -250,6 +267,16 @@ async def _refresh_keys(keys: KeyCache, actor_id: str, now: datetime) -> None:
         await keys.fetch_actor(actor_id, now)
     except (ActorError, FetchError):
         return
+
+
+def _start_again(
+    conn: sqlite3.Connection, kern: dict[str, Any], read: int, newest: int, now: datetime
+) -> None:
+    current = kernen.get(conn, kern["id"])
+    if current is None or not kernen.is_followed(current):
+        raise NoLongerFollowed(kern["id"])
+    kernen.note_outbox_went_back(conn, current, read, newest, now)
+    readmodel.touch(conn)
 
 
 def _apply_page(

@@ -3,7 +3,8 @@
 * `gemeente_kernen`: every kern the gemeente added, its roll-out phase and how contact goes:
   the outbox position it pulled up to, the newest position the kern reported, failures, and
   when staff stopped following it (`stopped_at`; the row stays, so following it again later
-  resumes the same kern). Whether the follow is asked, accepted or refused lives in
+  resumes the same kern), and when its outbox last went back below what was read
+  (`went_back_at`, from which position to which; staff see it on the kern's page). Whether the follow is asked, accepted or refused lives in
   `federation_following`.
 * `gemeente_activities`: every kern activity applied (or seen and skipped), by id: pull and
   push de-duplicate here, and the overview's "recent changes" read it.
@@ -243,3 +244,12 @@ def _kern_stopped(db) -> None:
     # When staff stopped following the kern (node/gemeente/stopping.py); NULL while followed.
     # The row stays after a stop: the gemeente's reacties and the kern's moves point at it.
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN stopped_at TEXT")
+
+
+@gemeente(name="0006_kern_outbox_went_back")
+def _kern_outbox_went_back(db) -> None:
+    # When a pull last found the kern's outbox ending below the position already read (the kern
+    # restored an older backup), and the two positions; NULL while that never happened.
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_at TEXT")
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_from INTEGER")
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_to INTEGER")
