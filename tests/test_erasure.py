@@ -252,3 +252,9 @@ async def test_a_removed_photo_leaves_the_earlier_activities(admin, db, settings
     update = follower.received("Update")[-1]
     assert update["object"]["id"] == settings.url(f"/projecten/{slug}")
     assert "attachment" not in update["object"]
+
+
+async def test_the_privacy_statement_says_what_happens_to_shared_data(client):
+    page = (await client.get("/over/privacy")).text
+    assert "ook uit alles wat we eerder over het project hebben gedeeld" in page
+    assert "om dat bericht op te volgen" in page
