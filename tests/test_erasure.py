@@ -12,11 +12,15 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+import sqlite_utils
 from PIL import Image
 
 from federation import followers, proofs, vocabulary
 from federation.addresses import AddressPolicy
-from node.kern import ideas, news, projects
+from node.app import open_database
+from node.gemeente import schema as gemeente_schema
+from node.kern import erasure, ideas, news, projects
+from node.kern import federation_schema as kern_federation_schema
 from tests.federation.federation_helpers import resolver
 from tests.helpers import PROJECT, add_project
 from tests.idea_helpers import IDEA, NEWS, add_news, add_published_idea
@@ -258,3 +262,68 @@ async def test_the_privacy_statement_says_what_happens_to_shared_data(client):
     page = (await client.get("/over/privacy")).text
     assert "ook uit alles wat we eerder over het project hebben gedeeld" in page
     assert "om dat bericht op te volgen" in page
+
+
+# --- a data folder from before erasure ----------------------------------------------------------
+
+
+def test_a_data_folder_from_before_is_brought_in_line_once_when_opened(db, settings, monkeypatch):
+    # Given a history written without erasure: a withdrawn name and a removed project with
+    # its photo still on disk.
+    with monkeypatch.context() as old_code:
+        old_code.setattr(erasure, "redact_history", lambda *args: 0)
+        old_code.setattr(erasure, "tombstone_history", lambda *args: 0)
+        project_id, _slug = add_project(db, settings)
+        values = {**PROJECT, "trekker_consent": False}
+        db.write(projects.save_project, settings, "test", values, [], project_id)
+        removed_id, removed_slug = add_project(db, settings, title="Weg ermee")
+        db.write(projects.remove_project, settings, "test", removed_id)
+    photo = "0123456789abcdef0123456789abcdef.jpg"
+    settings.media_dir.mkdir(exist_ok=True)
+    (settings.media_dir / photo).write_bytes(b"jpeg")
+    db.write(
+        lambda conn: conn.execute("UPDATE projects SET photo = ? WHERE id = ?", (photo, removed_id))
+    )
+    db.write(lambda conn: conn.execute("DELETE FROM meta WHERE key = ?", (erasure.CAUGHT_UP_KEY,)))
+    assert TREKKER in all_text(db, [])
+    db.close()
+
+    # When the folder is opened by this version.
+    reopened = open_database(settings)
+    try:
+        # Then the history holds neither the name nor the removed project, and still verifies.
+        assert TREKKER not in all_text(reopened, [])
+        removed_url = settings.url(f"/projecten/{removed_slug}")
+        for row in reopened.execute("SELECT document FROM federation_outbox"):
+            activity = json.loads(row["document"])
+            if vocabulary.id_of(activity["object"]) == removed_url:
+                assert activity["object"]["type"] == "Tombstone"
+        assert not (settings.media_dir / photo).exists()
+        assert reopened.scalar("SELECT photo FROM projects WHERE id = ?", (removed_id,)) is None
+        assert reopened.scalar("SELECT value FROM meta WHERE key = ?", (erasure.CAUGHT_UP_KEY,))
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("step", "table"),
+    [
+        (kern_federation_schema._deleted_copies, "received_objects"),
+        (gemeente_schema._deleted_copies, "gemeente_objects"),
+    ],
+)
+def test_copies_deleted_before_keep_only_their_tombstone_after_the_migration(step, table):
+    db = sqlite_utils.Database(memory=True)
+    db.execute(f"CREATE TABLE {table} (object_id TEXT, document TEXT, deleted INTEGER)")
+    db.execute(
+        f"INSERT INTO {table} VALUES ('https://beek.example/ideeen/x', '{{\"name\": \"Geheim\"}}', 1),"
+        f" ('https://beek.example/ideeen/y', '{{\"name\": \"Blijft\"}}', 0)"
+    )
+
+    step(db)
+
+    documents = [json.loads(r[0]) for r in db.execute(f"SELECT document FROM {table}")]
+    assert documents == [
+        {"id": "https://beek.example/ideeen/x", "type": "Tombstone"},
+        {"name": "Blijft"},
+    ]

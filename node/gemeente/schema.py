@@ -243,3 +243,12 @@ def _kern_stopped(db) -> None:
     # When staff stopped following the kern (node/gemeente/stopping.py); NULL while followed.
     # The row stays after a stop: the gemeente's reacties and the kern's moves point at it.
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN stopped_at TEXT")
+
+
+@gemeente(name="0006_deleted_copies_keep_only_tombstones")
+def _deleted_copies(db) -> None:
+    # A removed object's copy keeps nothing but its tombstone (readmodel.delete).
+    db.execute(
+        """UPDATE gemeente_objects SET document = json_object('id', object_id, 'type', 'Tombstone')
+           WHERE deleted = 1"""
+    )

@@ -14,17 +14,25 @@ catching up still verifies every item):
 
 Followers get the Delete or Update itself through the normal deliveries; deliveries of the
 replaced activities still waiting carry the new version (`federation.outbox.replace`).
+
+A data folder from before these rules is brought in line once, when it is opened
+(`catch_up`): the whole outbox, and the photo files of projects removed back then.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any
 
 from federation import outbox
 from federation.identity import LocalIdentity
+from federation.store import utcnow
+from node.db import Database
+from node.kern import photos
+from node.settings import Settings
 
 # Properties that may name or show a person: a project's trekker (shown only with consent)
 # and its photo (people may be in it). A value stays in the history only while the object
@@ -32,6 +40,8 @@ from federation.identity import LocalIdentity
 PERSONAL_PROPERTIES = ("trekker", "attachment")
 # The activities that carry an object; a Delete already carries only its Tombstone.
 CARRYING_TYPES = frozenset({"Create", "Update", "Announce"})
+# Set once the outbox of a data folder from before erasure was brought in line.
+CAUGHT_UP_KEY = "erasure_history"
 
 
 def tombstone_history(
@@ -89,6 +99,51 @@ def redact(obj: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         elif value != now_shown:
             del redacted[name]
     return redacted
+
+
+def catch_up(db: Database, settings: Settings, identity: LocalIdentity) -> None:
+    """Once per data folder: apply the rules to everything published before they existed,
+    and delete the photo files of projects removed back then (after the commit)."""
+    if db.scalar("SELECT 1 FROM meta WHERE key = ?", (CAUGHT_UP_KEY,)):
+        return
+    newest_actor = db.scalar(
+        """SELECT json_extract(document, '$.actor') FROM federation_outbox
+           ORDER BY position DESC LIMIT 1"""
+    )
+    if newest_actor not in (None, identity.actor_id):
+        return  # a folder on its way to a new address: its history is rehomed first
+    for name in db.write(_catch_up, identity, utcnow()):
+        photos.delete_photo(settings.media_dir, name)
+
+
+def _catch_up(conn: sqlite3.Connection, identity: LocalIdentity, now: datetime) -> list[str]:
+    latest = conn.execute(
+        """SELECT document FROM federation_outbox WHERE position IN (
+               SELECT max(position) FROM federation_outbox
+               WHERE object_id IS NOT NULL AND type IN ('Create', 'Update', 'Delete')
+               GROUP BY object_id)"""
+    ).fetchall()
+    for (document,) in latest:
+        activity = json.loads(document)
+        obj = activity.get("object")
+        if not isinstance(obj, dict):
+            continue
+        if activity["type"] == "Delete":
+            tombstone_history(conn, identity, obj, now)
+        else:
+            redact_history(conn, identity, obj, now)
+    removed = [
+        name
+        for (name,) in conn.execute(
+            "SELECT photo FROM projects WHERE removed_at IS NOT NULL AND photo IS NOT NULL"
+        )
+    ]
+    conn.execute(
+        """UPDATE projects SET photo = NULL, photo_alt = ''
+           WHERE removed_at IS NOT NULL AND photo IS NOT NULL"""
+    )
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (CAUGHT_UP_KEY,))
+    return removed
 
 
 def _is_tombstone(obj: Any) -> bool:

@@ -274,4 +274,5 @@ def attach_publisher(db: Database, settings: Settings) -> Publisher:
     db.services["publisher"] = publisher
     if has_unpublished(db.read()):
         db.write(lambda conn: None)  # the hook does the work
+    erasure.catch_up(db, settings, publisher.identity)
     return publisher

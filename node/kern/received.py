@@ -121,7 +121,7 @@ def handle_delete(ctx: InboxContext, settings: Settings) -> None:
         gemeente_messages.touch(ctx.conn)
     stamp = timestamp(ctx.now)
     # Nothing of a removed object stays here: the sender asks its followers to honour this.
-    tombstone = json.dumps({"id": object_id, "type": "Tombstone"})
+    tombstone = json.dumps({"id": object_id, "type": "Tombstone"}, separators=(",", ":"))
     ctx.conn.execute(
         """UPDATE received_objects SET deleted = 1, deleted_at = ?, updated_at = ?,
                activity_id = ?, document = ? WHERE object_id = ?""",
