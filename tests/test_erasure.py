@@ -327,3 +327,24 @@ def test_copies_deleted_before_keep_only_their_tombstone_after_the_migration(ste
         {"id": "https://beek.example/ideeen/x", "type": "Tombstone"},
         {"name": "Blijft"},
     ]
+
+
+async def test_a_replaced_photo_leaves_the_history_and_the_new_one_stays(
+    admin, db, settings, app, follower
+):
+    client, csrf = admin
+    project_id, slug = add_project(db, settings)
+    green = image_bytes(Image.new("RGB", (40, 30), "green"), "PNG")
+    red = image_bytes(Image.new("RGB", (40, 30), "red"), "PNG")
+    assert (await upload(client, csrf, project_id, green, alt="Groen")).status_code == 303
+    first = projects.get_project_by_id(db, project_id)["photo"]
+    db.write(projects.add_update, settings, "test", project_id, "Nieuws", "Het gaat goed.", None)
+
+    assert (await upload(client, csrf, project_id, red, alt="Rood")).status_code == 303
+    second = projects.get_project_by_id(db, project_id)["photo"]
+
+    history = await read_history(client)
+    assert first not in all_text(db, history)
+    latest = (await client.get(f"/projecten/{slug}", headers=AS_JSON)).json()
+    assert [item["url"] for item in latest["attachment"]] == [settings.url(f"/media/{second}")]
+    await assert_proofs_verify(client, history)

@@ -21,7 +21,6 @@ A data folder from before these rules is brought in line once, when it is opened
 
 from __future__ import annotations
 
-import copy
 import json
 import sqlite3
 from datetime import datetime
@@ -67,7 +66,7 @@ def redact_history(
     """Take out of every earlier activity about `current` the personal values it no longer
     shows; returns how many activities were replaced."""
     replaced = 0
-    for entry in outbox.entries_about(conn, current["id"]):
+    for entry in _showing_other_values(conn, current):
         document = entry.document
         obj = document.get("object")
         if document.get("type") not in CARRYING_TYPES or not isinstance(obj, dict):
@@ -82,10 +81,34 @@ def redact_history(
     return replaced
 
 
+def _showing_other_values(conn: sqlite3.Connection, current: dict[str, Any]) -> list:
+    """The stored activities about `current` whose personal values are not the ones it shows
+    now. This runs on every Update, and an object may have hundreds of activities: SQLite
+    skips those whose values are the same text (so the same values) without parsing them
+    here; `redact` decides about the rest."""
+    differs = " OR ".join(
+        f"json_extract(document, '$.object.{name}') IS NOT ?" for name in PERSONAL_PROPERTIES
+    )
+    found = conn.execute(
+        f"""SELECT position, activity_id, document FROM federation_outbox
+            WHERE object_id = ? AND ({differs}) ORDER BY position""",
+        (current["id"], *(_as_stored(current.get(name)) for name in PERSONAL_PROPERTIES)),
+    ).fetchall()
+    return [outbox.OutboxEntry(row[0], row[1], json.loads(row[2])) for row in found]
+
+
+def _as_stored(value: Any) -> Any:
+    """A value as json_extract gives it back from a stored document: text for a string, the
+    compact JSON text for a list or an object."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
 def redact(obj: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """`obj` without the personal values `current` does not show (a list keeps the items
     `current` still has)."""
-    redacted = copy.deepcopy(obj)
+    redacted = dict(obj)  # only top-level properties are dropped or replaced
     for name in PERSONAL_PROPERTIES:
         if name not in redacted:
             continue
