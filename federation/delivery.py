@@ -117,6 +117,14 @@ def enqueue(
     return added
 
 
+def replace_body(conn: sqlite3.Connection, activity_id: str, body: bytes) -> int:
+    """Give every job of an activity a new body (a replaced version of it), whatever its
+    state: a job still waiting sends the new version, and no old copy stays behind."""
+    return conn.execute(
+        "UPDATE federation_deliveries SET body = ? WHERE activity_id = ?", (body, activity_id)
+    ).rowcount
+
+
 def send(
     conn: sqlite3.Connection,
     identity: LocalIdentity,

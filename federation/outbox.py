@@ -90,6 +90,28 @@ def resign(conn: sqlite3.Connection, identity: LocalIdentity, now: datetime) -> 
     return count
 
 
+def replace(
+    conn: sqlite3.Connection,
+    identity: LocalIdentity,
+    entry: OutboxEntry,
+    activity: Mapping[str, Any],
+    now: datetime,
+) -> OutboxEntry:
+    """Put a new version of a stored activity in its place: same id, same position, signed
+    again; in the caller's transaction. For erasure: what may no longer be public must not
+    stay readable in the history. Queued deliveries of it carry the new version too."""
+    if activity.get("id") != entry.activity_id or activity.get("actor") != identity.actor_id:
+        raise ValueError("a replacement keeps the stored activity's id and actor")
+    signed = identity.sign(dict(activity), created=now)
+    body = delivery.encode(signed)
+    conn.execute(
+        "UPDATE federation_outbox SET document = ? WHERE position = ?",
+        (body.decode("utf-8"), entry.position),
+    )
+    delivery.replace_body(conn, entry.activity_id, body)
+    return OutboxEntry(entry.position, entry.activity_id, signed)
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -106,6 +128,17 @@ def last_position(conn: sqlite3.Connection) -> int:
     return int(
         conn.execute("SELECT coalesce(max(position), 0) FROM federation_outbox").fetchone()[0]
     )
+
+
+def entries_about(conn: sqlite3.Connection, object_id: str) -> list[OutboxEntry]:
+    """Every stored activity whose object is `object_id`, oldest first."""
+    found = rows(
+        conn,
+        """SELECT position, activity_id, document FROM federation_outbox
+           WHERE object_id = ? ORDER BY position""",
+        (object_id,),
+    )
+    return [_entry(r) for r in found]
 
 
 def entries_after(

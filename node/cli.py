@@ -1,5 +1,5 @@
-"""The `bloei` command for hosts: init, serve, worker, keys, user, backup, restore, export,
-import, move, demo and pilot.
+"""The `bloei` command for hosts: init, serve, worker, keys, user, privacy, backup, restore,
+export, import, move, demo and pilot.
 
 Every subcommand is one entry in COMMANDS: a function that adds its arguments to its parser
 and a function that runs it and returns the exit code. Adding a command (say `demo`) is one
@@ -31,6 +31,7 @@ from node.commands.moving import (
     run_import,
     run_move,
 )
+from node.commands.privacy import configure_privacy
 from node.commands.serve import configure_serve, run_serve
 from node.commands.users import USER_COMMANDS, configure_user
 from node.commands.worker import configure_worker, run_worker
@@ -67,6 +68,11 @@ COMMANDS: dict[str, Command] = {
     "user": Command(
         "add, list, disable, enable users or reset a password",
         configure_user,
+        lambda args: 2,  # never runs: argparse requires an action, whose run replaces this
+    ),
+    "privacy": Command(
+        "show, export or erase one person's data on a kern",
+        configure_privacy,
         lambda args: 2,  # never runs: argparse requires an action, whose run replaces this
     ),
     "backup": Command(

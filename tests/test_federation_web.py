@@ -485,6 +485,22 @@ async def test_what_a_followed_kern_publishes_is_kept_and_changes_only_by_its_ow
     assert received.count(db.read()) == 0
 
 
+async def test_a_removed_object_keeps_only_its_tombstone_and_a_replaced_create_brings_nothing(
+    client, db, beek
+):
+    thema = thema_of(beek, "Wonen bij de Linge")
+    assert (await send(client, beek, "Create", thema, 1)).status_code == 202
+    assert (await send(client, beek, "Delete", thema["id"], 2)).status_code == 202
+    kept = received.get(db.read(), thema["id"])
+    assert kept["deleted"] == 1 and "Wonen bij de Linge" not in kept["document"]
+
+    # Beek erased it from its history: the stored Create now carries a Tombstone.
+    tombstone = {"id": f"https://{beek.host}/agenda/themas/oud", "type": "Tombstone"}
+    assert (await send(client, beek, "Create", tombstone, 3)).status_code == 202
+    assert (await send(client, beek, "Announce", tombstone, 4)).status_code == 202
+    assert received.get(db.read(), tombstone["id"]) is None
+
+
 async def test_content_from_someone_the_kern_does_not_follow_is_not_kept(client, db, servers):
     await post_inbox(client, mastodon_follow())  # Anna follows the kern; it does not follow her
     note = {"id": f"{ANNA}/statuses/1", "type": "Note", "content": "Hallo", "attributedTo": ANNA}

@@ -126,6 +126,9 @@ def test_every_kind_of_change_becomes_create_update_or_delete(db, settings, app)
     slug = add_thema(db, settings)
     thema_id = db.scalar("SELECT id FROM themas WHERE slug = ?", (slug,))
     db.write(agenda.save_thema, settings, "test", {**THEMA, "status": "afgerond"}, thema_id)
+    assert of_object(db, settings.url(f"/agenda/themas/{slug}"))[1]["object"]["themaStatus"] == (
+        "afgerond"
+    )
     db.write(agenda.remove_thema, settings, "test", thema_id)
 
     kinds = [a["type"] for a in of_object(db, settings.url(f"/agenda/themas/{slug}"))]
@@ -133,9 +136,9 @@ def test_every_kind_of_change_becomes_create_update_or_delete(db, settings, app)
     delete = of_object(db, settings.url(f"/agenda/themas/{slug}"))[-1]
     assert delete["object"]["type"] == "Tombstone"
     assert delete["object"]["formerType"] == ["Page", "Thema"]
-    assert of_object(db, settings.url(f"/agenda/themas/{slug}"))[1]["object"]["themaStatus"] == (
-        "afgerond"
-    )
+    # Once removed, the earlier activities carry the Tombstone too (node/kern/erasure.py).
+    earlier = of_object(db, settings.url(f"/agenda/themas/{slug}"))[:-1]
+    assert [a["object"] for a in earlier] == [delete["object"]] * 2
 
 
 def test_a_meeting_is_an_event_with_readable_time_and_place_and_is_announced(db, settings):

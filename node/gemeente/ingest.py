@@ -12,7 +12,10 @@ Rules, so that the copy stays faithful and no kern can touch another's objects:
   deleted object is ignored (it was overtaken by its Delete), a later Create restores it;
 * an activity older than what the copy already reflects (by `published`) is skipped as stale,
   so a retried delivery that arrives late never undoes a newer change;
-* Delete keeps a tombstone, so an older Create arriving after it cannot bring it back;
+* Delete keeps a tombstone, so an older Create arriving after it cannot bring it back, and
+  nothing else: the kern erased the object, so the copy of it goes (readmodel.delete);
+* a Create, Update or Announce whose object is a Tombstone (an activity the kern replaced in
+  its history when it erased the object) is ignored: it has no Bloei type;
 * Announce adds an embedded object the copy does not have yet; Bloei never fetches an object
   for an Announce. Move and other types are recorded and ignored.
 """

@@ -155,11 +155,16 @@ def save(
 
 
 def delete(conn: sqlite3.Connection, object_id: str, changed_at: str, now: datetime) -> None:
-    """Mark the copy deleted (the tombstone stays) and drop its projections."""
+    """Replace the copy by its tombstone and drop its projections.
+
+    The kern removed it, so nothing of what it said stays here (the kern asks every follower
+    to honour its Delete); the name stays for the list of changes staff see.
+    """
+    tombstone = json.dumps({"id": object_id, "type": "Tombstone"}, separators=(",", ":"))
     conn.execute(
-        """UPDATE gemeente_objects SET deleted = 1, deleted_at = ?, changed_at = ?
+        """UPDATE gemeente_objects SET deleted = 1, deleted_at = ?, changed_at = ?, document = ?
            WHERE object_id = ?""",
-        (timestamp(now), changed_at, object_id),
+        (timestamp(now), changed_at, tombstone, object_id),
     )
     found = conn.execute(
         "SELECT id FROM gemeente_projects WHERE object_id = ?", (object_id,)

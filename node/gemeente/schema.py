@@ -253,3 +253,12 @@ def _kern_outbox_went_back(db) -> None:
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_at TEXT")
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_from INTEGER")
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN went_back_to INTEGER")
+
+
+@gemeente(name="0007_deleted_copies_keep_only_tombstones")
+def _deleted_copies(db) -> None:
+    # A removed object's copy keeps nothing but its tombstone (readmodel.delete).
+    db.execute(
+        """UPDATE gemeente_objects SET document = json_object('id', object_id, 'type', 'Tombstone')
+           WHERE deleted = 1"""
+    )

@@ -38,3 +38,12 @@ def _initial(db) -> None:
             due_at TEXT NOT NULL
         )"""
     )
+
+
+@kern_federation(name="0002_deleted_copies_keep_only_tombstones")
+def _deleted_copies(db) -> None:
+    # A removed object's copy keeps nothing but its tombstone (node/kern/received.py).
+    db.execute(
+        """UPDATE received_objects SET document = json_object('id', object_id, 'type', 'Tombstone')
+           WHERE deleted = 1"""
+    )

@@ -152,6 +152,12 @@ def save_photo(data: bytes, media_dir: Path) -> str:
 
 
 def delete_photo(media_dir: Path, name: str | None) -> None:
-    """Remove a stored photo; call only after the database no longer points to it."""
-    if name and STORED_NAME_RE.match(name):
-        (media_dir / name).unlink(missing_ok=True)
+    """Remove a stored photo, in every size kept of it; call only after the database no
+    longer points to it."""
+    if not name or not STORED_NAME_RE.match(name):
+        return
+    # Every file of one photo starts with its random stem (a smaller size would be
+    # "<stem>-640.jpg"); 128 random bits, so the stem names nothing but this photo.
+    stem = name.removesuffix(".jpg")
+    for path in media_dir.glob(stem + "*"):
+        path.unlink(missing_ok=True)

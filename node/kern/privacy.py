@@ -10,7 +10,10 @@ Removing keeps the row, so counts stay right (people at a meeting, volunteers of
 project): the name becomes "verwijderd" (ideas: empty) and `contact_removed_at` is set.
 
 The beheer function for one person finds rows by e-mail address, phone number or name,
-exactly but case-insensitively (phone numbers also without spaces and with +31 as 0).
+exactly but case-insensitively (phone numbers also without spaces and with +31 as 0). A
+project's trekker is found by name too: erasing takes the name off the project, and the
+Update that publishes takes it out of the kern's published history as well
+(node/kern/erasure.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from node.db import Database
+from node.kern import projects
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User
@@ -172,16 +176,23 @@ class PersonData:
     volunteers: list[dict] = field(default_factory=list)
     ideas: list[dict] = field(default_factory=list)
     mails: list[dict] = field(default_factory=list)
+    trekkers: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return len(self.rsvps) + len(self.volunteers) + len(self.ideas) + len(self.mails)
+        return (
+            len(self.rsvps)
+            + len(self.volunteers)
+            + len(self.ideas)
+            + len(self.mails)
+            + len(self.trekkers)
+        )
 
     def summary(self) -> str:
         """Counts only, for the audit log."""
         return (
             f"rsvps={len(self.rsvps)} volunteers={len(self.volunteers)} "
-            f"ideas={len(self.ideas)} mails={len(self.mails)}"
+            f"ideas={len(self.ideas)} mails={len(self.mails)} trekkers={len(self.trekkers)}"
         )
 
 
@@ -215,6 +226,12 @@ def find_person(conn: sqlite3.Connection, query: str) -> PersonData:
     ):
         if matches(row["name"], query) or matches(row["contact"], query):
             found.ideas.append(dict(row))
+    for row in conn.execute(
+        """SELECT id, title AS project, trekker_name AS name, trekker_consent AS shown,
+                  removed_at FROM projects WHERE trekker_name != '' ORDER BY id"""
+    ):
+        if matches(row["name"], query):
+            found.trekkers.append(dict(row))
     # Mails to the address, and, for an address, mails that mention it (a notice to the group
     # about a new idea carries the sender's contact details).
     email = is_email(query)
@@ -284,15 +301,27 @@ def export_person(data: PersonData, settings: Settings, now: datetime | None = N
             }
             for row in data.mails
         ],
+        "trekker": [
+            {"project": row["project"], "name": row["name"], "shown_on_site": bool(row["shown"])}
+            for row in data.trekkers
+        ],
     }
 
 
-def delete_person(conn: sqlite3.Connection, query: str, now: datetime | None = None) -> PersonData:
+def delete_person(
+    conn: sqlite3.Connection,
+    query: str,
+    now: datetime | None = None,
+    *,
+    settings: Settings,
+    who: User | str = SYSTEM,
+) -> PersonData:
     """Remove one person's details everywhere (inside a write); returns what was found.
 
     Rows are found again inside the transaction, so what is removed is what is there now.
     RSVPs, volunteers and ideas keep their row without the details (counts stay right);
-    mails are deleted, sent or not.
+    mails are deleted, sent or not; a trekker's name goes from the project and from what the
+    kern published about it (an Update to the followers, the history rewritten).
     """
     moment = _stamp(now or datetime.now(UTC))
     found = find_person(conn, query)
@@ -314,6 +343,8 @@ def delete_person(conn: sqlite3.Connection, query: str, now: datetime | None = N
             (moment, row["id"]),
         )
     conn.executemany("DELETE FROM mail_queue WHERE id = ?", [(row["id"],) for row in found.mails])
+    for row in found.trekkers:
+        projects.erase_trekker(conn, settings, who, row["id"])
     return found
 
 

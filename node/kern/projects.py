@@ -365,14 +365,43 @@ def set_photo(
     _after_change(conn, settings, who, "Update", project_id)
 
 
-def remove_project(
+def erase_trekker(
     conn: sqlite3.Connection, settings: Settings, who: User | str, project_id: int
 ) -> None:
-    row = conn.execute("SELECT slug, title FROM projects WHERE id = ?", (project_id,)).fetchone()
-    conn.execute("UPDATE projects SET removed_at = ? WHERE id = ?", (now(), project_id))
+    """Forget the trekker's name (a person asked to be erased): on the site, in the
+    published history (the Update it publishes), and in the recorded snapshots."""
+    row = conn.execute(
+        "SELECT slug, removed_at FROM projects WHERE id = ?", (project_id,)
+    ).fetchone()
+    conn.execute(
+        "UPDATE projects SET trekker_name = '', trekker_consent = 0 WHERE id = ?", (project_id,)
+    )
+    conn.execute(
+        """UPDATE events SET snapshot = json_remove(snapshot, '$.trekker')
+           WHERE object_type = 'Project' AND object_id = ?""",
+        (settings.url(project_path(row["slug"])),),
+    )
+    if row["removed_at"] is None:
+        # A removed project's history is a Tombstone already; an Update would bring it back.
+        _after_change(conn, settings, who, "Update", project_id)
+
+
+def remove_project(
+    conn: sqlite3.Connection, settings: Settings, who: User | str, project_id: int
+) -> str | None:
+    """Take a project away; returns the name of its photo file, which the caller deletes
+    once this is committed (the photo must not stay online with the project gone)."""
+    row = conn.execute(
+        "SELECT slug, title, photo FROM projects WHERE id = ?", (project_id,)
+    ).fetchone()
+    conn.execute(
+        "UPDATE projects SET removed_at = ?, photo = NULL, photo_alt = '' WHERE id = ?",
+        (now(), project_id),
+    )
     url = settings.url(project_path(row["slug"]))
     record_change(conn, who, "Delete", "Project", url, {"id": url}, row["title"])
     search.remove(conn, "project", row["slug"])
+    return row["photo"]
 
 
 # --- What residents do without an account ---------------------------------------------------

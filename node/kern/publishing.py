@@ -7,6 +7,8 @@ a Create, Update or Delete of its ActivityStreams object (`as_objects`), and han
 for every follower. The change, its activities and their deliveries commit together or not at
 all; the pages never build activities themselves.
 
+What is removed or may no longer be shown leaves the earlier activities too (`erasure`).
+
 A new meeting or bericht is also announced (an `Announce` of the object itself), which is how
 Mastodon shows a Group's posts to its followers. A bericht scheduled for later is held in
 `publishing_deferred` and published when it comes due: the outbox is public.
@@ -27,7 +29,7 @@ from federation.actors import ActorRoutes
 from federation.identity import LocalIdentity
 from federation.store import timestamp, utcnow
 from node.db import Database
-from node.kern import as_objects
+from node.kern import as_objects, erasure
 from node.kern.federation_schema import PUBLISHED_EVENT_KEY
 from node.kern.node_identity import ACTOR_PATH, NodeIdentity, ensure_keys
 from node.settings import Settings
@@ -184,6 +186,8 @@ def _publish_object(
         **audience,
     )
     outbox.publish(conn, publisher.identity, activity, now)
+    # A name whose consent was withdrawn, a photo taken away: gone from the history too.
+    erasure.redact_history(conn, publisher.identity, activity["object"], now)
     if kind != "Create" or object_type not in as_objects.ANNOUNCED:
         return 1
     announce = vocabulary.announce(
@@ -209,6 +213,8 @@ def _publish_delete(
         **publisher.author.audience(),
     )
     outbox.publish(conn, publisher.identity, activity, now)
+    # The removed object must not stay readable in the Creates and Updates before it.
+    erasure.tombstone_history(conn, publisher.identity, activity["object"], now)
     return 1
 
 
@@ -268,4 +274,5 @@ def attach_publisher(db: Database, settings: Settings) -> Publisher:
     db.services["publisher"] = publisher
     if has_unpublished(db.read()):
         db.write(lambda conn: None)  # the hook does the work
+    erasure.catch_up(db, settings, publisher.identity)
     return publisher

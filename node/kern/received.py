@@ -81,8 +81,8 @@ def _require_gemeente(ctx: InboxContext, settings: Settings) -> None:
 
 def handle_create(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
-    if not isinstance(obj, dict):
-        return
+    if not isinstance(obj, dict) or _is_tombstone(obj):
+        return  # a Create of something since removed (the sender erased it) brings nothing
     check_gemeente_message(ctx, settings, obj)
     if not may_send_content(ctx.conn, settings, ctx.actor.id):
         return
@@ -91,7 +91,7 @@ def handle_create(ctx: InboxContext, settings: Settings) -> None:
 
 def handle_update(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
-    if not isinstance(obj, dict) or id_of(obj) == ctx.actor.id:
+    if not isinstance(obj, dict) or id_of(obj) == ctx.actor.id or _is_tombstone(obj):
         return  # a bare id says nothing new; the sender's own actor is refreshed by the inbox
     check_gemeente_message(ctx, settings, obj)
     if not may_send_content(ctx.conn, settings, ctx.actor.id):
@@ -120,16 +120,18 @@ def handle_delete(ctx: InboxContext, settings: Settings) -> None:
         _require_gemeente(ctx, settings)
         gemeente_messages.touch(ctx.conn)
     stamp = timestamp(ctx.now)
+    # Nothing of a removed object stays here: the sender asks its followers to honour this.
+    tombstone = json.dumps({"id": object_id, "type": "Tombstone"}, separators=(",", ":"))
     ctx.conn.execute(
         """UPDATE received_objects SET deleted = 1, deleted_at = ?, updated_at = ?,
-               activity_id = ? WHERE object_id = ?""",
-        (stamp, stamp, ctx.activity["id"], object_id),
+               activity_id = ?, document = ? WHERE object_id = ?""",
+        (stamp, stamp, ctx.activity["id"], tombstone, object_id),
     )
 
 
 def handle_announce(ctx: InboxContext, settings: Settings) -> None:
     obj = ctx.object
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or _is_tombstone(obj):
         return
     check_gemeente_message(ctx, settings, obj)
     if not may_send_content(ctx.conn, settings, ctx.actor.id):
@@ -139,6 +141,10 @@ def handle_announce(ctx: InboxContext, settings: Settings) -> None:
         return  # someone else's object: we do not fetch it
     if get(ctx.conn, object_id) is None:
         _store(ctx, object_id)
+
+
+def _is_tombstone(obj: dict[str, Any]) -> bool:
+    return "Tombstone" in types_of(obj)
 
 
 def _owned_object(ctx: InboxContext, obj: dict[str, Any]) -> str:

@@ -8,10 +8,12 @@ import re
 import httpx
 import pytest
 from gemeente_helpers import GEMEENTE_URL, Router, login
-from helpers import add_project, add_thema
+from helpers import PROJECT, add_project, add_thema
+from idea_helpers import IDEA, add_published_idea
 
 from node.app import create_app
 from node.gemeente import kernen
+from node.kern import ideas, projects
 
 
 @pytest.fixture
@@ -86,3 +88,54 @@ async def test_the_gemeente_follows_a_real_kern_and_sees_its_changes(wired, geme
     kept = db.one("SELECT type, actor_id, document FROM received_objects WHERE type = 'Reactie'")
     assert kept is not None and kept["actor_id"] == GEMEENTE_URL + "/actor"
     assert project_id in kept["document"]
+
+
+def gemeente_dump(gemeente_app) -> str:
+    """Everything the gemeente's database holds, as text."""
+    return "\n".join(gemeente_app.state.db.read().iterdump()).casefold()
+
+
+async def test_the_gemeente_replaces_and_removes_its_copy_when_the_kern_erases(
+    wired, gemeente, settings, db
+):
+    kern_app, gemeente_app = wired
+    kern_fed, fed = kern_app.state.federation, gemeente_app.state.federation
+    token = await login(gemeente)
+    await gemeente.post("/beheer/kernen", data={"csrf": token, "address": "@beesd@beesd.test"})
+    await fed.deliver()
+    await kern_fed.deliver()
+
+    # Given a project with its trekker's name and a published idea, copied by the gemeente.
+    project_id, _slug = add_project(db, settings)
+    idea_id, _token, idea_slug = add_published_idea(db, kern_app, settings)
+    assert (await kern_fed.deliver()).failed == 0
+    trekker, idea_text = PROJECT["trekker_name"], IDEA["body"].split("\n")[0]
+    assert trekker.casefold() in gemeente_dump(gemeente_app)
+    assert idea_text.casefold() in gemeente_dump(gemeente_app)
+
+    # When the trekker withdraws consent and the idea is removed.
+    values = {**PROJECT, "trekker_consent": False}
+    db.write(projects.save_project, settings, "test", values, [], project_id)
+    db.write(ideas.remove_idea, settings, "test", idea_id)
+    report = await kern_fed.deliver()
+    assert report.failed == 0 and report.done == 2  # the Update and the Delete
+
+    # Then the gemeente holds neither: its copy was replaced, and removed.
+    dump = gemeente_dump(gemeente_app)
+    assert trekker.casefold() not in dump and "amrani" not in dump
+    assert idea_text.casefold() not in dump
+    idea = gemeente_app.state.db.one(
+        "SELECT deleted, document FROM gemeente_objects WHERE object_id = ?",
+        (settings.url(f"/ideeen/{idea_slug}"),),
+    )
+    assert idea["deleted"] == 1 and '"Tombstone"' in idea["document"]
+    # And a pull of the kern's history brings nothing of it back.
+    kern = kernen.list_kernen(gemeente_app.state.db.read())[0]
+    gemeente_app.state.db.write_quiet(lambda conn: conn.execute("DELETE FROM gemeente_activities"))
+    gemeente_app.state.db.write_quiet(
+        lambda conn: conn.execute("UPDATE gemeente_kernen SET position = 0")
+    )
+    pulled = await fed.pull_now(kern["id"])
+    assert pulled.ok and pulled.refused == 0
+    dump = gemeente_dump(gemeente_app)
+    assert trekker.casefold() not in dump and idea_text.casefold() not in dump

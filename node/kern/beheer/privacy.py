@@ -123,7 +123,9 @@ async def person_delete(request: Request) -> Response:
     me = auth.current_user(request)
 
     def delete(conn) -> privacy.PersonData:
-        removed = privacy.delete_person(conn, form.query.data)
+        removed = privacy.delete_person(
+            conn, form.query.data, settings=request.app.state.settings, who=me
+        )
         record_audit(conn, me, "privacy.delete", "Persoon", "", removed.summary())
         return removed
 

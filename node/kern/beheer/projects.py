@@ -403,6 +403,7 @@ async def project_remove(request: Request) -> Response:
     _data, csrf_ok = await read_beheer_form(request)
     if not csrf_ok:
         return _render(request, template, {"project": project, "csrf_error": True}, 400)
-    _write(request, projects.remove_project, project["id"])
+    photo = _write(request, projects.remove_project, project["id"])
+    photos.delete_photo(request.app.state.settings.media_dir, photo)
     flash(request, _("Het project „%s” is weggehaald.") % project["title"])
     return _redirect(LIST_URL)
