@@ -1,0 +1,260 @@
+"""A full disk or a read-only folder: a clear 503 and one log line, never a crash.
+
+A full disk is simulated the way SQLite itself meets one: `PRAGMA max_page_count` on the
+writer, so the next write that needs a page fails with SQLITE_FULL. A read-only database is
+a writer opened with `mode=ro`. For photos the low-level write raises ENOSPC.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import http.client
+import logging
+import re
+import socket
+import sqlite3
+import threading
+import time
+from urllib.parse import urlencode
+
+import pytest
+import uvicorn
+
+from node.app import create_app
+from node.kern import photos, projects
+from node.storage import DISK_FULL, READ_ONLY, StorageError
+from tests.conftest import ADMIN_PASSWORD, BASE_URL
+from tests.idea_helpers import IDEA, idea_form
+from tests.test_beheer_projects import add_project, new_project_form
+from tests.test_federation_web import mastodon_follow, post_inbox, servers  # noqa: F401
+from tests.test_photos import phone_photo, stored, upload
+
+RETRY_AFTER = "300"
+
+
+def fill_the_disk(db) -> None:
+    """Let the database grow no further, then fill what room is left in its pages."""
+    conn = db.writer
+    conn.execute("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    for size in (4000, 1000, 200, 50, 10):
+        while True:
+            try:
+                conn.execute("INSERT INTO filler VALUES (randomblob(?))", (size,))
+            except sqlite3.OperationalError as error:
+                assert "full" in str(error)
+                break
+
+
+def free_the_disk(db) -> None:
+    db.writer.execute("PRAGMA max_page_count = 1073741823")
+
+
+def open_read_only(db) -> None:
+    """Swap the writer for a connection that may only read, as on a read-only file."""
+    db.writer.close()
+    db._writer = sqlite3.connect(
+        f"file:{db.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+
+
+def storage_log_lines(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "bloei" and r.levelno >= logging.ERROR]
+
+
+def assert_one_clear_log_line(caplog, settings, cause: str) -> None:
+    [line] = storage_log_lines(caplog)
+    assert line.exc_info is None, "a storage failure is one line, not a traceback"
+    message = line.getMessage()
+    assert cause in message and str(settings.data_dir) in message, message
+
+
+# --- The database ----------------------------------------------------------------------------
+
+
+def test_a_full_disk_raises_its_real_cause_not_the_failed_rollback(db):
+    fill_the_disk(db)
+
+    with pytest.raises(StorageError) as raised:
+        db.write(lambda conn: conn.execute("INSERT INTO filler VALUES (randomblob(100000))"))
+
+    # SQLite rolled back by itself; the ROLLBACK that follows must not hide why.
+    assert raised.value.cause == DISK_FULL
+    assert raised.value.path == db.path
+    assert "database or disk is full" in str(raised.value.__cause__)
+    assert not db.writer.in_transaction
+    free_the_disk(db)
+    before = db.data_version()
+    db.write(lambda conn: conn.execute("INSERT INTO filler VALUES (1)"))
+    assert db.data_version() == before + 1
+
+
+def test_a_read_only_database_raises_a_storage_error(db):
+    open_read_only(db)
+
+    with pytest.raises(StorageError) as raised:
+        db.write(lambda conn: conn.execute("UPDATE meta SET value = value WHERE 0"))
+
+    assert raised.value.cause == READ_ONLY
+    assert "readonly" in str(raised.value.__cause__)
+
+
+def test_other_database_errors_stay_what_they_are(db):
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        db.write(lambda conn: conn.execute("INSERT INTO nergens VALUES (1)"))
+    with pytest.raises(ZeroDivisionError):
+        db.write(lambda conn: 1 / 0)
+
+
+# --- Pages and the API -----------------------------------------------------------------------
+
+
+async def test_a_full_disk_answers_a_beheer_form_with_503_and_keeps_what_was_typed(
+    admin, db, settings, caplog
+):
+    client, csrf = admin
+    fill_the_disk(db)
+    form = new_project_form(csrf, summary="Drie bankjes, met <een> rugleuning & armleuning.")
+
+    response = await client.post("/beheer/projecten/nieuw", data=form)
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == RETRY_AFTER
+    assert response.headers["cache-control"] == "no-store"
+    page = html.unescape(response.text)
+    assert "De site kan nu niets opslaan" in page
+    assert "Wat u net verstuurde, is niet opgeslagen." in page
+    assert "Bent u van de inwonersgroep?" in page
+    # What was typed is on the page to copy, and the button sends it again as it was.
+    typed = re.search(r"<textarea[^>]*readonly[^>]*>(.*?)</textarea>", response.text, re.S)
+    assert typed and "Drie bankjes, met <een> rugleuning & armleuning." in html.unescape(
+        typed.group(1)
+    )
+    resend = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert resend["csrf"] == csrf and resend["title"] == "Bankjes bij de kerk"
+    assert db.one("SELECT id FROM projects WHERE title = 'Bankjes bij de kerk'") is None
+    assert_one_clear_log_line(caplog, settings, DISK_FULL)
+
+    # Once there is room again, sending the same form again saves it.
+    free_the_disk(db)
+    again = await client.post("/beheer/projecten/nieuw", data=resend)
+    assert again.status_code == 303
+    saved = db.one("SELECT summary FROM projects WHERE title = 'Bankjes bij de kerk'")
+    assert saved["summary"] == "Drie bankjes, met <een> rugleuning & armleuning."
+
+
+async def test_a_password_never_comes_back_on_the_503_page(admin, db):
+    client, csrf = admin
+    open_read_only(db)
+    new = "een-nieuw-lang-wachtwoord"
+
+    response = await client.post(
+        "/beheer/wachtwoord",
+        data={"csrf": csrf, "current": ADMIN_PASSWORD, "new": new, "repeat": new},
+    )
+
+    assert response.status_code == 503
+    assert ADMIN_PASSWORD not in response.text and new not in response.text
+    assert "<textarea" not in response.text and 'type="hidden" name="csrf"' not in response.text
+
+
+async def test_a_read_only_database_answers_a_resident_with_503(client, db, settings, caplog):
+    open_read_only(db)
+
+    response = await client.post("/ideeen/nieuw", data=idea_form(settings))
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == RETRY_AFTER
+    assert IDEA["body"].split("\n")[0] in html.unescape(response.text)
+    assert db.scalar("SELECT count(*) FROM ideas") == 0
+    assert_one_clear_log_line(caplog, settings, READ_ONLY)
+
+
+async def test_a_full_disk_answers_an_inbox_delivery_with_a_problem(client, db, servers):  # noqa: F811
+    fill_the_disk(db)
+
+    response = await post_inbox(client, mastodon_follow())
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == RETRY_AFTER
+    assert response.json()["title"] == "De site kan nu niets opslaan"
+
+
+async def test_a_full_disk_while_storing_a_photo_answers_503_and_keeps_the_old_one(
+    admin, db, settings, monkeypatch, caplog
+):
+    client, csrf = admin
+    project_id, _slug = add_project(db, settings)
+    assert (await upload(client, csrf, project_id, phone_photo())).status_code == 303
+    old = projects.get_project_by_id(db, project_id)["photo"]
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(photos.os, "fsync", no_space)
+    response = await upload(client, csrf, project_id, phone_photo(), alt="Het nieuwe bankje")
+
+    assert response.status_code == 503
+    assert "Een foto of bestand moet u straks opnieuw kiezen." in html.unescape(response.text)
+    assert "Het nieuwe bankje" in response.text
+    assert projects.get_project_by_id(db, project_id)["photo"] == old
+    assert [p.name for p in stored(settings.media_dir)] == [old]  # no half-written file
+    assert_one_clear_log_line(caplog, settings, DISK_FULL)
+
+
+# --- The connection stays open ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(settings, db):
+    """The app behind a real uvicorn on 127.0.0.1, in a thread of this process."""
+    app = create_app(settings, db)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="critical")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield port
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_the_connection_stays_open_after_a_storage_failure(served, db, settings):
+    open_read_only(db)
+    connection = http.client.HTTPConnection("127.0.0.1", served, timeout=20)
+    body = urlencode(idea_form(settings))
+    try:
+        connection.request(
+            "POST",
+            "/ideeen/nieuw",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": BASE_URL,
+                "Host": BASE_URL.removeprefix("http://"),
+            },
+        )
+        failed = connection.getresponse()
+        failed.read()
+        assert failed.status == 503
+        assert failed.getheader("connection", "").lower() != "close"
+        # The same connection answers the next request: nothing was torn down.
+        connection.request("GET", "/", headers={"Host": BASE_URL.removeprefix("http://")})
+        home = connection.getresponse()
+        home.read()
+        assert home.status == 200
+    finally:
+        connection.close()
