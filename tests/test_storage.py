@@ -11,19 +11,25 @@ import errno
 import html
 import http.client
 import logging
+import os
 import re
+import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import uvicorn
 
 from node.app import create_app
+from node.db import Database
 from node.kern import photos, projects
-from node.storage import DISK_FULL, READ_ONLY, StorageError
+from node.storage import DISK_FULL, READ_ONLY, DataFolderError, StorageError, check_data_folder
 from tests.conftest import ADMIN_PASSWORD, BASE_URL
 from tests.idea_helpers import IDEA, idea_form
 from tests.test_beheer_projects import add_project, new_project_form
@@ -258,3 +264,169 @@ def test_the_connection_stays_open_after_a_storage_failure(served, db, settings)
         assert home.status == 200
     finally:
         connection.close()
+
+
+# --- Before the node opens its data ----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOT_USER = os.geteuid() == 0
+
+
+def _set_immutable(path: Path, on: bool) -> bool:
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        return False
+    flag = "+i" if on else "-i"
+    return subprocess.run([chattr, flag, str(path)], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def write_protect():
+    """Make a file or folder refuse writes, also for root, and undo it afterwards.
+
+    chmod is enough for an ordinary user. Root writes through any mode, so as root the
+    immutable flag does it (chattr +i, on ext4, xfs, btrfs); where that is not available
+    (tmpfs, overlayfs without the capability) the test is skipped, saying why.
+    """
+    protected: list[tuple[Path, int]] = []
+
+    def protect(path: Path) -> Path:
+        mode = path.stat().st_mode & 0o777
+        if not ROOT_USER:
+            path.chmod(mode & 0o555)
+        elif not _set_immutable(path, True):
+            pytest.skip("as root only the immutable flag stops a write; chattr +i failed here")
+        protected.append((path, mode))
+        return path
+
+    yield protect
+    for path, mode in reversed(protected):
+        if ROOT_USER:
+            _set_immutable(path, False)
+        else:
+            path.chmod(mode)
+
+
+def leave_wal_files(database: Path) -> None:
+    """What a node killed in the middle of its work leaves: the -wal and -shm files."""
+    code = (
+        "import os, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "conn.execute('PRAGMA journal_mode = WAL')\n"
+        "conn.execute(\"UPDATE meta SET value = value WHERE key = 'data_version'\")\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(database)], check=True, timeout=60)
+    assert Path(f"{database}-shm").exists() and Path(f"{database}-wal").exists()
+
+
+def test_opening_refuses_a_write_protected_shm_file_before_sqlite_maps_it(settings, write_protect):
+    leave_wal_files(settings.database_path)
+    shm = write_protect(Path(f"{settings.database_path}-shm"))
+
+    with pytest.raises(DataFolderError) as refused:
+        Database(settings.database_path).open()
+
+    message = str(refused.value)
+    assert message.startswith(f"cannot write to {shm} (")
+    assert "or remove it" in message and "\n" not in message
+
+
+def test_opening_refuses_a_read_only_folder(settings, write_protect):
+    write_protect(settings.data_dir)
+
+    with pytest.raises(DataFolderError) as refused:
+        Database(settings.database_path).open()
+
+    assert str(refused.value).startswith(f"cannot write to {settings.data_dir} (")
+
+
+def test_a_writable_folder_keeps_no_test_files(settings):
+    Database(settings.database_path).open().close()
+    check_data_folder(settings.database_path, settings.media_dir)
+    leftovers = [p.name for p in settings.data_dir.rglob(".bloei-write-check-*")]
+    assert leftovers == []
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("target", ["bloei.db", ".", "bloei.db-shm", "media"])
+def test_serve_on_a_folder_it_cannot_write_is_one_line_and_exits(settings, write_protect, target):
+    leave_wal_files(settings.database_path)
+    settings.media_dir.mkdir(exist_ok=True)
+    path = write_protect(settings.data_dir / target if target != "." else settings.data_dir)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "node.cli", "serve", "--data", str(settings.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "BLOEI_DATA": "", "BLOEI_PORT": str(free_port())},
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"bloei: cannot write to {path.resolve()} ("), lines[0]
+    assert "write access" in lines[0] or "read-only" in lines[0], lines[0]
+    assert result.stdout == ""  # it never started listening
+
+
+# --- The periodic check ----------------------------------------------------------------------
+
+LOW_SPACE_NOTICE = "De server heeft bijna geen ruimte meer."
+UNWRITABLE_NOTICE = "De site kan niets opslaan op de server."
+
+
+def storage_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "bloei.storage"]
+
+
+def test_the_periodic_check_warns_once_while_the_disk_is_nearly_full(app, settings, caplog):
+    watch = app.state.disk_watch
+    caplog.set_level(logging.WARNING, logger="bloei.storage")
+    # A threshold above what is really free on this disk: the check's own measurement.
+    watch.min_free_bytes = shutil.disk_usage(settings.data_dir).free + 1024**3
+
+    assert watch.check().kind == "low_space"
+    assert watch.check().kind == "low_space"
+    [warning] = storage_warnings(caplog)
+    assert "MB free on the disk of" in warning and str(settings.data_dir) in warning
+
+    watch.min_free_bytes = 0
+    assert watch.check() is None
+    assert storage_warnings(caplog)[1:] == [f"storage works again in {settings.data_dir}"]
+
+
+def test_the_periodic_check_is_one_of_the_servers_background_jobs(app):
+    job = app.state.disk_watch.job()
+    assert job.name == "storage" and job.interval <= 600
+
+
+async def test_beheer_shows_a_notice_while_the_disk_is_nearly_full(admin, app, settings):
+    client, _csrf = admin
+    watch = app.state.disk_watch
+
+    assert LOW_SPACE_NOTICE not in (await client.get("/beheer")).text
+
+    watch.min_free_bytes = shutil.disk_usage(settings.data_dir).free + 1024**3
+    watch.checked_at = None  # as when the interval has passed
+    page = (await client.get("/beheer")).text
+    assert LOW_SPACE_NOTICE in page and "Vraag wie de server beheert" in page
+    # Residents see nothing of it.
+    assert LOW_SPACE_NOTICE not in (await client.get("/projecten")).text
+
+
+async def test_beheer_shows_a_notice_when_the_photo_folder_cannot_be_written(
+    admin, app, settings, caplog, write_protect
+):
+    client, _csrf = admin
+    caplog.set_level(logging.WARNING, logger="bloei.storage")
+    write_protect(settings.media_dir)
+    app.state.disk_watch.checked_at = None
+
+    page = (await client.get("/beheer")).text
+
+    assert UNWRITABLE_NOTICE in page
+    [warning] = storage_warnings(caplog)
+    assert f"cannot write to {settings.media_dir}" in warning
