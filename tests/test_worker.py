@@ -124,7 +124,7 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     queue(db)
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
-    assert "Ran mail, privacy, federation once" in capsys.readouterr().out
+    assert "Ran mail, privacy, federation, storage once" in capsys.readouterr().out
 
 
 def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):
