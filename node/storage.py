@@ -133,10 +133,17 @@ def _fix(path: Path, error: OSError) -> str:
     if cause == READ_ONLY:
         return "the disk is mounted read-only; mount it read-write and check it for errors"
     user = _user_name()
-    if path.name.endswith(("-wal", "-shm")):
+    if path.name.endswith("-shm"):
+        # SQLite rebuilds the -shm file from the -wal file; the -wal file holds the last
+        # changes and must never be removed.
         return (
             f"with every bloei process of this node stopped, give the user {user} write "
             f"access to it (chown {user} {path}) or remove it"
+        )
+    if path.name.endswith("-wal"):
+        return (
+            f"with every bloei process of this node stopped, give the user {user} write "
+            f"access to it (chown {user} {path}); do not remove it, it holds the last changes"
         )
     return f"give the user {user} write access to it (chown -R {user} {path})"
 
