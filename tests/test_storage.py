@@ -26,11 +26,13 @@ from urllib.parse import urlencode
 import pytest
 import uvicorn
 
-from node.app import create_app
+from node.app import create_app, open_database
+from node.cli import main
 from node.db import Database
 from node.kern import photos, projects
+from node.settings import load_settings
 from node.storage import DISK_FULL, READ_ONLY, DataFolderError, StorageError, check_data_folder
-from tests.conftest import ADMIN_PASSWORD, BASE_URL
+from tests.conftest import ADMIN_PASSWORD, BASE_URL, make_data_dir
 from tests.idea_helpers import IDEA, idea_form
 from tests.test_beheer_projects import add_project, new_project_form
 from tests.test_federation_web import mastodon_follow, post_inbox, servers  # noqa: F401
@@ -442,3 +444,22 @@ async def test_beheer_shows_a_notice_when_the_photo_folder_cannot_be_written(
     assert UNWRITABLE_NOTICE in page
     [warning] = storage_warnings(caplog)
     assert f"cannot write to {settings.media_dir}" in warning
+
+
+def test_serve_sites_checks_every_kern_before_it_listens(tmp_path, write_protect, capsys):
+    beesd = make_data_dir(tmp_path / "beesd", "Beesd", "http://beesd.test")
+    heukelum = make_data_dir(tmp_path / "heukelum", "Heukelum", "http://heukelum.test")
+    for folder in (beesd, heukelum):
+        open_database(load_settings(folder)).close()
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'[[site]]\nhost = "beesd.test"\ndata = "{beesd}"\n\n'
+        f'[[site]]\nhost = "heukelum.test"\ndata = "{heukelum}"\n'
+    )
+    write_protect(heukelum / "bloei.db")
+
+    assert main(["serve", "--sites", str(sites), "--port", str(free_port())]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"bloei: cannot write to {heukelum / 'bloei.db'} (")
+    assert err.count("\n") == 1
