@@ -165,9 +165,9 @@ async def _what_was_sent(
         return [], [], False
     fields = [(name, value) for name, value in data.multi_items() if isinstance(value, str)]
     had_files = any(
-        isinstance(value, UploadFile) and value.filename for _, value in data.multi_items()
+        isinstance(value, UploadFile) and value.filename for _name, value in data.multi_items()
     )
-    if any(name in SECRET_FIELDS for name, _ in fields):
+    if any(name in SECRET_FIELDS for name, _value in fields):
         return [], [], had_files
     typed = [(name, value) for name, value in fields if name != "csrf" and value.strip()]
     return typed, fields, had_files
