@@ -177,7 +177,9 @@ BACKUP_PEAK = 60 * MIB
 
 
 @pytest.mark.parametrize(
-    ("service", "peak"), [("bloei@.service", SERVE_PEAK), ("bloei-backup@.service", BACKUP_PEAK)]
+    ("service", "peak"),
+    [("bloei@.service", SERVE_PEAK), ("bloei-backup@.service", BACKUP_PEAK)],
+    ids=["serve", "backup"],
 )
 def test_services_have_limits_on_descriptors_and_memory(service, peak):
     unit = unit_settings(SYSTEMD / service)

@@ -31,7 +31,7 @@ from node.cli import main
 from node.db import Database
 from node.kern import photos, projects
 from node.settings import load_settings
-from node.storage import DISK_FULL, READ_ONLY, DataFolderError, StorageError, check_data_folder
+from node.storage import DISK_FULL, READ_ONLY, DataFolderError, StorageError
 from tests.conftest import ADMIN_PASSWORD, BASE_URL, make_data_dir
 from tests.idea_helpers import IDEA, idea_form
 from tests.test_beheer_projects import add_project, new_project_form
@@ -97,6 +97,11 @@ def test_a_full_disk_raises_its_real_cause_not_the_failed_rollback(db):
     before = db.data_version()
     db.write(lambda conn: conn.execute("INSERT INTO filler VALUES (1)"))
     assert db.data_version() == before + 1
+    # Errors that are not about the disk stay what they are.
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        db.write(lambda conn: conn.execute("INSERT INTO nergens VALUES (1)"))
+    with pytest.raises(ZeroDivisionError):
+        db.write(lambda conn: 1 / 0)
 
 
 def test_a_read_only_database_raises_a_storage_error(db):
@@ -107,13 +112,6 @@ def test_a_read_only_database_raises_a_storage_error(db):
 
     assert raised.value.cause == READ_ONLY
     assert "readonly" in str(raised.value.__cause__)
-
-
-def test_other_database_errors_stay_what_they_are(db):
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        db.write(lambda conn: conn.execute("INSERT INTO nergens VALUES (1)"))
-    with pytest.raises(ZeroDivisionError):
-        db.write(lambda conn: 1 / 0)
 
 
 # --- Pages and the API -----------------------------------------------------------------------
@@ -343,13 +341,6 @@ def test_opening_refuses_a_read_only_folder(settings, write_protect):
     assert str(refused.value).startswith(f"cannot write to {settings.data_dir} (")
 
 
-def test_a_writable_folder_keeps_no_test_files(settings):
-    Database(settings.database_path).open().close()
-    check_data_folder(settings.database_path, settings.media_dir)
-    leftovers = [p.name for p in settings.data_dir.rglob(".bloei-write-check-*")]
-    assert leftovers == []
-
-
 @pytest.mark.processes
 @pytest.mark.parametrize(
     ("target", "fix"),
@@ -361,6 +352,7 @@ def test_a_writable_folder_keeps_no_test_files(settings):
         ("bloei.db-shm", ") or remove it"),
         ("bloei.db-wal", "do not remove it, it holds the last changes"),
     ],
+    ids=["database", "folder", "photos", "shm", "wal"],
 )
 def test_serve_on_a_folder_it_cannot_write_is_one_line_and_exits(
     settings, write_protect, target, fix
@@ -410,6 +402,8 @@ def test_the_periodic_check_warns_once_while_the_disk_is_nearly_full(app, settin
     watch.min_free_bytes = 0
     assert watch.check() is None
     assert storage_warnings(caplog)[1:] == [f"storage works again in {settings.data_dir}"]
+    # The test writes leave nothing behind.
+    assert list(settings.data_dir.rglob(".bloei-write-check-*")) == []
 
 
 def test_the_periodic_check_is_one_of_the_servers_background_jobs(app):
