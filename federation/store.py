@@ -166,7 +166,10 @@ class ConnectionStore:
                 result = fn(self.conn, *args, **kwargs)
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # After a full disk or an I/O error SQLite has rolled back by itself; a
+                # ROLLBACK then fails ("no transaction is active") and would hide the cause.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             return result
 

@@ -17,8 +17,10 @@ from starlette.staticfiles import StaticFiles
 from node import positions
 from node.db import Database
 from node.settings import Settings
+from node.storage import StorageError
 from node.web import errors
 from node.web.csrf import OriginCheckMiddleware
+from node.web.diskwatch import DiskWatch
 from node.web.middleware import (
     BodySizeLimitMiddleware,
     PageCacheMiddleware,
@@ -117,6 +119,7 @@ def create_app(
     db = database or open_database(settings)
     shared_templates = templates
     settings.media_dir.mkdir(exist_ok=True)
+    disk_watch = DiskWatch(settings)
 
     role_middleware: list[Middleware] = []
     front_middleware: list[Middleware] = []
@@ -159,7 +162,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         for start in on_start:
             start()
-        jobs = background_jobs(settings, db, federation) if settings.background_jobs else []
+        jobs = (
+            [*background_jobs(settings, db, federation), disk_watch.job()]
+            if settings.background_jobs
+            else []
+        )
         worker = Worker(jobs)
         await worker.start()
         app.state.worker = worker
@@ -199,7 +206,11 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: errors.http_exception, Exception: errors.server_error},
+        exception_handlers={
+            HTTPException: errors.http_exception,
+            StorageError: errors.storage_failure,
+            Exception: errors.server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -208,6 +219,7 @@ def create_app(
     app.state.site = SiteInfo(db)
     app.state.federation = federation
     app.state.beheer_menu = menu
+    app.state.disk_watch = disk_watch
     return app
 
 

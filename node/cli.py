@@ -39,6 +39,7 @@ from node.demo import configure_demo, run_demo
 from node.migrate import MoveError
 from node.pilot import configure_pilot, run_pilot
 from node.settings import SettingsError
+from node.storage import DataFolderError, StorageError
 
 # What other code imports from here; the commands themselves come from node.commands.
 __all__ = [
@@ -131,6 +132,8 @@ EXPECTED_ERRORS = (
     zlib.error,
     KeyStorageError,
     MoveError,
+    DataFolderError,
+    StorageError,
 )
 
 

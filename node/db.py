@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from node.storage import StorageError, check_database_files, storage_cause
+
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 
@@ -50,6 +52,9 @@ class Database:
         self.services: dict[str, Any] = {}
 
     def open(self, migrations: Iterable[Migrations] = ()) -> Database:
+        # Before SQLite touches the files: one clear line about a folder or file it could not
+        # write, instead of a failure later (or SIGBUS on a -shm file it maps read-only).
+        check_database_files(self.path)
         self._writer = connect(self.path)
         # WAL is a property of the file; set it at open, never inside a migration.
         self._writer.execute("PRAGMA journal_mode = WAL")
@@ -125,19 +130,29 @@ class Database:
 
     def _write(self, fn: Callable[..., T], args: tuple, kwargs: dict, bump: bool) -> T:
         with self._write_lock:
-            conn = self.writer
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                result = fn(conn, *args, **kwargs)
-                for hook in self._before_commit:
-                    hook(conn)
-                if bump:
-                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return result
+                return self._transaction(fn, args, kwargs, bump)
+            except sqlite3.Error as error:
+                # A full disk or a read-only file is the host's problem, not the data's.
+                cause = storage_cause(error)
+                if cause is None:
+                    raise
+                raise StorageError(cause, self.path) from error
+
+    def _transaction(self, fn: Callable[..., T], args: tuple, kwargs: dict, bump: bool) -> T:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn, *args, **kwargs)
+            for hook in self._before_commit:
+                hook(conn)
+            if bump:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+            conn.execute("COMMIT")
+        except BaseException as error:
+            _rollback(conn, error)
+            raise
+        return result
 
     def data_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
@@ -163,6 +178,21 @@ class Database:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def _rollback(conn: sqlite3.Connection, error: BaseException) -> None:
+    """Undo an unfinished write without hiding why it failed.
+
+    After some errors (a full disk, an I/O error) SQLite has already rolled the transaction
+    back itself; a ROLLBACK then fails with "no transaction is active", and raising that
+    would hide the real cause.
+    """
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as rollback_error:
+        error.add_note(f"the rollback failed too: {rollback_error}")
 
 
 def insert(conn: sqlite3.Connection, table: str, values: dict) -> int:

@@ -148,6 +148,49 @@ def test_services_are_hardened(tmp_path, service):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
 
+def test_units_catch_a_bad_limit(tmp_path):
+    # The limits below are only worth something if verify really reads them.
+    tool = validator("systemd-analyze")
+    unit = next(u for u in instantiate_units(tmp_path) if u.name == "bloei@beesd.service")
+    text = unit.read_text()
+    unit.write_text(
+        text.replace("LimitNOFILE=8192", "LimitNOFILE=veel").replace(
+            "MemoryMax=512M", "MemoryMax=genoeg"
+        )
+    )
+    result = run([tool, "verify", "--man=no", str(unit)], cwd=tmp_path)
+    assert "veel" in result.stderr and "genoeg" in result.stderr, result.stderr
+
+
+MIB = 1024 * 1024
+SIZE_UNITS = {"K": 1024, "M": MIB, "G": 1024 * MIB}
+
+
+def memory_bytes(value: str) -> int:
+    return int(value[:-1]) * SIZE_UNITS[value[-1]]
+
+
+# Measured: `bloei serve` holds about 80 MB; decoding the largest photo it accepts (a
+# 40-megapixel PNG) takes about 310 MB more; `bloei backup` about 60 MB.
+SERVE_PEAK = 390 * MIB
+BACKUP_PEAK = 60 * MIB
+
+
+@pytest.mark.parametrize(
+    ("service", "peak"),
+    [("bloei@.service", SERVE_PEAK), ("bloei-backup@.service", BACKUP_PEAK)],
+    ids=["serve", "backup"],
+)
+def test_services_have_limits_on_descriptors_and_memory(service, peak):
+    unit = unit_settings(SYSTEMD / service)
+    # Far above the default soft limit of 1024 descriptors.
+    assert unit["LimitNOFILE"] == ["8192"]
+    [high] = unit["MemoryHigh"]
+    [top] = unit["MemoryMax"]
+    # Above what was measured, so a large photo is not throttled or killed; MemoryMax last.
+    assert peak < memory_bytes(high) < memory_bytes(top) <= 4 * memory_bytes(high)
+
+
 def unit_settings(path: Path) -> dict[str, list[str]]:
     settings: dict[str, list[str]] = {}
     for line in path.read_text().splitlines():

@@ -16,9 +16,12 @@ import pytest
 
 from node import cli
 from node.app import background_jobs, create_app
+from node.db import Database
 from node.web.mail import queue_mail
+from node.web.schema import core
 from node.web.worker import Job, Worker
 from tests.test_mailer import SmtpServer, smtp_settings
+from tests.test_storage import fill_the_disk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +68,34 @@ async def test_a_failing_job_is_logged_once_and_keeps_running(caplog):
     count = len(runs)
     await asyncio.sleep(0.02)
     assert len(runs) == count
+
+
+async def test_a_job_that_cannot_save_logs_one_line_without_a_traceback(tmp_path, caplog):
+    runs: list[int] = []
+
+    def full(conn) -> None:
+        conn.execute("INSERT INTO filler VALUES (randomblob(100000))")
+
+    db = Database(tmp_path / "bloei.db").open([core])
+    fill_the_disk(db)
+
+    def job() -> None:
+        runs.append(1)
+        db.write(full)
+
+    worker = Worker([Job("mail", 0.001, job)])
+    try:
+        with caplog.at_level(logging.WARNING, logger="bloei.worker"):
+            await worker.start()
+            assert await wait_for(lambda: len(runs) >= 3)
+            await worker.stop()
+    finally:
+        db.close()
+    [line] = [r for r in caplog.records if r.name == "bloei.worker"]
+    assert line.exc_info is None
+    assert line.getMessage() == (
+        f"background job mail failed, it keeps running: cannot save in {db.path}: the disk is full"
+    )
 
 
 async def test_stop_waits_for_a_run_in_progress():
@@ -124,7 +155,7 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     queue(db)
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
-    assert "Ran mail, privacy, federation once" in capsys.readouterr().out
+    assert "Ran mail, privacy, federation, storage once" in capsys.readouterr().out
 
 
 def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):

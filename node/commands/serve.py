@@ -11,6 +11,7 @@ import socket
 from node.app import create_app
 from node.commands.common import CommandError, add_data_option, data_dir, port_number
 from node.settings import Settings, load_settings
+from node.storage import check_data_folder
 
 
 def configure_serve(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +62,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.sites:
         return run_serve_sites(args)
     settings = serve_settings(args)
+    check_data_folder(settings.database_path, settings.media_dir)
     sock = bind_socket(settings.host, settings.port)
     try:
         app = create_app(settings)
@@ -101,6 +103,8 @@ def run_serve_sites(args: argparse.Namespace) -> int:
     from node.sites import create_multi_site_app, load_site_settings, read_sites
 
     loaded = load_site_settings(read_sites(args.sites), args.sites, dev=True if args.dev else None)
+    for _, settings in loaded:
+        check_data_folder(settings.database_path, settings.media_dir)
     # The listening address is the process's: --host and --port, else the first kern's.
     first = loaded[0][1]
     host = args.host or first.host

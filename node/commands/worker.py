@@ -8,6 +8,7 @@ import argparse
 
 from node.app import background_jobs
 from node.commands.common import add_data_option, open_node
+from node.web.diskwatch import DiskWatch
 
 
 def configure_worker(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from node.web.worker import run_until_stopped
 
     with open_node(args) as (settings, db):
-        jobs = background_jobs(settings, db)
+        jobs = [*background_jobs(settings, db), DiskWatch(settings).job()]
         if not smtp_configured(settings):
             print("Mail is not set up (smtp_host, smtp_from): mail stays in the queue.")
         if args.once:

@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 from starlette.datastructures import UploadFile
 
+from node.storage import StorageError, storage_cause
 from node.web.i18n import _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -133,6 +134,17 @@ def save_photo(data: bytes, media_dir: Path) -> str:
     if len(data) > MAX_UPLOAD_BYTES:
         raise too_large()
     image = clean_photo(data)
+    try:
+        return _store(image, media_dir)
+    except OSError as error:
+        # A full disk or a read-only folder is the host's problem, not the photo's.
+        cause = storage_cause(error)
+        if cause is None:
+            raise
+        raise StorageError(cause, media_dir) from error
+
+
+def _store(image: Image.Image, media_dir: Path) -> str:
     media_dir.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16) + ".jpg"
     # Write beside the target and rename: the web server never sees half a file.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Scope
 
+from node.storage import StorageError
 from node.web.i18n import _
 
 log = logging.getLogger("bloei")
@@ -21,6 +24,7 @@ TITLES = {
     413: "Dit is te groot",
     429: "Even wachten",
     500: "Er ging iets mis",
+    503: "De site kan nu niets opslaan",
 }
 EXPLANATIONS = {
     400: "De gegevens in uw verzoek kloppen niet. Ga terug en probeer het opnieuw.",
@@ -32,7 +36,13 @@ EXPLANATIONS = {
     429: "U heeft het te vaak geprobeerd. Wacht een paar minuten en probeer het dan opnieuw.",
     500: "Dit is niet uw fout. Probeer het later nog eens. Blijft het misgaan? "
     "Neem dan contact op met de beheerders van deze site.",
+    503: "Probeer het later nog eens. Wat u net verstuurde, is niet opgeslagen.",
 }
+# A full disk or a read-only folder takes a person to fix: ask clients to wait a while.
+STORAGE_RETRY_AFTER_SECONDS = 300
+# Fields whose value never goes back into a page: the account forms' passwords
+# (node/web/account.py).
+SECRET_FIELDS = frozenset({"password", "current", "new", "repeat"})
 
 
 def is_api(path: str) -> bool:
@@ -53,25 +63,36 @@ def problem(status: int, title: str, detail: str = "", **extra) -> JSONResponse:
     )
 
 
-def error_page(request: Request, status: int, detail: str = "") -> Response:
+def error_page(
+    request: Request,
+    status: int,
+    detail: str = "",
+    *,
+    template: str = "error.html",
+    context: dict | None = None,
+    headers: dict | None = None,
+) -> Response:
+    title = _(TITLES.get(status, TITLES[500]))
     if is_api(request.url.path):
-        return problem(status, _(TITLES.get(status, TITLES[500])), detail)
+        return problem(status, title, detail)
     from node.web.templating import render
 
+    explanation = detail or _(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     try:
         return render(
             request,
-            "error.html",
-            {
-                "status": status,
-                "title": _(TITLES.get(status, TITLES[500])),
-                "explanation": detail or _(EXPLANATIONS.get(status, EXPLANATIONS[500])),
-            },
+            template,
+            {"status": status, "title": title, "explanation": explanation, **(context or {})},
             status_code=status,
+            headers=headers,
         )
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
-        return HTMLResponse(f"<h1>{_(TITLES[500])}</h1>", status_code=status)
+        return HTMLResponse(
+            f"<h1>{html.escape(title)}</h1><p>{html.escape(explanation)}</p>",
+            status_code=status,
+            headers=headers,
+        )
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
@@ -88,6 +109,68 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return error_page(request, 500)
+
+
+async def storage_failure(request: Request, exc: Exception) -> Response:
+    """Nothing could be saved: a 503 that says so, and one log line for the host.
+
+    An exception handler, not the 500 path, so the connection stays open (uvicorn closes
+    it after an exception that reaches the server) and no traceback fills the log on every
+    request while the disk is full.
+    """
+    assert isinstance(exc, StorageError)
+    settings = request.app.state.settings
+    log.error(
+        "nothing saved: %s (%s); data folder %s; %s %s",
+        exc.cause,
+        exc.path,
+        settings.data_dir,
+        request.method,
+        request.url.path,
+    )
+    headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if is_api(request.url.path) or _sent_json(request):
+        response = problem(503, _(TITLES[503]), _(EXPLANATIONS[503]))
+        response.headers.update(headers)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    typed, resend, had_files = await _what_was_sent(request)
+    return error_page(
+        request,
+        503,
+        template="error_storage.html",
+        context={"typed": typed, "resend": resend, "had_files": had_files},
+        headers=headers,
+    )
+
+
+def _sent_json(request: Request) -> bool:
+    """A program sent JSON (an ActivityPub inbox delivery): it reads a problem, not a page."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def _what_was_sent(
+    request: Request,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], bool]:
+    """The text fields of the form that could not be saved: what to show (to copy) and what
+    to send again (with the form's CSRF token), and whether a file came with it. Nothing if
+    the form holds a password."""
+    if request.method != "POST":
+        return [], [], False
+    try:
+        # The endpoint read the form already; Starlette keeps it on the request.
+        data = await request.form()
+    except Exception:
+        return [], [], False
+    fields = [(name, value) for name, value in data.multi_items() if isinstance(value, str)]
+    had_files = any(
+        isinstance(value, UploadFile) and value.filename for _name, value in data.multi_items()
+    )
+    if any(name in SECRET_FIELDS for name, _value in fields):
+        return [], [], had_files
+    typed = [(name, value) for name, value in fields if name != "csrf" and value.strip()]
+    return typed, fields, had_files
 
 
 def forbidden_cross_site(scope: Scope) -> Response:

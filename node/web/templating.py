@@ -54,6 +54,8 @@ def render(
         "flash": request.session.pop("flash", None) if "session" in request.scope else None,
         "path": request.url.path,
         "beheer_menu": getattr(state, "beheer_menu", ()),
+        # Beheer asks it whether the disk is nearly full (templates/beheer/_layout.html).
+        "disk_watch": getattr(state, "disk_watch", None),
     }
     page.update(context or {})
     html = state.templates.get_template(template).render(page)

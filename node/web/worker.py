@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from node.storage import StorageError
+
 log = logging.getLogger("bloei.worker")
 
 
@@ -65,6 +67,11 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 await run_once(job)
+            except StorageError as error:
+                # A full disk or read-only folder is no bug: one line, no traceback.
+                if not failing:
+                    log.error("background job %s failed, it keeps running: %s", job.name, error)
+                failing = True
             except Exception:
                 # Log the first failure with its traceback, not the same one every 10 seconds.
                 if not failing:

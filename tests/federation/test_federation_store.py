@@ -65,6 +65,23 @@ def test_a_connection_store_rolls_back_a_failed_write(tmp_path):
     assert db.conn.execute("SELECT count(*) FROM federation_seen").fetchone()[0] == 0
 
 
+def test_a_connection_store_raises_a_full_disk_not_the_rollback_after_it(tmp_path):
+    db = open_store(tmp_path / "node.db")
+    pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
+    db.conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    def grow(conn):
+        conn.execute(
+            "INSERT INTO federation_seen (activity_id, actor_id, received_at) VALUES (?, 'y', '')",
+            ("x" * 1_000_000,),
+        )
+
+    # SQLite rolled the transaction back itself; the error is the full disk.
+    with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
+        db.write(grow)
+    assert not db.conn.in_transaction
+
+
 def test_a_connection_store_refuses_a_connection_with_implicit_transactions(tmp_path):
     with pytest.raises(ValueError):
         store.ConnectionStore(sqlite3.connect(tmp_path / "x.db"))
