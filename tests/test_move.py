@@ -645,3 +645,121 @@ def test_worker_once_exits_1_and_names_the_deliveries_it_gave_up(old_node, capsy
     error = capsys.readouterr().err
     assert "Gave up delivering" in error and "http://127.0.0.1:9/inbox" in error
     assert "development mode" in error
+
+
+# --- the guide's steps with real processes -----------------------------------------------------
+
+
+@pytest.mark.processes
+def test_moving_host_as_the_guide_says_sends_everything_once_and_loses_nothing(tmp_path):
+    """Gemeente, Beesd and Asperen (which follows Beesd) as real processes; Beesd moves as
+    docs/hosting.md says, with a mail still queued and a project made at the new address
+    before `bloei move`. No BLOEI_DEV: the commands take --dev, as serve does."""
+    from process_helpers import PASSWORD, Node, running, wait_for
+
+    from node.web.mail import queue_mail
+    from tests.test_mailer import SmtpServer
+
+    smtp = SmtpServer().start()
+    gemeente = Node(tmp_path / "gemeente", "Gemeente West Betuwe", role="gemeente")
+    kern_env = {
+        "BLOEI_GEMEENTE_ACTOR": gemeente.actor,
+        "BLOEI_DELIVERY_RETRY_SECONDS": "1",
+        "BLOEI_SMTP_HOST": "127.0.0.1",
+        "BLOEI_SMTP_PORT": str(smtp.port),
+        "BLOEI_SMTP_FROM": "noreply@beesd.test",
+        "BLOEI_SMTP_STARTTLS": "false",
+    }
+    old = Node(tmp_path / "oud" / "beesd", "Beesd", **kern_env)
+    new = Node(tmp_path / "nieuw" / "beesd", "Beesd", **kern_env)
+    asperen = Node(tmp_path / "asperen", "Asperen", BLOEI_DELIVERY_RETRY_SECONDS="1")
+    try:
+        with running(gemeente, old, asperen):
+            address = f"@beesd@127.0.0.1:{old.port}"
+            response = gemeente.post("/beheer/kernen", address=address, rollout="pilot")
+            assert response.status_code == 303, response.text
+            response = asperen.post("/beheer/federatie/volgen", address=address)
+            assert response.status_code == 303, response.text
+            for node in (gemeente, asperen):
+                wait_for(
+                    lambda node=node: (
+                        node.query("SELECT state FROM federation_following") == [("accepted",)]
+                    ),
+                    10,
+                    f"Beesd to accept {node.name}",
+                )
+
+            # The old site is stopped with a confirmation mail still in its queue.
+            old.stop()
+            with sqlite3.connect(old.folder / "bloei.db") as conn:
+                queue_mail(conn, "rsvp.confirm", "anna@example.org", "Tot dinsdag", "Welkom!")
+            archive = tmp_path / "beesd-export.tar.gz"
+            done = old.cli("export", str(archive))
+            assert done.returncode == 0, done.stderr
+            assert "1 queued mails go with the export" in done.stdout
+            # Imported twice, as after "export and import again": the second time with --force.
+            for extra in ((), ("--force",)):
+                done = new.cli("import", str(archive), "--url", new.url, *extra)
+                assert done.returncode == 0, done.stderr
+            refused = new.cli("import", str(archive), "--url", new.url)
+            assert refused.returncode == 1 and "use --force" in refused.stderr
+            new.launch()
+            try:
+                new.wait_until_up()
+                new.sign_in_with(PASSWORD)
+                # The new node sends the mail the export took along.
+                wait_for(lambda: len(smtp.messages) == 1, 20, "the queued mail to be sent")
+
+                # A project made at the new address before the move: the followers do not
+                # know the new actor yet and refuse it.
+                title = "Bankjes langs de Linge"
+                response = new.post(
+                    "/beheer/projecten/nieuw",
+                    title=title,
+                    summary="Om even uit te rusten.",
+                    phase="idee",
+                    needs=["besluit_gemeente"],
+                )
+                assert response.status_code == 303, response.text
+                wait_for(
+                    lambda: new.query(
+                        "SELECT 1 FROM federation_deliveries WHERE last_status = 403"
+                    ),
+                    10,
+                    "a follower to refuse the new actor",
+                )
+
+                done = old.cli("move", "--dev", "--to", new.actor)
+                assert done.returncode == 0, done.stderr
+                assert "run bloei worker --dev to deliver" in done.stdout
+                done = old.cli("worker", "--once", "--dev")
+                assert done.returncode == 0, done.stderr
+
+                # Both followers took the Move, followed the new actor, and got the project.
+                slug = new.query("SELECT slug FROM projects WHERE title = ?", (title,))[0][0]
+                project = f"{new.url}/projecten/{slug}"
+                wait_for(lambda: has_received(asperen, project), 20, "the project to reach Asperen")
+                wait_for(
+                    lambda: gemeente.query(
+                        "SELECT 1 FROM gemeente_projects WHERE object_id = ?", (project,)
+                    ),
+                    20,
+                    "the project to reach the gemeente",
+                )
+                # The old node ran its mail job and sent nothing: the mail went out once.
+                assert len(smtp.messages) == 1
+                assert old.query("SELECT sent_at FROM mail_queue") == [(None,)]
+                assert new.query("SELECT count(*) FROM mail_queue WHERE sent_at IS NOT NULL") == [
+                    (1,)
+                ]
+            finally:
+                new.stop()
+                if new.http is not None:
+                    new.http.close()
+    finally:
+        smtp.stop()
+
+
+def has_received(node, object_id: str) -> bool:
+    found = node.query("SELECT 1 FROM received_objects WHERE object_id = ?", (object_id,))
+    return bool(found)
