@@ -34,7 +34,14 @@ from node.backup import BackupError, create_backup, restore_backup
 from node.kern import handover, kern_actor, moving_in
 from node.kern.node_identity import ACTOR_PATH
 from node.kern.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
-from node.settings import CONFIG_FILE, Settings, load_settings, validate_public_url, write_config
+from node.settings import (
+    CONFIG_FILE,
+    DATABASE_FILE,
+    Settings,
+    load_settings,
+    validate_public_url,
+    write_config,
+)
 from node.web.audit import record_audit
 
 # Fetches an actor document: (url) -> (final url, document). The CLI uses federation.fetch.
@@ -114,15 +121,17 @@ def import_node(
     new_url = validate_public_url(url) if url else None
     target = Path(os.path.abspath(data_dir))
     existed = target.exists()
+    # The mail an earlier import here already sent: the new export still holds it as queued.
+    finished = handover.finished_mail(target / DATABASE_FILE) if force else {}
     result = restore_backup(archive, target, force=force)
     folder = result.data_dir
     old = load_settings(folder)
     moved_from = ""
     try:
         if new_url and new_url != old.public_url:
-            moved_from = _move_to_new_address(folder, old, new_url)
+            moved_from = _move_to_new_address(folder, old, new_url, finished)
         elif old.role == "kern":
-            _take_over(old)
+            _take_over(old, finished)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         if existed:
@@ -132,18 +141,18 @@ def import_node(
     return ImportResult(folder, settings.name, settings.role, settings.public_url, moved_from)
 
 
-def _take_over(settings: Settings) -> None:
+def _take_over(settings: Settings, finished: dict) -> None:
     """The mail the old node handed over is this node's to send (node/kern/handover.py)."""
     from node.app import open_database
 
     db = open_database(settings)
     try:
-        db.write_quiet(handover.take_over)
+        db.write_quiet(handover.take_over, finished)
     finally:
         db.close()
 
 
-def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
+def _move_to_new_address(folder: Path, old: Settings, new_url: str, finished: dict) -> str:
     """Rewrite the history under the new address (node/kern/rehome.py), then the settings;
     returns the old actor id, which the new actor lists in alsoKnownAs."""
     if old.role != "kern":
@@ -159,7 +168,7 @@ def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
         def move_history(conn: sqlite3.Connection) -> None:
             now = datetime.now(UTC)
             report = rehome(conn, Rebase.between(old.public_url, new_url), publisher.identity, now)
-            handover.take_over(conn)
+            handover.take_over(conn, finished)
             moving_in.await_followers(conn, now)
             set_meta(conn, MOVED_FROM, json.dumps([*former_actors(conn), old_actor]))
             # Followers hear of the new actor through the Move, not through an Update.

@@ -624,6 +624,26 @@ def test_import_again_over_an_earlier_import_with_force(old_node, tmp_path, caps
     assert actor_document(new)["alsoKnownAs"] == [OLD_URL + "/actor"]
 
 
+def test_an_import_over_an_earlier_one_does_not_send_its_mail_again(old_node, tmp_path):
+    queue(old_node, "Waiting")
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    new = tmp_path / "new"
+    migrate.import_node(archive, new, NEW_URL)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    # The first import's node sent it ...
+    with sqlite3.connect(new / "bloei.db") as conn:
+        conn.execute("UPDATE mail_queue SET sent_at = '2026-12-01T10:00:00+00:00'")
+    # ... and the old node, which changed after the export, is exported again.
+    again = tmp_path / "again.tar.gz"
+    migrate.export_node(old_node, again)
+    migrate.import_node(again, new, NEW_URL, force=True)
+    assert claimable(new, later) == []
+    assert rows(new, "SELECT subject, sent_at FROM mail_queue") == [
+        ("Waiting", "2026-12-01T10:00:00+00:00")
+    ]
+
+
 def test_move_to_a_development_node_names_the_dev_option(old_node, capsys):
     assert main(["move", "--to", "http://127.0.0.1:9/actor", "--data", str(old_node)]) == 1
     error = capsys.readouterr().err

@@ -13,7 +13,8 @@ on the old node (`hand_over`):
 
 On the new node `take_over` (in `bloei import`, with or without a new address) keeps exactly
 the handed-over mail: a mail that was being sent at the export, or was queued after it, stays
-the old node's and is removed here. The marks that came along are cleared.
+the old node's and is removed here. The marks that came along are cleared. An import over an
+earlier one (`--force`, after exporting again) keeps what the replaced node already sent.
 
 When the export fails, `take_back` undoes the marks, and the old node goes on as before.
 """
@@ -21,13 +22,19 @@ When the export fails, `take_back` undoes the marks, and the old node goes on as
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from federation.store import timestamp
 from node.kern.rehome import EXPORTED_AT
 from node.web.mailer import stamp
 
+# A mail as the same message in two copies of a database: its id and when it was queued; and
+# what became of it (sent_at, given_up_at).
+MailKey = tuple[int, str]
+Finished = tuple[str | None, str | None]
 # The one activity the old node still publishes after the export.
 STILL_SENT_TYPES = ("Move",)
 HELD_BACK = "not sent: this node was exported to move (bloei export); the new node publishes"
@@ -72,10 +79,17 @@ def take_back(conn: sqlite3.Connection, handover: Handover) -> None:
         conn.execute("DELETE FROM meta WHERE key = ?", (EXPORTED_AT,))
 
 
-def take_over(conn: sqlite3.Connection) -> int:
+def take_over(conn: sqlite3.Connection, finished: Mapping[MailKey, Finished] | None = None) -> int:
     """On the new node: keep the handed-over mail (to send), drop what stays with the old
-    node; returns how many mails this node will send."""
+    node; returns how many mails this node will send. `finished`: the mail a node replaced
+    by this import (`bloei import --force`) already sent or gave up, so it is not sent again."""
     conn.execute(f"DELETE FROM mail_queue WHERE {WAITING} AND handed_over_at IS NULL")
+    for (mail_id, created_at), (sent_at, given_up_at) in (finished or {}).items():
+        conn.execute(
+            f"""UPDATE mail_queue SET sent_at = ?, given_up_at = ?
+                WHERE id = ? AND created_at = ? AND {WAITING}""",
+            (sent_at, given_up_at, mail_id, created_at),
+        )
     taken = conn.execute(
         f"""UPDATE mail_queue SET handed_over_at = NULL, lease_until = NULL
             WHERE {WAITING} AND handed_over_at IS NOT NULL"""
@@ -83,6 +97,24 @@ def take_over(conn: sqlite3.Connection) -> int:
     conn.execute("UPDATE mail_queue SET handed_over_at = NULL WHERE handed_over_at IS NOT NULL")
     conn.execute("DELETE FROM meta WHERE key = ?", (EXPORTED_AT,))
     return taken
+
+
+def finished_mail(database: Path) -> dict[MailKey, Finished]:
+    """The mail a node's database holds as sent or given up; {} when there is none to read
+    (no node in that folder yet)."""
+    if not database.is_file():
+        return {}
+    conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    try:
+        found = conn.execute(
+            """SELECT id, created_at, sent_at, given_up_at FROM mail_queue
+               WHERE sent_at IS NOT NULL OR given_up_at IS NOT NULL"""
+        ).fetchall()
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+    return {(row[0], row[1]): (row[2], row[3]) for row in found}
 
 
 def exported_at(conn: sqlite3.Connection) -> str:
