@@ -664,7 +664,7 @@ def test_worker_once_exits_1_and_names_the_deliveries_it_gave_up(old_node, capsy
     assert main(["worker", "--once", "--data", str(old_node)]) == 1
     error = capsys.readouterr().err
     assert "Gave up delivering" in error and "http://127.0.0.1:9/inbox" in error
-    assert "development mode" in error
+    assert "development mode" in error and "add --dev" in error
 
 
 # --- the guide's steps with real processes -----------------------------------------------------

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 
 from federation.store import timestamp
 from node.app import background_jobs
-from node.commands.common import add_data_option, add_dev_option, dev_override, open_node
+from node.commands.common import (
+    add_data_option,
+    add_dev_option,
+    dev_hint,
+    dev_override,
+    open_node,
+)
 from node.db import Database
 from node.settings import Settings
 from node.web import mailer
@@ -53,6 +59,7 @@ def given_up_since(db: Database, settings: Settings, since: datetime) -> list[st
     worker from a timer or by hand must see what will not arrive, and why."""
     lines = [
         f"Gave up delivering {row['activity_id']} to {row['inbox']}: {row['last_error']}"
+        + dev_hint(settings, row["inbox"])
         for row in db.execute(
             """SELECT activity_id, inbox, last_error FROM federation_deliveries
                WHERE status = 'failed' AND finished_at >= ? ORDER BY id""",
