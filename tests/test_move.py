@@ -466,6 +466,23 @@ def test_a_failed_export_leaves_the_mail_with_the_old_node(old_node, tmp_path, m
     assert rows(old_node, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
 
 
+def test_mail_handed_over_is_removed_from_the_old_node_after_the_retention_period(
+    old_node, tmp_path
+):
+    from node.kern import privacy
+
+    queue(old_node, "Waiting")
+    migrate.export_node(old_node, tmp_path / "export.tar.gz")
+    settings = load_settings(old_node)
+    db = open_database(settings)
+    try:
+        later = datetime.now(UTC) + timedelta(days=settings.privacy_retention_days + 1)
+        privacy.run_retention(db, settings, later)
+    finally:
+        db.close()
+    assert rows(old_node, "SELECT count(*) FROM mail_queue") == [(0,)]
+
+
 class Receivers:
     """Other servers as an httpx.MockTransport: every POST kept, answered with `status`."""
 
