@@ -684,6 +684,28 @@ def test_worker_once_exits_1_and_names_the_deliveries_it_gave_up(old_node, capsy
     assert "development mode" in error and "add --dev" in error
 
 
+def test_worker_once_exits_1_and_names_the_mail_it_gave_up(old_node, monkeypatch, capsys):
+    from node.web.mail import queue_mail
+    from tests.test_mailer import REFUSED, SmtpServer
+
+    smtp = SmtpServer().start()
+    try:
+        for name, value in {
+            "BLOEI_SMTP_HOST": "127.0.0.1",
+            "BLOEI_SMTP_PORT": str(smtp.port),
+            "BLOEI_SMTP_FROM": "noreply@beesd.test",
+            "BLOEI_SMTP_STARTTLS": "false",
+        }.items():
+            monkeypatch.setenv(name, value)
+        with sqlite3.connect(old_node / "bloei.db") as conn:
+            queue_mail(conn, "rsvp.confirm", REFUSED, "Tot dinsdag", "Welkom!")
+        assert main(["worker", "--once", "--data", str(old_node)]) == 1
+    finally:
+        smtp.stop()
+    error = capsys.readouterr().err
+    assert "Gave up mail 1 (rsvp.confirm)" in error and REFUSED in error and "550" in error
+
+
 # --- the guide's steps with real processes -----------------------------------------------------
 
 
