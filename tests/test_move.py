@@ -451,6 +451,16 @@ def test_an_import_at_the_same_address_takes_the_mail_over_too(old_node, tmp_pat
     assert rows(new, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
 
 
+def test_importing_the_export_back_over_the_old_node_undoes_the_hand_over(old_node, tmp_path):
+    queue(old_node, "Waiting")
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    assert claimable(old_node, datetime.now(UTC) + timedelta(minutes=1)) == []
+    assert main(["import", str(archive), "--data", str(old_node), "--force"]) == 0
+    assert claimable(old_node, datetime.now(UTC) + timedelta(minutes=1)) == ["Waiting"]
+    assert rows(old_node, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
+
+
 def test_a_failed_export_leaves_the_mail_with_the_old_node(old_node, tmp_path, monkeypatch):
     from node.backup import BackupError
 
