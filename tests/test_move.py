@@ -630,6 +630,15 @@ def test_a_refusal_before_the_followers_took_the_move_is_retried_and_released_by
     assert rows(new, "SELECT value FROM meta WHERE key = 'move_awaited'")[0][0].endswith(
         '"actors": []}'
     )
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Na de verhuizing")
+    finally:
+        db.close()
+    deliver_round(new, Receivers(status=403))
+    assert rows(
+        new, "SELECT status FROM federation_deliveries WHERE status != 'done' ORDER BY id"
+    ) == [("failed",)]
 
 
 def now():
