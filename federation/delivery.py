@@ -19,7 +19,7 @@ import asyncio
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -223,6 +223,13 @@ def classify(response: httpx.Response) -> Outcome:
     )
 
 
+def held(outcome: Outcome) -> Outcome:
+    """A refusal (403) made retryable: the receiver does not know the sender yet."""
+    if outcome.status != 403:
+        return outcome
+    return Outcome(ok=False, retry=True, status=403, error=outcome.error)
+
+
 def _retry_after(response: httpx.Response) -> timedelta | None:
     value = response.headers.get("retry-after", "")
     return timedelta(seconds=int(value)) if value.isdigit() else None
@@ -262,12 +269,15 @@ async def process_next(
     policy: AddressPolicy | None = None,
     limit: int = 20,
     lease: timedelta = LEASE,
+    retry_refusals_from: Container[str] = frozenset(),
 ) -> Report:
     """Claim due jobs, send them concurrently, record each outcome; returns what happened.
 
     `db` is the node's Database (or anything with `write(fn)`), or a bare autocommit
     connection; `auth` signs each request (`LocalIdentity.http_auth()`); `now` is when this
-    round runs (tests pass it; the outcome times use it too).
+    round runs (tests pass it; the outcome times use it too). A 403 from an inbox in
+    `retry_refusals_from` is retried, not final: an actor that moved is refused by its
+    followers until they have read its Move (see `held`).
     """
     target = as_store(db)
     now = now or utcnow()
@@ -276,6 +286,10 @@ async def process_next(
     if not jobs:
         return Report()
     outcomes = await asyncio.gather(*(attempt(job, client, auth, policy) for job in jobs))
+    outcomes = [
+        held(outcome) if job.inbox in retry_refusals_from else outcome
+        for job, outcome in zip(jobs, outcomes, strict=True)
+    ]
 
     def save(conn: sqlite3.Connection) -> list[str | None]:
         pairs = zip(jobs, outcomes, strict=True)

@@ -85,7 +85,8 @@ COMMANDS: dict[str, Command] = {
         run_restore,
     ),
     "export": Command(
-        "write everything of the node to one archive, to move it to another host",
+        "write everything of the node to one archive, to move it to another host "
+        "(its queued mail goes along: this node no longer sends it)",
         configure_export,
         run_export,
     ),

@@ -30,11 +30,18 @@ from federation import outbox, vocabulary
 from federation.actors import ActorError, ActorRoutes, RemoteActor
 from federation.moves import also_known_as
 from federation.rebase import Rebase
-from node.backup import BackupError, BackupResult, create_backup, restore_backup
-from node.kern import kern_actor
+from node.backup import BackupError, create_backup, restore_backup
+from node.kern import handover, kern_actor, moving_in
 from node.kern.node_identity import ACTOR_PATH
 from node.kern.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
-from node.settings import CONFIG_FILE, Settings, load_settings, validate_public_url, write_config
+from node.settings import (
+    CONFIG_FILE,
+    DATABASE_FILE,
+    Settings,
+    load_settings,
+    validate_public_url,
+    write_config,
+)
 from node.web.audit import record_audit
 
 # Fetches an actor document: (url) -> (final url, document). The CLI uses federation.fetch.
@@ -70,36 +77,82 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 # --- export and import -------------------------------------------------------------------------
 
 
-def export_node(source: Settings | Path | str, target: Path | str) -> BackupResult:
-    """Everything of the node in one archive (a backup: same format, same checks)."""
-    return create_backup(source, target)
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    files: int
+    size: int
+    mails: int  # queued mails the export took along: the new node sends them
 
 
-def import_node(archive: Path | str, data_dir: Path | str, url: str | None = None) -> ImportResult:
+def export_node(source: Settings | Path | str, target: Path | str) -> ExportResult:
+    """Everything of the node in one archive (a backup: same format, same checks).
+
+    A kern hands its queued mail and its deliveries over first (node/kern/handover.py), so
+    the old and the new node never both send them; undone when the export fails."""
+    settings = source if isinstance(source, Settings) else load_settings(source)
+    if settings.role != "kern" or not settings.database_path.is_file():
+        result = create_backup(settings, target)
+        return ExportResult(result.path, result.files, result.size, 0)
+    from node.app import open_database
+
+    db = open_database(settings)
+    try:
+        handed = db.write_quiet(handover.hand_over, datetime.now(UTC))
+        try:
+            result = create_backup(settings, target)
+        except BaseException:
+            db.write_quiet(handover.take_back, handed)
+            raise
+    finally:
+        db.close()
+    return ExportResult(result.path, result.files, result.size, handed.mails)
+
+
+def import_node(
+    archive: Path | str, data_dir: Path | str, url: str | None = None, force: bool = False
+) -> ImportResult:
     """Restore `archive` into a new (empty) folder; with `url`, at that public address.
+    With `force` an existing node in that folder is replaced (an import made before, of an
+    export that is out of date now).
 
-    All or nothing: when moving the history to the new address fails, the restored folder is
-    removed again, so a second try starts from the same empty folder."""
+    All or nothing: when taking over the mail or moving the history to the new address
+    fails, the restored folder is removed again, so a second try starts from an empty one."""
     new_url = validate_public_url(url) if url else None
     target = Path(os.path.abspath(data_dir))
     existed = target.exists()
-    result = restore_backup(archive, target, new_address=new_url)
+    # The mail an earlier import here already sent: the new export still holds it as queued.
+    finished = handover.finished_mail(target / DATABASE_FILE) if force else {}
+    result = restore_backup(archive, target, force=force, new_address=new_url)
     folder = result.data_dir
     old = load_settings(folder)
     moved_from = ""
-    if new_url and new_url != old.public_url:
-        try:
-            moved_from = _move_to_new_address(folder, old, new_url)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            if existed:
-                folder.mkdir(mode=0o700, exist_ok=True)
-            raise
+    try:
+        if new_url and new_url != old.public_url:
+            moved_from = _move_to_new_address(folder, old, new_url, finished)
+        elif old.role == "kern":
+            _take_over(old, finished)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        if existed:
+            folder.mkdir(mode=0o700, exist_ok=True)
+        raise
     settings = load_settings(folder)
     return ImportResult(folder, settings.name, settings.role, settings.public_url, moved_from)
 
 
-def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
+def _take_over(settings: Settings, finished: dict) -> None:
+    """The mail the old node handed over is this node's to send (node/kern/handover.py)."""
+    from node.app import open_database
+
+    db = open_database(settings)
+    try:
+        db.write_quiet(handover.take_over, finished)
+    finally:
+        db.close()
+
+
+def _move_to_new_address(folder: Path, old: Settings, new_url: str, finished: dict) -> str:
     """Rewrite the history under the new address (node/kern/rehome.py), then the settings;
     returns the old actor id, which the new actor lists in alsoKnownAs."""
     if old.role != "kern":
@@ -115,6 +168,8 @@ def _move_to_new_address(folder: Path, old: Settings, new_url: str) -> str:
         def move_history(conn: sqlite3.Connection) -> None:
             now = datetime.now(UTC)
             report = rehome(conn, Rebase.between(old.public_url, new_url), publisher.identity, now)
+            handover.take_over(conn, finished)
+            moving_in.await_followers(conn, now)
             set_meta(conn, MOVED_FROM, json.dumps([*former_actors(conn), old_actor]))
             # Followers hear of the new actor through the Move, not through an Update.
             kern_actor.remember_profile(conn, new, publisher)

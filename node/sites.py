@@ -9,7 +9,9 @@ each kern's host name and data folder:
 
 Each request goes, by its Host header (port ignored, case-insensitive), to that kern's own
 app from create_app, with its own database, keys, settings, sessions and page cache; an
-unknown host gets a short Dutch 421 page. What is the same for every kern is made once: the
+unknown host gets a short Dutch 421 page. A host must be the host name of its kern's public
+address (`--url`): a host pointed at another kern's folder is refused at start-up, and a
+request is only served by the kern whose address it names. What is the same for every kern is made once: the
 Jinja environment (templates, filters, translations). The page cache gets one budget for the
 whole process, split over the kernen. Lifespan events go to every kern, so each starts and
 stops its own background jobs; these are asyncio tasks whose runs share the one thread pool,
@@ -24,6 +26,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -115,8 +118,18 @@ def load_site_settings(sites: Iterable[Site], path: Path | str = "sites.toml", *
                 f"{path}, site {number} ({site.host}): {site.data} is a {settings.role} node, "
                 "not a kern; only kernen can share a process"
             )
+        if public_host(settings) != site.host:
+            raise SettingsError(
+                f"{path}, site {number} ({site.host}): {site.data} is the kern at "
+                f"{settings.public_url}; give each kern the host name of its own address"
+            )
         loaded.append((site, settings))
     return loaded
+
+
+def public_host(settings: Settings) -> str:
+    """The host name of the kern's public address, as requests name it."""
+    return normalise_host(urlsplit(settings.public_url).netloc.rsplit("@", 1)[-1])
 
 
 UNKNOWN_HOST_PAGE = (
@@ -133,9 +146,16 @@ class MultiSiteApp:
         self.apps = {normalise_host(host): app for host, app in apps.items()}
 
     def app_for(self, scope: Scope) -> Starlette | None:
+        """The kern whose public address has the request's host name; None for any other
+        host, also one listed for a kern at another address (it would serve that kern's
+        pages, links and federation under a name that is not its own)."""
         for key, value in scope.get("headers", []):
             if key == b"host":
-                return self.apps.get(normalise_host(value.decode("latin-1")))
+                host = normalise_host(value.decode("latin-1"))
+                app = self.apps.get(host)
+                if app is not None and public_host(app.state.settings) == host:
+                    return app
+                return None
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -34,7 +35,7 @@ import httpx
 import pytest
 
 from node.app import MAX_BODY
-from node.cli import COMMANDS, USER_COMMANDS
+from node.cli import COMMANDS, USER_COMMANDS, build_parser
 from node.settings import Settings
 from node.web.middleware import SECURITY_HEADERS
 
@@ -810,6 +811,15 @@ def test_hosting_guide_refers_to_what_exists():
         assert command in COMMANDS, command
         if command == "user":
             assert action in USER_COMMANDS, action
+    # ... and each step, in a code block or inline with its data folder, is a valid command
+    # line as written (`bloei import ... --force`).
+    parser = build_parser()
+    steps = "\n".join(fenced + [text for text in inline if "--data" in text])
+    for line in re.findall(r"(?<!-u )\bbloei ([a-z][^\n`|;&]*)", steps):
+        try:
+            parser.parse_args(shlex.split(line))
+        except SystemExit:
+            pytest.fail(f"the guide's `bloei {line}` is not a valid command")
     # Settings it sets through the environment are real settings (BLOEI_DATA is the data
     # folder that every command reads, not a setting).
     for name in set(re.findall(r"\bBLOEI_([A-Z_]+)=", guide)) - {"DATA"}:

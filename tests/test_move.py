@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -383,3 +384,460 @@ def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_pa
     finally:
         db.close()
     assert [str(r["content"]) for r in found] == ["<p>We kijken ernaar.</p>"]
+
+
+# --- nothing is sent by both nodes -------------------------------------------------------------
+
+GEMEENTE = "https://gemeente.example/actor"
+GEMEENTE_INBOX = "https://gemeente.example/inbox"
+
+
+def add_follower(folder: Path, actor: str = GEMEENTE, inbox: str = GEMEENTE_INBOX) -> None:
+    with sqlite3.connect(folder / "bloei.db") as conn:
+        conn.execute(
+            """INSERT INTO federation_followers (actor_id, inbox, state, created_at, updated_at)
+               VALUES (?, ?, 'accepted', '2026', '2026')""",
+            (actor, inbox),
+        )
+
+
+def queue(folder: Path, subject: str, lease_until: str | None = None) -> None:
+    from node.web.mail import queue_mail
+
+    with sqlite3.connect(folder / "bloei.db") as conn:
+        mail_id = queue_mail(conn, "rsvp.confirm", "anna@example.org", subject, "Tot dan!")
+        conn.execute("UPDATE mail_queue SET lease_until = ? WHERE id = ?", (lease_until, mail_id))
+
+
+def claimable(folder: Path, now) -> list[str]:
+    """The subjects a mail worker on this node would take (all leases run out by `now`)."""
+    from node.web import mailer
+
+    db = open_database(load_settings(folder))
+    try:
+        return [row["subject"] for row in mailer.claim_due(db, now)]
+    finally:
+        db.close()
+
+
+def test_the_export_takes_queued_mail_along_and_the_old_node_no_longer_sends_it(
+    old_node, tmp_path, capsys
+):
+    later = datetime.now(UTC) + timedelta(days=1)
+    queue(old_node, "Waiting")
+    # Being sent by a worker right now: the old node finishes it, the export leaves it.
+    queue(old_node, "Being sent", lease_until=(later - timedelta(hours=1)).isoformat())
+    archive = tmp_path / "export.tar.gz"
+    assert main(["export", str(archive), "--data", str(old_node)]) == 0
+    assert "1 queued mails go with the export" in capsys.readouterr().out
+    # Queued at the old node after the export (it kept running): not in the export.
+    queue(old_node, "After the export")
+    new = tmp_path / "new"
+    assert main(["import", str(archive), "--data", str(new), "--url", NEW_URL]) == 0
+
+    assert claimable(old_node, later) == ["Being sent", "After the export"]
+    assert claimable(new, later) == ["Waiting"]
+
+
+def test_an_import_at_the_same_address_takes_the_mail_over_too(old_node, tmp_path):
+    queue(old_node, "Waiting")
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    new = tmp_path / "new"
+    migrate.import_node(archive, new)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert claimable(old_node, later) == []
+    assert claimable(new, later) == ["Waiting"]
+    assert rows(new, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
+
+
+def test_importing_the_export_back_over_the_old_node_undoes_the_hand_over(old_node, tmp_path):
+    queue(old_node, "Waiting")
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    assert claimable(old_node, datetime.now(UTC) + timedelta(minutes=1)) == []
+    assert main(["import", str(archive), "--data", str(old_node), "--force"]) == 0
+    assert claimable(old_node, datetime.now(UTC) + timedelta(minutes=1)) == ["Waiting"]
+    assert rows(old_node, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
+
+
+def test_a_failed_export_leaves_the_mail_with_the_old_node(old_node, tmp_path, monkeypatch):
+    from node.backup import BackupError
+
+    queue(old_node, "Waiting")
+
+    def full(*args, **kwargs):
+        raise BackupError("no space left on the disk")
+
+    monkeypatch.setattr(migrate, "create_backup", full)
+    with pytest.raises(BackupError):
+        migrate.export_node(old_node, tmp_path / "export.tar.gz")
+    assert claimable(old_node, datetime.now(UTC) + timedelta(minutes=1)) == ["Waiting"]
+    assert rows(old_node, "SELECT count(*) FROM meta WHERE key = 'exported_at'") == [(0,)]
+
+
+def test_mail_handed_over_is_removed_from_the_old_node_after_the_retention_period(
+    old_node, tmp_path
+):
+    from node.kern import privacy
+
+    queue(old_node, "Waiting")
+    migrate.export_node(old_node, tmp_path / "export.tar.gz")
+    settings = load_settings(old_node)
+    db = open_database(settings)
+    try:
+        later = datetime.now(UTC) + timedelta(days=settings.privacy_retention_days + 1)
+        privacy.run_retention(db, settings, later)
+    finally:
+        db.close()
+    assert rows(old_node, "SELECT count(*) FROM mail_queue") == [(0,)]
+
+
+class Receivers:
+    """Other servers as an httpx.MockTransport: every POST kept, answered with `status`."""
+
+    def __init__(self, status: int = 202):
+        self.status = status
+        self.posts: list[tuple[str, dict]] = []
+
+    def handler(self, request):
+        import httpx
+
+        self.posts.append((str(request.url), json.loads(request.content)))
+        return httpx.Response(self.status)
+
+    def activity_ids(self) -> list[str]:
+        return [activity["id"] for _inbox, activity in self.posts]
+
+
+def deliver_round(folder: Path, receivers: Receivers) -> None:
+    import httpx
+
+    from federation.addresses import AddressPolicy
+    from node.kern.federation_runtime import KernFederation
+
+    settings = load_settings(folder)
+    db = open_database(settings)
+    try:
+        federation = KernFederation(
+            settings,
+            db,
+            db.services["publisher"],
+            policy=AddressPolicy(dev=True),
+            transport=httpx.MockTransport(receivers.handler),
+        )
+        asyncio.run(federation.deliver())
+    finally:
+        db.close()
+
+
+def test_an_exported_node_delivers_only_its_move_and_what_it_queued_before(old_node, tmp_path):
+    from helpers import add_thema
+
+    from federation import delivery
+
+    add_follower(old_node)
+    settings = load_settings(old_node)
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Voor de export")
+        before = db.scalar("SELECT activity_id FROM federation_deliveries")
+    finally:
+        db.close()
+    migrate.export_node(old_node, tmp_path / "export.tar.gz")
+    db = open_database(settings)
+    try:
+        # After the export: an Accept to someone new, and the Move.
+        later = "https://anna.example/activities/accept-1"
+        db.write(
+            lambda conn: delivery.enqueue(
+                conn, later, b"{}", ["https://anna.example/inbox"], datetime.now(UTC)
+            )
+        )
+        move = migrate.announce_move(db, settings, NEW_URL + "/actor")
+    finally:
+        db.close()
+    receivers = Receivers()
+    deliver_round(old_node, receivers)
+    assert sorted(receivers.activity_ids()) == sorted([before, move])
+    held = rows(
+        old_node,
+        "SELECT status, last_error FROM federation_deliveries WHERE activity_id = ?",
+        (later,),
+    )
+    assert held[0][0] == "failed" and "bloei export" in held[0][1]
+
+
+# --- a change at the new address before the move -----------------------------------------------
+
+
+def test_a_refusal_before_the_followers_took_the_move_is_retried_and_released_by_their_follow(
+    old_node, tmp_path
+):
+    from helpers import add_thema
+
+    from federation.actors import RemoteActor
+    from federation.dispatch import InboxContext
+    from node.kern.federation_runtime import KernFederation
+
+    add_follower(old_node)
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    new = tmp_path / "new"
+    migrate.import_node(archive, new, NEW_URL)
+    settings = load_settings(new)
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Op het nieuwe adres")
+    finally:
+        db.close()
+    # The gemeente does not know the new actor before it read the Move: 403.
+    refused = Receivers(status=403)
+    deliver_round(new, refused)
+    assert len(refused.posts) == 1
+    assert rows(new, "SELECT status, tries, last_status FROM federation_deliveries") == [
+        ("pending", 1, 403)
+    ]
+
+    # It took the Move and follows the new actor: what was held is due at once.
+    db = open_database(settings)
+    try:
+        federation = KernFederation(settings, db, db.services["publisher"])
+        gemeente = RemoteActor.from_document(
+            {"id": GEMEENTE, "type": "Application", "inbox": GEMEENTE_INBOX}
+        )
+        follow = {
+            "id": "https://gemeente.example/activities/follow-2",
+            "type": "Follow",
+            "actor": GEMEENTE,
+            "object": NEW_URL + "/actor",
+        }
+        handler = federation.handlers.handler_for(follow)
+        db.write(
+            lambda conn: handler(
+                InboxContext(
+                    conn, follow, gemeente, db.services["publisher"].identity, datetime.now(UTC)
+                )
+            )
+        )
+    finally:
+        db.close()
+    accepted = Receivers()
+    deliver_round(new, accepted)
+    kinds = sorted(activity["type"] for _inbox, activity in accepted.posts)
+    assert kinds == ["Accept", "Create"]
+    # From now on a refusal from that inbox is final again.
+    assert rows(new, "SELECT value FROM meta WHERE key = 'move_awaited'")[0][0].endswith(
+        '"actors": []}'
+    )
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Na de verhuizing")
+    finally:
+        db.close()
+    deliver_round(new, Receivers(status=403))
+    assert rows(
+        new, "SELECT status FROM federation_deliveries WHERE status != 'done' ORDER BY id"
+    ) == [("failed",)]
+
+
+def now():
+    return datetime.now(UTC)
+
+
+# --- the commands as the guide names them ------------------------------------------------------
+
+
+def test_import_again_over_an_earlier_import_with_force(old_node, tmp_path, capsys):
+    archive = tmp_path / "export.tar.gz"
+    assert main(["export", str(archive), "--data", str(old_node)]) == 0
+    new = tmp_path / "new"
+    assert main(["import", str(archive), "--data", str(new), "--url", NEW_URL]) == 0
+    capsys.readouterr()
+    assert main(["import", str(archive), "--data", str(new), "--url", NEW_URL]) == 1
+    assert "use --force" in capsys.readouterr().err
+    assert main(["import", str(archive), "--data", str(new), "--url", NEW_URL, "--force"]) == 0
+    assert actor_document(new)["alsoKnownAs"] == [OLD_URL + "/actor"]
+
+
+def test_an_import_over_an_earlier_one_does_not_send_its_mail_again(old_node, tmp_path):
+    queue(old_node, "Waiting")
+    archive = tmp_path / "export.tar.gz"
+    migrate.export_node(old_node, archive)
+    new = tmp_path / "new"
+    migrate.import_node(archive, new, NEW_URL)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    # The first import's node sent it ...
+    with sqlite3.connect(new / "bloei.db") as conn:
+        conn.execute("UPDATE mail_queue SET sent_at = '2026-12-01T10:00:00+00:00'")
+    # ... and the old node, which changed after the export, is exported again.
+    again = tmp_path / "again.tar.gz"
+    migrate.export_node(old_node, again)
+    migrate.import_node(again, new, NEW_URL, force=True)
+    assert claimable(new, later) == []
+    assert rows(new, "SELECT subject, sent_at FROM mail_queue") == [
+        ("Waiting", "2026-12-01T10:00:00+00:00")
+    ]
+
+
+def test_move_to_a_development_node_names_the_dev_option(old_node, capsys):
+    assert main(["move", "--to", "http://127.0.0.1:9/actor", "--data", str(old_node)]) == 1
+    error = capsys.readouterr().err
+    assert "development mode" in error and "add --dev" in error
+
+
+def test_worker_once_exits_1_and_names_the_deliveries_it_gave_up(old_node, capsys):
+    from helpers import add_thema
+
+    add_follower(old_node, "http://127.0.0.1:9/actor", "http://127.0.0.1:9/inbox")
+    settings = load_settings(old_node)
+    db = open_database(settings)
+    try:
+        add_thema(db, settings, title="Naar een testnode")
+    finally:
+        db.close()
+    # Not in development mode: plain http to 127.0.0.1 is refused for good.
+    assert main(["worker", "--once", "--data", str(old_node)]) == 1
+    error = capsys.readouterr().err
+    assert "Gave up delivering" in error and "http://127.0.0.1:9/inbox" in error
+    assert "development mode" in error and "add --dev" in error
+
+
+def test_worker_once_exits_1_and_names_the_mail_it_gave_up(old_node, monkeypatch, capsys):
+    from node.web.mail import queue_mail
+    from tests.test_mailer import REFUSED, SmtpServer
+
+    smtp = SmtpServer().start()
+    try:
+        for name, value in {
+            "BLOEI_SMTP_HOST": "127.0.0.1",
+            "BLOEI_SMTP_PORT": str(smtp.port),
+            "BLOEI_SMTP_FROM": "noreply@beesd.test",
+            "BLOEI_SMTP_STARTTLS": "false",
+        }.items():
+            monkeypatch.setenv(name, value)
+        with sqlite3.connect(old_node / "bloei.db") as conn:
+            queue_mail(conn, "rsvp.confirm", REFUSED, "Tot dinsdag", "Welkom!")
+        assert main(["worker", "--once", "--data", str(old_node)]) == 1
+    finally:
+        smtp.stop()
+    error = capsys.readouterr().err
+    assert "Gave up mail 1 (rsvp.confirm)" in error and REFUSED in error and "550" in error
+
+
+# --- the guide's steps with real processes -----------------------------------------------------
+
+
+@pytest.mark.processes
+def test_moving_host_as_the_guide_says_sends_everything_once_and_loses_nothing(tmp_path):
+    """Gemeente, Beesd and Asperen (which follows Beesd) as real processes; Beesd moves as
+    docs/hosting.md says, with a mail still queued and a project made at the new address
+    before `bloei move`. No BLOEI_DEV: the commands take --dev, as serve does."""
+    from process_helpers import PASSWORD, Node, running, wait_for
+
+    from node.web.mail import queue_mail
+    from tests.test_mailer import SmtpServer
+
+    smtp = SmtpServer().start()
+    gemeente = Node(tmp_path / "gemeente", "Gemeente West Betuwe", role="gemeente")
+    kern_env = {
+        "BLOEI_GEMEENTE_ACTOR": gemeente.actor,
+        "BLOEI_DELIVERY_RETRY_SECONDS": "1",
+        "BLOEI_SMTP_HOST": "127.0.0.1",
+        "BLOEI_SMTP_PORT": str(smtp.port),
+        "BLOEI_SMTP_FROM": "noreply@beesd.test",
+        "BLOEI_SMTP_STARTTLS": "false",
+    }
+    old = Node(tmp_path / "oud" / "beesd", "Beesd", **kern_env)
+    new = Node(tmp_path / "nieuw" / "beesd", "Beesd", **kern_env)
+    asperen = Node(tmp_path / "asperen", "Asperen", BLOEI_DELIVERY_RETRY_SECONDS="1")
+    try:
+        with running(gemeente, old, asperen):
+            address = f"@beesd@127.0.0.1:{old.port}"
+            response = gemeente.post("/beheer/kernen", address=address, rollout="pilot")
+            assert response.status_code == 303, response.text
+            response = asperen.post("/beheer/federatie/volgen", address=address)
+            assert response.status_code == 303, response.text
+            for node in (gemeente, asperen):
+                wait_for(
+                    lambda node=node: (
+                        node.query("SELECT state FROM federation_following") == [("accepted",)]
+                    ),
+                    10,
+                    f"Beesd to accept {node.name}",
+                )
+
+            # The old site is stopped with a confirmation mail still in its queue.
+            old.stop()
+            with sqlite3.connect(old.folder / "bloei.db") as conn:
+                queue_mail(conn, "rsvp.confirm", "anna@example.org", "Tot dinsdag", "Welkom!")
+            archive = tmp_path / "beesd-export.tar.gz"
+            done = old.cli("export", str(archive))
+            assert done.returncode == 0, done.stderr
+            assert "1 queued mails go with the export" in done.stdout
+            # Imported twice, as after "export and import again": the second time with --force.
+            for extra in ((), ("--force",)):
+                done = new.cli("import", str(archive), "--url", new.url, *extra)
+                assert done.returncode == 0, done.stderr
+            refused = new.cli("import", str(archive), "--url", new.url)
+            assert refused.returncode == 1 and "use --force" in refused.stderr
+            new.launch()
+            try:
+                new.wait_until_up()
+                new.sign_in_with(PASSWORD)
+                # The new node sends the mail the export took along.
+                wait_for(lambda: len(smtp.messages) == 1, 20, "the queued mail to be sent")
+
+                # A project made at the new address before the move: the followers do not
+                # know the new actor yet and refuse it.
+                title = "Bankjes langs de Linge"
+                response = new.post(
+                    "/beheer/projecten/nieuw",
+                    title=title,
+                    summary="Om even uit te rusten.",
+                    phase="idee",
+                    needs=["besluit_gemeente"],
+                )
+                assert response.status_code == 303, response.text
+                wait_for(
+                    lambda: new.query(
+                        "SELECT 1 FROM federation_deliveries WHERE last_status = 403"
+                    ),
+                    10,
+                    "a follower to refuse the new actor",
+                )
+
+                done = old.cli("move", "--dev", "--to", new.actor)
+                assert done.returncode == 0, done.stderr
+                assert "run bloei worker --dev to deliver" in done.stdout
+                done = old.cli("worker", "--once", "--dev")
+                assert done.returncode == 0, done.stderr
+
+                # Both followers took the Move, followed the new actor, and got the project.
+                slug = new.query("SELECT slug FROM projects WHERE title = ?", (title,))[0][0]
+                project = f"{new.url}/projecten/{slug}"
+                wait_for(lambda: has_received(asperen, project), 20, "the project to reach Asperen")
+                wait_for(
+                    lambda: gemeente.query(
+                        "SELECT 1 FROM gemeente_projects WHERE object_id = ?", (project,)
+                    ),
+                    20,
+                    "the project to reach the gemeente",
+                )
+                # The old node ran its mail job and sent nothing: the mail went out once.
+                assert len(smtp.messages) == 1
+                assert old.query("SELECT sent_at FROM mail_queue") == [(None,)]
+                assert new.query("SELECT count(*) FROM mail_queue WHERE sent_at IS NOT NULL") == [
+                    (1,)
+                ]
+            finally:
+                new.stop()
+                if new.http is not None:
+                    new.http.close()
+    finally:
+        smtp.stop()
+
+
+def has_received(node, object_id: str) -> bool:
+    found = node.query("SELECT 1 FROM received_objects WHERE object_id = ?", (object_id,))
+    return bool(found)

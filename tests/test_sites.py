@@ -15,6 +15,7 @@ from node.settings import SettingsError, load_settings
 from node.sites import (
     MIN_SITE_CACHE,
     PAGE_CACHE_BUDGET,
+    MultiSiteApp,
     from_sites_file,
     normalise_host,
     read_sites,
@@ -114,6 +115,15 @@ async def test_an_unknown_host_is_refused(host_app):
     assert "Beesd" not in response.text
 
 
+async def test_a_host_is_only_served_by_the_kern_at_that_address(host_app):
+    # Put together by hand, past the start-up check: elders.test names Beesd's app.
+    app = MultiSiteApp({"elders.test": host_app.apps["beesd.test"]})
+    async with client_for(app, "elders.test") as elders:
+        response = await elders.get("/")
+    assert response.status_code == 421
+    assert "Beesd" not in response.text
+
+
 async def test_lifespan_starts_and_stops_every_kern(host_app):
     to_app: asyncio.Queue = asyncio.Queue()
     from_app: asyncio.Queue = asyncio.Queue()
@@ -167,6 +177,8 @@ def bad_case(tmp_path: Path, case: str) -> Path:
         sites.write_text(f'[[site]]\nhost = "beesd.test"\ndata = "{kern}"\nname = "B"\n')
     elif case == "missing host":
         sites.write_text(f'[[site]]\ndata = "{kern}"\n')
+    elif case == "host of another kern":
+        write_sites(sites, ("beesd.test", kern), ("heukelum.test", kern))
     elif case == "duplicate host":
         write_sites(sites, ("beesd.test", kern), ("BEESD.test", kern))
     elif case == "missing data":
@@ -190,6 +202,7 @@ BAD_CASES = {
     "unknown site key": "site 1: unknown key 'name'",
     "missing host": "site 1: host is missing",
     "duplicate host": "site 2: host beesd.test is already site 1",
+    "host of another kern": "is the kern at http://beesd.test",
     "missing data": "site 1 (beesd.test): data folder",
     "no config": "site 1 (beesd.test): no bloei.toml",
     "gemeente": "site 2 (gemeente.test):",

@@ -5,12 +5,14 @@ option, opening a node, and the checks of user names and port numbers.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from node.app import open_database
 from node.db import Database
@@ -46,9 +48,38 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_dev_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="development mode, as serve --dev: allows plain HTTP and loopback peers",
+    )
+
+
+def dev_override(args: argparse.Namespace) -> bool | None:
+    """--dev as a settings override; None leaves the file's or BLOEI_DEV's value."""
+    return True if getattr(args, "dev", False) else None
+
+
+def dev_hint(settings: Settings, url: str) -> str:
+    """What to add to an error about reaching `url`, when only development mode reaches it
+    (plain http, or a loopback or private address)."""
+    if settings.dev:
+        return ""
+    parts = urlsplit(url)
+    try:
+        private = not ipaddress.ip_address(parts.hostname or "").is_global
+    except ValueError:
+        private = parts.hostname == "localhost"
+    if parts.scheme != "http" and not private:
+        return ""
+    return " (a node on plain http or 127.0.0.1 is only reached in development mode: add --dev)"
+
+
 @contextmanager
-def open_node(args: argparse.Namespace) -> Iterator[tuple[Settings, Database]]:
-    settings = load_settings(data_dir(args))
+def open_node(args: argparse.Namespace, **overrides) -> Iterator[tuple[Settings, Database]]:
+    """The node's settings (with `overrides`, such as dev=True) and its opened database."""
+    settings = load_settings(data_dir(args), **overrides)
     db = open_database(settings)
     try:
         yield settings, db

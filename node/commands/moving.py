@@ -7,7 +7,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from node.commands.common import CommandError, add_data_option, data_dir, human_size, open_node
+from node.commands.common import (
+    CommandError,
+    add_data_option,
+    add_dev_option,
+    data_dir,
+    dev_hint,
+    dev_override,
+    human_size,
+    open_node,
+)
 from node.settings import load_settings
 
 
@@ -21,6 +30,10 @@ def run_export(args: argparse.Namespace) -> int:
 
     result = export_node(load_settings(data_dir(args)), Path(args.file))
     print(f"Exported to {result.path} ({result.files} files, {human_size(result.size)})")
+    if result.mails:
+        print(
+            f"{result.mails} queued mails go with the export: the new node sends them, not this one"
+        )
     print(f"On the new host: bloei import {result.path.name} --data DIR --url NEW_PUBLIC_URL")
     return 0
 
@@ -28,6 +41,11 @@ def run_export(args: argparse.Namespace) -> int:
 def configure_import(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="an archive made by bloei export")
     parser.add_argument("--url", help="the node's new public address, e.g. https://beesd.nl")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the node already in DIR (an earlier import of an older export)",
+    )
     add_data_option(parser)
 
 
@@ -35,7 +53,7 @@ def run_import(args: argparse.Namespace) -> int:
     from node.migrate import import_node
 
     folder = data_dir(args)
-    result = import_node(Path(args.file), folder, args.url)
+    result = import_node(Path(args.file), folder, args.url, force=args.force)
     print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
     print(f"Start the server with: bloei serve --data {folder}")
     if result.moved_from:
@@ -50,6 +68,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 def configure_move(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", required=True, metavar="URL", help="the new actor's id")
+    add_dev_option(parser)
     add_data_option(parser)
 
 
@@ -58,7 +77,7 @@ def run_move(args: argparse.Namespace) -> int:
 
     from node import migrate
 
-    settings = load_settings(data_dir(args))
+    settings = load_settings(data_dir(args), dev=dev_override(args))
     if settings.role != "kern":
         raise CommandError(f"only a kern can move, this is a {settings.role}")
 
@@ -72,13 +91,16 @@ def run_move(args: argparse.Namespace) -> int:
         except Exception as error:  # a network failure is one line too
             if isinstance(error, migrate.MoveError):
                 raise
-            raise CommandError(f"cannot fetch {args.to}: {error}") from None
+            raise CommandError(
+                f"cannot fetch {args.to}: {error}{dev_hint(settings, args.to)}"
+            ) from None
         finally:
             await close()
 
-    with open_node(args) as (settings, db):
+    with open_node(args, dev=dev_override(args)) as (settings, db):
         target, position = asyncio.run(confirm(db.read()))
         migrate.announce_move(db, settings, target.id, expected_position=position)
         followers = db.scalar("SELECT count(*) FROM federation_followers WHERE state = 'accepted'")
-    print(f"Move to {target.id} published to {followers} followers; run bloei worker to deliver")
+    worker = "bloei worker --dev" if settings.dev else "bloei worker"
+    print(f"Move to {target.id} published to {followers} followers; run {worker} to deliver")
     return 0

@@ -34,7 +34,7 @@ from federation.keycache import KeyCache
 from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
-from node.kern import kern_actor, publishing, received
+from node.kern import handover, kern_actor, moving_in, publishing, received
 from node.kern.publishing import Publisher
 from node.settings import Settings
 from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
@@ -76,7 +76,10 @@ class KernFederation(RemoteClient):
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
         self.keys = KeyCache(self.store, self.fetcher)
         trusted = frozenset({settings.gemeente_actor} - {""})
-        handlers = follows.default_handlers(FollowRules(self._follow_policy, trusted))
+        rules = FollowRules(self._follow_policy, trusted)
+        handlers = follows.default_handlers(rules)
+        # A follower that took this kern's Move gets what was held for it (node/kern/moving_in.py).
+        handlers.register("Follow", lambda ctx: moving_in.handle_follow(ctx, rules))
         self.handlers = received.register(handlers, settings)
         self.inbox = Inbox(self.store, publisher.identity, self.keys, self.handlers)
         self._last_round = float("-inf")
@@ -125,11 +128,14 @@ class KernFederation(RemoteClient):
         """One round: publish berichten that came due, send every due delivery, tidy up."""
         now = now or utcnow()
         self._publish_due(now)
+        if handover.exported_at(self.db.read()):
+            # Exported to move: the new node publishes; this one sends its Move and retries.
+            self.store.write(handover.hold_back_deliveries, now)
         total = delivery.Report()
         if not self._has_due(now):
             self.prune(now)
             return total
-        total = await self.deliver_batches(now)
+        total = await self.deliver_batches(now, moving_in.held_inboxes(self.db.read()))
         if total.retrying and self.settings.delivery_retry_seconds:
             self.store.write(self._shorten_retries, now)
         self.prune(now)

@@ -70,7 +70,8 @@ _EXPIRED_VOLUNTEERS = f"""contact_removed_at IS NULL AND (
                       WHERE phase IN {FINISHED_PHASES!r} OR removed_at IS NOT NULL))"""
 _EXPIRED_IDEAS = """contact_removed_at IS NULL
     AND datetime(coalesce(decided_at, removed_at)) < datetime(:cutoff)"""
-_EXPIRED_MAILS = """datetime(coalesce(sent_at, given_up_at)) < datetime(:cutoff)"""
+# Handed over to a new node by `bloei export` (node/kern/handover.py): this one never sends it.
+_EXPIRED_MAILS = """datetime(coalesce(sent_at, given_up_at, handed_over_at)) < datetime(:cutoff)"""
 
 
 def _cutoff(retention_days: int, now: datetime) -> str:

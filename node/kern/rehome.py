@@ -40,6 +40,11 @@ OUTBOX_SEQUENCE = "federation_outbox"
 MOVED_FROM = "moved_from"
 # meta: the new actor id, once `bloei move` announced the kern moved there (see moved_to).
 MOVED_TO = "moved_to"
+# meta, on the old node: when `bloei export` handed its queued mail over (node/kern/handover.py).
+EXPORTED_AT = "exported_at"
+# meta, on the new node: the followers that have not yet followed the new actor after the
+# Move, a JSON list; they refuse its deliveries until then (node/kern/moving_in.py).
+MOVE_AWAITED = "move_awaited"
 
 
 @dataclass(frozen=True)

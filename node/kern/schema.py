@@ -271,3 +271,10 @@ def _mail_privacy(db) -> None:
     db.execute("ALTER TABLE volunteers ADD COLUMN contact_removed_at TEXT")
     # A beheerder can retry a given-up mail: its retry window starts again from here.
     db.execute("ALTER TABLE mail_queue ADD COLUMN retry_since TEXT")
+
+
+@kern(name="0004_mail_handed_over")
+def _mail_handed_over(db) -> None:
+    # Set by `bloei export` on mail the export takes along: the new node sends it, this one
+    # never does (node/kern/handover.py).
+    db.execute("ALTER TABLE mail_queue ADD COLUMN handed_over_at TEXT")

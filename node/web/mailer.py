@@ -4,7 +4,8 @@
 takes it from there. A message is claimed by setting `lease_until` inside one IMMEDIATE
 transaction, so two processes on one database never take the same message. A failure is
 retried with a growing delay until `mail_retry_hours` have passed; a mail server that says
-"this recipient does not exist" (5xx) is believed at once.
+"this recipient does not exist" (5xx) is believed at once. Mail that `bloei export` handed to
+a new node (node/kern/handover.py) is never claimed here.
 
 `process_next` is synchronous and does one batch; the background worker runs it in a
 thread so the event loop never waits for a mail server. Tests call it directly and pass
@@ -79,7 +80,8 @@ def _due_exists(db: Database, now: str, only_id: int | None) -> bool:
     return bool(
         db.scalar(
             """SELECT 1 FROM mail_queue WHERE sent_at IS NULL AND given_up_at IS NULL
-               AND next_try_at <= :now AND (lease_until IS NULL OR lease_until < :now)
+               AND handed_over_at IS NULL AND next_try_at <= :now
+               AND (lease_until IS NULL OR lease_until < :now)
                AND (:id IS NULL OR id = :id) LIMIT 1""",
             {"now": now, "id": only_id},
         )
@@ -94,6 +96,7 @@ def _claim(
            WHERE id IN (
                SELECT id FROM mail_queue
                WHERE sent_at IS NULL AND given_up_at IS NULL AND next_try_at <= :now
+                 AND handed_over_at IS NULL
                  AND (lease_until IS NULL OR lease_until < :now)
                  AND (:id IS NULL OR id = :id)
                ORDER BY next_try_at, id LIMIT :limit)
@@ -365,7 +368,8 @@ def mail_status(db: Database, settings: Settings, failures: int = 20) -> MailSta
     """Whether mail is set up and how the queue stands; never the password."""
     counts = db.one(
         """SELECT
-             sum(sent_at IS NULL AND given_up_at IS NULL) AS waiting,
+             sum(sent_at IS NULL AND given_up_at IS NULL AND handed_over_at IS NULL)
+                 AS waiting,
              sum(sent_at IS NULL AND given_up_at IS NULL AND tries > 0) AS retrying,
              sum(sent_at IS NOT NULL) AS sent,
              sum(given_up_at IS NOT NULL) AS given_up

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -77,13 +77,22 @@ class RemoteClient:
 
     # --- delivering ---
 
-    async def deliver_batches(self, now: datetime) -> delivery.Report:
-        """Send every due delivery, a batch at a time, on a client of this event loop's own."""
+    async def deliver_batches(
+        self, now: datetime, retry_refusals_from: Container[str] = frozenset()
+    ) -> delivery.Report:
+        """Send every due delivery, a batch at a time, on a client of this event loop's own;
+        a refusal from an inbox in `retry_refusals_from` is retried (delivery.held)."""
         total = delivery.Report()
         async with self._client() as client:
             while True:
                 report = await delivery.process_next(
-                    self.store, self.auth, client, now, policy=self.policy, limit=DELIVERY_BATCH
+                    self.store,
+                    self.auth,
+                    client,
+                    now,
+                    policy=self.policy,
+                    limit=DELIVERY_BATCH,
+                    retry_refusals_from=retry_refusals_from,
                 )
                 total = delivery.Report(
                     total.claimed + report.claimed,

@@ -26,8 +26,6 @@ def test_a_kern_moves_and_the_gemeente_follows_it_to_the_new_address(tmp_path):
     kern_env = {
         "BLOEI_GEMEENTE_ACTOR": gemeente.actor,
         "BLOEI_DELIVERY_RETRY_SECONDS": "1",
-        # `bloei move` and `bloei worker` talk to 127.0.0.1 over plain HTTP, like serve --dev.
-        "BLOEI_DEV": "1",
     }
     old = Node(tmp_path / "oud" / "beesd", "Beesd", **kern_env)
     new = Node(tmp_path / "nieuw" / "beesd", "Beesd", **kern_env)
@@ -73,10 +71,11 @@ def test_a_kern_moves_and_the_gemeente_follows_it_to_the_new_address(tmp_path):
             new.wait_until_up()
             new.sign_in_with(PASSWORD)
             # Back on the old host: announce the move and deliver it.
-            done = old.cli("move", "--to", new.actor)
+            # `bloei move` and `bloei worker` talk to 127.0.0.1 over plain HTTP, like serve --dev.
+            done = old.cli("move", "--dev", "--to", new.actor)
             assert done.returncode == 0, done.stderr
             assert "published to 1 followers" in done.stdout
-            done = old.cli("worker", "--once")
+            done = old.cli("worker", "--once", "--dev")
             assert done.returncode == 0, done.stderr
 
             wait_for(
