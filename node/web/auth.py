@@ -200,7 +200,9 @@ def current_user(request: Request) -> User | None:
         return request.scope["user"]
     found = _session_and_user(request)
     # "uid": a cookie from before sessions were kept on the server; it signs nobody in.
-    if found is None and ("sid" in request.session or "uid" in request.session):
+    # A page rendered in front of the session middleware (a moved node's refusal) has none.
+    cookie = request.session if "session" in request.scope else {}
+    if found is None and ("sid" in cookie or "uid" in cookie):
         request.session.clear()
     signed_in = found is not None and not found[0].awaiting_code
     request.scope["user"] = _user_from_row(found[1]) if signed_in else None
