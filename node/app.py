@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from node.db import Database
 from node.settings import Settings
 from node.web import errors
+from node.web.client_address import ClientAddressMiddleware
 from node.web.csrf import OriginCheckMiddleware
 from node.web.middleware import (
     BodySizeLimitMiddleware,
@@ -186,6 +187,10 @@ def create_app(
             ),
         )
     middleware[1:1] = front_middleware
+    # Outermost: everything after it sees the visitor's address, not the proxy's.
+    middleware.insert(
+        0, Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
+    )
     app = Starlette(
         routes=routes,
         middleware=middleware,

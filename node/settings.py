@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from node.web.client_address import parse_trusted_proxies
+
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
 SECRET_FILE = "secret.key"
@@ -46,6 +48,9 @@ class Settings:
     session_days: int = 14
     login_attempts: int = 5
     login_window_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP name the visitor (comma-separated
+    # addresses or networks): loopback, as Caddy and nginx in deploy/ connect from there.
+    trusted_proxies: str = "127.0.0.1,::1"
     page_cache: bool = True
     # Background jobs (mail, privacy cleanup) in the server process; tests and the bench
     # switch them off, `bloei worker` runs the same jobs in a process of its own.
@@ -227,6 +232,10 @@ def _check(settings: Settings) -> None:
         raise SettingsError("setting delivery_retry_seconds must be 0 or more")
     if settings.pull_interval_seconds < 1:
         raise SettingsError("setting pull_interval_seconds must be 1 or more")
+    try:
+        parse_trusted_proxies(settings.trusted_proxies)
+    except ValueError as error:
+        raise SettingsError(f"setting trusted_proxies: {error}") from None
 
 
 def _read_password_file(settings: Settings) -> str:
