@@ -83,12 +83,14 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
         return wiring.background_jobs(settings, db, federation)
     if settings.role != "kern":
         return []
-    from node.kern import privacy
+    from node.kern import privacy, rsvp
     from node.web import mailer
 
     jobs = [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
+        # An expired link already fails; this removes the names and addresses left behind.
+        Job("rsvp-requests", PRIVACY_INTERVAL, lambda: rsvp.run_expiry(db)),
     ]
     if federation is None:
         from node.kern.federation_runtime import KernFederation

@@ -67,6 +67,10 @@ class Settings:
     smtp_starttls: bool = True
     smtp_ssl: bool = False
     mail_retry_hours: int = 72
+    # A group larger than this must give an e-mail address and confirm it before its places
+    # count; the link in that mail works for rsvp_confirm_hours.
+    rsvp_people_without_confirmation: int = 4
+    rsvp_confirm_hours: int = 48
     # Days residents' contact details are kept after the meeting, the decision or sign-up.
     privacy_retention_days: int = 90
     # Federation. The gemeente's actor id: its Follow is always accepted, and it may send
@@ -216,7 +220,9 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
     if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
         raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
-    for name in ("privacy_retention_days", "mail_retry_hours"):
+    if not 1 <= settings.rsvp_people_without_confirmation <= 20:
+        raise SettingsError("setting rsvp_people_without_confirmation must be from 1 to 20")
+    for name in ("privacy_retention_days", "mail_retry_hours", "rsvp_confirm_hours"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"setting {name} must be 1 or more")
     if settings.follow_approval not in ("auto", "manual"):

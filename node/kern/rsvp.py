@@ -5,6 +5,12 @@ BEGIN IMMEDIATE on one writer, so two residents signing up at the same moment ar
 one after the other: the places taken are summed again for each, and whoever does not fit
 goes on the waiting list. Nothing here reads a count outside the transaction and trusts it.
 
+A group larger than `rsvp_people_without_confirmation` (4 by default) first becomes a request
+(`rsvp_requests`) that holds no places: only when the resident clicks the link mailed to
+the address they gave does it become an RSVP, and capacity is decided then, as for anyone.
+Two made-up sign-ups of 20 can thus no longer fill a meeting of 40; a real family or
+club confirms with one click. Unconfirmed requests are deleted when the link expires.
+
 Names, e-mail addresses and phone numbers are personal data: they stay in `rsvps`, are shown
 only in beheer, and never reach a public dict, an event, a page or the API. Mails are
 queued in the same transaction as the change they are about.
@@ -18,6 +24,7 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import jinja2
 
@@ -52,6 +59,15 @@ def token_hash(token: str) -> str:
 
 def personal_path(token: str) -> str:
     return f"/aanmelding/{token}"
+
+
+def confirm_path(token: str) -> str:
+    return f"/aanmelding/bevestigen/{token}"
+
+
+def needs_confirmation(settings: Settings, people: int) -> bool:
+    """Whether a group this large must confirm an e-mail address before its places count."""
+    return people > settings.rsvp_people_without_confirmation
 
 
 def closed_reason(meeting, at: str | None = None) -> str | None:
@@ -105,8 +121,15 @@ def sign_up(
     email: str,
     phone: str,
     people: int,
+    *,
+    token: str | None = None,
+    email_confirmed: bool = False,
 ) -> SignUp:
-    """Sign up `people` for a meeting: accepted if they all fit, else on the waiting list."""
+    """Sign up `people` for a meeting: accepted if they all fit, else on the waiting list.
+
+    Who may sign up how many is the caller's to decide (the public form sends a large group
+    through request_sign_up); a confirmed request passes its own token and email_confirmed.
+    """
     meeting = _meeting(conn, meeting_id)
     reason = closed_reason(meeting)
     if reason:
@@ -115,7 +138,7 @@ def sign_up(
         raise RsvpError(_("Kies 1 tot %d personen.") % MAX_PEOPLE)
     was_full = _is_full(conn, meeting)
     status = "aangemeld" if _fits(conn, meeting, people) else "wachtlijst"
-    token = secrets.token_urlsafe(32)
+    token = token or secrets.token_urlsafe(32)
     stamp = now()
     rsvp_id = insert(
         conn,
@@ -130,6 +153,7 @@ def sign_up(
             "token_hash": token_hash(token),
             "created_at": stamp,
             "updated_at": stamp,
+            "email_confirmed_at": stamp if email_confirmed else None,
         },
     )
     if email:
@@ -153,6 +177,129 @@ def sign_up(
         )
     _note_fullness(conn, settings, meeting, was_full)
     return SignUp(rsvp_id, token, status, people)
+
+
+# --- A large group: a request, confirmed by e-mail -------------------------------------------
+
+
+def _expiry(settings: Settings, at: str) -> str:
+    moment = datetime.fromisoformat(at) + timedelta(hours=settings.rsvp_confirm_hours)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def request_sign_up(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    meeting_id: int,
+    name: str,
+    email: str,
+    phone: str,
+    people: int,
+) -> str:
+    """Keep a large group's sign-up and mail the link that confirms it; returns its token.
+
+    The request takes no places: a sign-up with a made-up address never keeps anyone out.
+    """
+    meeting = _meeting(conn, meeting_id)
+    reason = closed_reason(meeting)
+    if reason:
+        raise RsvpError(reason)
+    if not 1 <= people <= MAX_PEOPLE:
+        raise RsvpError(_("Kies 1 tot %d personen.") % MAX_PEOPLE)
+    if not email:
+        raise RsvpError(missing_email_message(settings))
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    insert(
+        conn,
+        "rsvp_requests",
+        {
+            "meeting_id": meeting_id,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "people": people,
+            "token_hash": token_hash(token),
+            "created_at": stamp,
+            "expires_at": _expiry(settings, stamp),
+        },
+    )
+    _mail(
+        conn,
+        settings,
+        env,
+        "rsvp.request",
+        meeting,
+        {"name": name, "email": email, "people": people},
+        _("Bevestig uw aanmelding: %(title)s op %(day)s")
+        % {"title": meeting["title"], "day": meetings.day_text(meeting["starts_at"])},
+        "rsvp_bevestigen.txt",
+        link=settings.url(confirm_path(token)),
+        hours=settings.rsvp_confirm_hours,
+    )
+    return token
+
+
+def missing_email_message(settings: Settings) -> str:
+    return _(
+        "Komt u met meer dan %d personen? Vul dan uw e-mailadres in. U krijgt een e-mail om uw aanmelding te bevestigen."
+    ) % (settings.rsvp_people_without_confirmation)
+
+
+def get_request(db_or_conn, token: str, at: str | None = None) -> sqlite3.Row | None:
+    """The unexpired request behind a confirmation link, with its meeting's slug."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    conn = db_or_conn.read() if isinstance(db_or_conn, Database) else db_or_conn
+    return conn.execute(
+        """SELECT q.*, m.slug AS meeting_slug FROM rsvp_requests q
+           JOIN meetings m ON m.id = q.meeting_id
+           WHERE q.token_hash = ? AND m.removed_at IS NULL AND q.expires_at > ?""",
+        (token_hash(token), at or now()),
+    ).fetchone()
+
+
+def confirm_request(
+    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, token: str
+) -> SignUp:
+    """The resident clicked the link: the request becomes an RSVP, its places decided now.
+
+    The same token becomes the personal link, so the page after confirming is theirs.
+    """
+    request = get_request(conn, token)
+    if request is None:
+        raise RsvpError(
+            _(
+                "Deze link werkt niet meer. Misschien is hij verlopen of al gebruikt. Meld u opnieuw aan."
+            )
+        )
+    conn.execute("DELETE FROM rsvp_requests WHERE id = ?", (request["id"],))
+    return sign_up(
+        conn,
+        settings,
+        env,
+        request["meeting_id"],
+        request["name"],
+        request["email"],
+        request["phone"],
+        request["people"],
+        token=token,
+        email_confirmed=True,
+    )
+
+
+def expire_requests(conn: sqlite3.Connection, at: str | None = None) -> int:
+    """Delete the requests nobody confirmed in time, with the name and address in them."""
+    return conn.execute("DELETE FROM rsvp_requests WHERE expires_at <= ?", (at or now(),)).rowcount
+
+
+def run_expiry(db: Database, at: str | None = None) -> int:
+    """The periodic job: a read first, a write only when something expired."""
+    moment = at or now()
+    if not db.scalar("SELECT count(*) FROM rsvp_requests WHERE expires_at <= ?", (moment,)):
+        return 0
+    return db.write(expire_requests, moment)
 
 
 def get_by_token(db_or_conn, token: str) -> sqlite3.Row | None:
@@ -203,6 +350,18 @@ def change_people(
     meeting = _changeable(conn, rsvp)
     if not 1 <= people <= MAX_PEOPLE:
         raise RsvpError(_("Kies 1 tot %d personen.") % MAX_PEOPLE)
+    if (
+        people > rsvp["people"]
+        and needs_confirmation(settings, people)
+        and not rsvp["email_confirmed_at"]
+    ):
+        # Else a sign-up of one could grow to twenty through its link, unconfirmed.
+        raise RsvpError(
+            _(
+                "Voor meer dan %d personen moet u uw e-mailadres bevestigen. Meld u hier af en meld u opnieuw aan met uw e-mailadres."
+            )
+            % settings.rsvp_people_without_confirmation
+        )
     was_full = _is_full(conn, meeting)
     if rsvp["status"] == "aangemeld" and not _fits(conn, meeting, people, rsvp["people"]):
         free = meeting["capacity"] - taken(conn, meeting["id"]) + rsvp["people"]

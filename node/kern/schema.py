@@ -271,3 +271,27 @@ def _mail_privacy(db) -> None:
     db.execute("ALTER TABLE volunteers ADD COLUMN contact_removed_at TEXT")
     # A beheerder can retry a given-up mail: its retry window starts again from here.
     db.execute("ALTER TABLE mail_queue ADD COLUMN retry_since TEXT")
+
+
+@kern(name="0004_rsvp_requests")
+def _rsvp_requests(db) -> None:
+    # A large group's sign-up waits here until its e-mail address is confirmed: it takes no
+    # places yet, so made-up addresses cannot fill a meeting. Unconfirmed rows are deleted
+    # when they expire (node/kern/rsvp.py), with the name and address in them.
+    db.execute(
+        """CREATE TABLE rsvp_requests (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            people INTEGER NOT NULL CHECK (people BETWEEN 1 AND 20),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX rsvp_requests_expires ON rsvp_requests (expires_at)")
+    # When the resident confirmed the address by the link in a mail: such an RSVP may grow
+    # beyond the size allowed without one.
+    db.execute("ALTER TABLE rsvps ADD COLUMN email_confirmed_at TEXT")
