@@ -155,6 +155,11 @@ def meeting_routes() -> list[BaseRoute]:
             "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/afdrukken",
             meeting_attendees.attendee_print,
         ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/verwijderen",
+            meeting_attendees.attendee_remove,
+            methods=["POST"],
+        ),
     ]
 
 

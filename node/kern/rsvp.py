@@ -31,7 +31,8 @@ import jinja2
 from node.db import Database, insert
 from node.kern import calendar, meetings
 from node.settings import Settings
-from node.web.auth import now
+from node.web.audit import record_audit
+from node.web.auth import User, now
 from node.web.i18n import _
 from node.web.mail import Attachment, queue_mail
 
@@ -567,6 +568,44 @@ def _mail(
 
 
 # --- For the group -----------------------------------------------------------------------
+
+
+def remove_rsvps(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    who: User,
+    meeting_id: int,
+    rsvp_ids: list[int],
+) -> int:
+    """Beheer removes sign-ups it does not trust (made up, a script): their places go to the
+    waiting list as when someone signs off. Returns how many were removed.
+
+    The rows are deleted, not signed off: a made-up sign-up is nobody's history, and its
+    name and address should not stay. Nobody is mailed. The audit line holds counts only.
+    """
+    meeting = _meeting(conn, meeting_id)
+    marks = ",".join("?" * len(rsvp_ids))
+    rows = conn.execute(
+        f"SELECT id, people FROM rsvps WHERE meeting_id = ? AND id IN ({marks})",
+        [meeting_id, *rsvp_ids],
+    ).fetchall()
+    if len(rows) != len(set(rsvp_ids)):
+        raise RsvpError(_("Een van de gekozen aanmeldingen bestaat niet (meer). Kies opnieuw."))
+    was_full = _is_full(conn, meeting)
+    conn.execute(f"DELETE FROM rsvps WHERE id IN ({marks})", list(rsvp_ids))
+    promoted = promote(conn, settings, env, meeting_id)
+    _note_fullness(conn, settings, meeting, was_full)
+    record_audit(
+        conn,
+        who,
+        "aanmeldingen.verwijderd",
+        meetings.OBJECT_TYPE,
+        meeting_id,
+        f"{meeting['title']}: {len(rows)} aanmeldingen ({sum(r['people'] for r in rows)} "
+        f"personen) verwijderd, {len(promoted)} van de wachtlijst doorgeschoven",
+    )
+    return len(rows)
 
 
 def attendees(db: Database, meeting_id: int) -> list[sqlite3.Row]:
