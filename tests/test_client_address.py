@@ -18,6 +18,7 @@ from node.kern import meeting_pages
 from node.settings import Settings, SettingsError, load_settings
 from node.web.client_address import (
     ClientAddressMiddleware,
+    address_group,
     forwarded_client,
     is_trusted,
     parse_trusted_proxies,
@@ -138,3 +139,10 @@ def test_the_default_trusts_where_the_shipped_proxies_connect_from():
 def test_serve_leaves_the_proxy_headers_to_the_app():
     # uvicorn's own reading would believe 127.0.0.1 whatever trusted_proxies says.
     assert "proxy_headers=False" in inspect.getsource(serve._run_uvicorn)
+
+
+def test_an_ipv6_household_counts_as_one_address():
+    assert address_group("2001:db8:1:2::1") == address_group("2001:db8:1:2:aaaa::9")
+    assert address_group("2001:db8:1:2::1") != address_group("2001:db8:1:3::1")
+    assert address_group("198.51.100.7") == "198.51.100.7"
+    assert address_group("::ffff:198.51.100.7") == "198.51.100.7"

@@ -295,3 +295,20 @@ def _rsvp_requests(db) -> None:
     # When the resident confirmed the address by the link in a mail: such an RSVP may grow
     # beyond the size allowed without one.
     db.execute("ALTER TABLE rsvps ADD COLUMN email_confirmed_at TEXT")
+
+
+@kern(name="0005_support_address_keys")
+def _support_address_keys(db) -> None:
+    # How often an address supported a project or idea today, under a key that changes
+    # daily and names no address (node/kern/supporting.py); old days are deleted.
+    db.execute(
+        """CREATE TABLE support_address_keys (
+            kind TEXT NOT NULL CHECK (kind IN ('project', 'idee')),
+            object_id INTEGER NOT NULL,
+            address_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (kind, object_id, address_key, day)
+        )"""
+    )
+    db.execute("CREATE INDEX support_address_keys_day ON support_address_keys (day)")

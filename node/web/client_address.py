@@ -50,6 +50,18 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
+def address_group(host: str) -> str:
+    """What counts as one address for a limit: an IPv4 address, or an IPv6 /64.
+
+    A household gets a whole /64 from its provider and every device picks addresses in it
+    at will; counting single IPv6 addresses would give anyone endless fresh ones.
+    """
+    address = _address(host)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address) if address is not None else host
+
+
 def is_trusted(host: str | None, trusted: Iterable[Network]) -> bool:
     address = _address(host or "")
     return address is not None and any(address in network for network in trusted)
