@@ -83,15 +83,17 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
         return wiring.background_jobs(settings, db, federation)
     if settings.role != "kern":
         return []
-    from node.kern import privacy, rsvp, supporting
+    from node.kern import address_counts, privacy, rsvp
     from node.web import mailer
 
     jobs = [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
         # What only lives a day or two: unconfirmed large RSVPs (an expired link already
-        # fails; this removes the names and addresses) and yesterday's support address keys.
-        Job("expiry", PRIVACY_INTERVAL, lambda: (rsvp.run_expiry(db), supporting.run_expiry(db))),
+        # fails; this removes the names and addresses) and yesterday's address keys.
+        Job(
+            "expiry", PRIVACY_INTERVAL, lambda: (rsvp.run_expiry(db), address_counts.run_expiry(db))
+        ),
     ]
     if federation is None:
         from node.kern.federation_runtime import KernFederation

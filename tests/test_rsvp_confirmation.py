@@ -179,3 +179,34 @@ async def test_the_group_size_is_a_setting(settings, db):
 def test_wrong_rsvp_settings_are_one_clear_line(settings, name, value, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(settings.data_dir, environ={f"BLOEI_{name}": value})
+
+
+async def test_many_small_sign_ups_from_one_address_cannot_fill_a_meeting(app, db, settings):
+    meeting_id, slug = add_meeting(db, settings, capacity=40)
+
+    async def from_address(address: str, **changes) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=(address, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+            return await rsvp_post(http, slug, people="4", **changes)
+
+    assert [(await from_address("198.51.100.7")).status_code for _ in range(2)] == [303, 303]
+    third = await from_address("198.51.100.7")
+    assert third.status_code == 400
+    assert "Vanaf uw internetadres zijn vandaag al veel plaatsen" in third.text
+    assert accepted(db, meeting_id) == 8
+    # With an address to confirm, the same household (or care home) can still come.
+    confirmed_later = await from_address("198.51.100.7", email="zorg@example.org")
+    assert confirmed_later.status_code == 303
+    assert [m["to_address"] for m in mails(db, "rsvp.request")] == ["zorg@example.org"]
+    assert accepted(db, meeting_id) == 8
+    # A neighbour on another connection signs up at once.
+    assert (await from_address("198.51.100.8")).status_code == 303
+    assert accepted(db, meeting_id) == 12
+    assert "198.51.100" not in str([dict(r) for r in db.execute("SELECT * FROM address_counts")])
+
+
+async def test_the_personal_page_says_how_far_a_sign_up_may_grow(client, db, settings):
+    meeting_id, _ = add_meeting(db, settings, capacity=40)
+    small = sign_up(db, settings, meeting_id, 2)
+    page = (await client.get(rsvp.personal_path(small.token))).text
+    assert "Hoogstens 4, want u heeft geen bevestigd e-mailadres." in page

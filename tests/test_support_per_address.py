@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from node.kern import supporting
+from node.kern import address_counts, supporting
 from tests.conftest import BASE_URL
 from tests.helpers import add_project
 from tests.idea_helpers import add_published_idea
@@ -64,18 +64,18 @@ async def test_an_ipv6_household_is_one_address(app, db, settings):
 async def test_no_address_is_stored_and_the_keys_go_after_the_day(app, db, settings):
     _, slug = add_project(db, settings)
     await press_without_cookie(app, f"/projecten/{slug}/steun", "198.51.100.7", 2)
-    rows = [dict(row) for row in db.execute("SELECT * FROM support_address_keys")]
+    rows = [dict(row) for row in db.execute("SELECT * FROM address_counts")]
     assert len(rows) == 1 and rows[0]["count"] == 2
     assert "198.51.100.7" not in str(rows)
-    today = supporting.today()
+    today = address_counts.today()
     assert rows[0]["day"] == today
     # The key rotates daily: the same address on another day is another key.
-    assert supporting.address_key(settings.secret_key, "198.51.100.7", today) != (
-        supporting.address_key(settings.secret_key, "198.51.100.7", "2099-01-01")
+    assert address_counts.address_key(settings.secret_key, "198.51.100.7", today) != (
+        address_counts.address_key(settings.secret_key, "198.51.100.7", "2099-01-01")
     )
-    assert supporting.run_expiry(db, today) == 0
-    assert supporting.run_expiry(db, "2099-01-01") == 1
-    assert db.scalar("SELECT count(*) FROM support_address_keys") == 0
+    assert address_counts.run_expiry(db, today) == 0
+    assert address_counts.run_expiry(db, "2099-01-01") == 1
+    assert db.scalar("SELECT count(*) FROM address_counts") == 0
     assert db.scalar("SELECT count(*) FROM supports") == 2, "the supports themselves stay"
 
 

@@ -13,10 +13,11 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import EmailField, HiddenField, StringField, ValidationError
 from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 
-from node.kern import agenda, calendar, meetings, rsvp
+from node.kern import address_counts, agenda, calendar, meetings, rsvp
 from node.kern.forms import STRIP, at_most, required
 from node.kern.pages import page
 from node.kern.vocabulary import PHASES, label
+from node.web.client_address import visitor_address
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
@@ -298,11 +299,10 @@ async def sign_up(request: Request) -> Response:
             _("Er kwamen te veel aanmeldingen van uw adres. Probeer het later opnieuw."),
             429,
         )
-    if rsvp.needs_confirmation(state.settings, form.people.data):
-        return await _request_sign_up(request, meeting, form)
+    day = address_counts.today()
     try:
         result = state.db.write(
-            rsvp.sign_up,
+            rsvp.sign_up_anonymous,
             state.settings,
             state.templates,
             meeting["id"],
@@ -310,7 +310,11 @@ async def sign_up(request: Request) -> Response:
             form.email.data or "",
             form.phone.data or "",
             form.people.data,
+            address_counts.address_key(state.settings.secret_key, visitor_address(request), day),
+            day,
         )
+    except rsvp.NeedsConfirmation as why:
+        return await _request_sign_up(request, meeting, form, str(why))
     except rsvp.RsvpError as error:
         return meeting_page_response(request, meeting, form, str(error), 400)
     if result.status == "aangemeld":
@@ -325,11 +329,12 @@ async def sign_up(request: Request) -> Response:
     return RedirectResponse(rsvp.personal_path(result.token), status_code=303)
 
 
-async def _request_sign_up(request: Request, meeting, form: RsvpForm) -> Response:
-    """A large group: nothing counts until the address is confirmed by the mailed link."""
+async def _request_sign_up(request: Request, meeting, form: RsvpForm, why: str) -> Response:
+    """A large group (or many from one address): nothing counts until the e-mail address is
+    confirmed by the mailed link; `why` tells a resident without one what to do."""
     state = request.app.state
     if not form.email.data:
-        form.email.errors = [rsvp.missing_email_message(state.settings)]
+        form.email.errors = [why]
         return meeting_page_response(request, meeting, form, status_code=400)
     try:
         state.db.write(

@@ -10,10 +10,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.kern import projects, supporting
+from node.kern import address_counts, projects, supporting
 from node.kern.forms import VolunteerForm
 from node.kern.pages import project_page_response
-from node.web.client_address import address_group
+from node.web.client_address import visitor_address
 from node.web.forms import read_form
 from node.web.i18n import _, lazy
 from node.web.ratelimit import client_key, limiter
@@ -48,15 +48,14 @@ def count_support(
     request: Request, kind: supporting.Kind, object_id: int, token: str
 ) -> supporting.Outcome:
     """Count one support of this browser and this address (node/kern/supporting.py)."""
-    settings = request.app.state.settings
-    day = supporting.today()
-    host = request.client.host if request.client else "unknown"
+    secret = request.app.state.settings.secret_key
+    day = address_counts.today()
     return request.app.state.db.write(
         supporting.support_once,
         kind,
         object_id,
-        supporter_hash(settings.secret_key, token),
-        supporting.address_key(settings.secret_key, address_group(host), day),
+        supporter_hash(secret, token),
+        address_counts.address_key(secret, visitor_address(request), day),
         day,
     )
 

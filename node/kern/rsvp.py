@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import jinja2
 
 from node.db import Database, insert
-from node.kern import calendar, meetings
+from node.kern import address_counts, calendar, meetings
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
@@ -44,6 +44,10 @@ RESIDENT = "inwoner"
 
 class RsvpError(ValueError):
     """An RSVP that cannot be made or changed; the message is for the resident."""
+
+
+class NeedsConfirmation(RsvpError):
+    """This sign-up counts only after its e-mail address is confirmed (request_sign_up)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,16 @@ def confirm_path(token: str) -> str:
 def needs_confirmation(settings: Settings, people: int) -> bool:
     """Whether a group this large must confirm an e-mail address before its places count."""
     return people > settings.rsvp_people_without_confirmation
+
+
+def places_per_address(settings: Settings) -> int:
+    """Places one address may take at one meeting a day without a confirmed address.
+
+    Two groups' worth: neighbours who share a connection, or a care home signing up a few
+    residents. Beyond it an e-mail address confirms, so ten small made-up sign-ups from one
+    address cannot fill the hall either.
+    """
+    return 2 * settings.rsvp_people_without_confirmation
 
 
 def closed_reason(meeting, at: str | None = None) -> str | None:
@@ -178,6 +192,34 @@ def sign_up(
         )
     _note_fullness(conn, settings, meeting, was_full)
     return SignUp(rsvp_id, token, status, people)
+
+
+def sign_up_anonymous(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    env: jinja2.Environment,
+    meeting_id: int,
+    name: str,
+    email: str,
+    phone: str,
+    people: int,
+    address_key: str,
+    day: str,
+) -> SignUp:
+    """The public form's sign-up: at once for a small group within its address's share of
+    today's places (address_counts.py); else NeedsConfirmation, for request_sign_up."""
+    if needs_confirmation(settings, people):
+        raise NeedsConfirmation(missing_email_message(settings))
+    taken_here = address_counts.used(conn, "bijeenkomst", meeting_id, address_key, day)
+    if taken_here + people > places_per_address(settings):
+        raise NeedsConfirmation(
+            _(
+                "Vanaf uw internetadres zijn vandaag al veel plaatsen voor deze bijeenkomst gereserveerd. Vul uw e-mailadres in. U krijgt dan een e-mail om uw aanmelding te bevestigen."
+            )
+        )
+    result = sign_up(conn, settings, env, meeting_id, name, email, phone, people)
+    address_counts.add(conn, "bijeenkomst", meeting_id, address_key, day, people)
+    return result
 
 
 # --- A large group: a request, confirmed by e-mail -------------------------------------------

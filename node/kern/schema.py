@@ -297,13 +297,14 @@ def _rsvp_requests(db) -> None:
     db.execute("ALTER TABLE rsvps ADD COLUMN email_confirmed_at TEXT")
 
 
-@kern(name="0005_support_address_keys")
-def _support_address_keys(db) -> None:
-    # How often an address supported a project or idea today, under a key that changes
-    # daily and names no address (node/kern/supporting.py); old days are deleted.
+@kern(name="0005_address_counts")
+def _address_counts(db) -> None:
+    # How often an address supported a project or idea today, or how many places it took at
+    # a meeting without a confirmed e-mail address: under a key that changes daily and names
+    # no address (node/kern/address_counts.py). Old days are deleted.
     db.execute(
-        """CREATE TABLE support_address_keys (
-            kind TEXT NOT NULL CHECK (kind IN ('project', 'idee')),
+        """CREATE TABLE address_counts (
+            kind TEXT NOT NULL CHECK (kind IN ('project', 'idee', 'bijeenkomst')),
             object_id INTEGER NOT NULL,
             address_key TEXT NOT NULL,
             day TEXT NOT NULL,
@@ -311,4 +312,4 @@ def _support_address_keys(db) -> None:
             PRIMARY KEY (kind, object_id, address_key, day)
         )"""
     )
-    db.execute("CREATE INDEX support_address_keys_day ON support_address_keys (day)")
+    db.execute("CREATE INDEX address_counts_day ON address_counts (day)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -60,6 +61,11 @@ def address_group(host: str) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address) if address is not None else host
+
+
+def visitor_address(request: Request) -> str:
+    """The visitor's address as limits count it (set by ClientAddressMiddleware)."""
+    return address_group(request.client.host if request.client else "unknown")
 
 
 def is_trusted(host: str | None, trusted: Iterable[Network]) -> bool:

@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 
 from starlette.requests import Request
 
-from node.web.client_address import address_group
+from node.web.client_address import visitor_address
 
 
 class RateLimiter:
@@ -39,8 +39,7 @@ class RateLimiter:
 
 def client_key(request: Request, scope: str) -> str:
     """The visitor's address (behind a trusted proxy too: node/web/client_address.py)."""
-    host = request.client.host if request.client else "unknown"
-    return f"{scope}:{address_group(host)}"
+    return f"{scope}:{visitor_address(request)}"
 
 
 def limiter(request: Request, name: str, limit: int, window_seconds: float) -> RateLimiter:
