@@ -210,3 +210,13 @@ async def test_the_personal_page_says_how_far_a_sign_up_may_grow(client, db, set
     small = sign_up(db, settings, meeting_id, 2)
     page = (await client.get(rsvp.personal_path(small.token))).text
     assert "Hoogstens 4, want u heeft geen bevestigd e-mailadres." in page
+
+
+async def test_beheer_sees_who_has_not_confirmed_yet(admin, db, settings):
+    client, _ = admin
+    meeting_id, slug = add_meeting(db, settings, capacity=40)
+    await rsvp_post(client, slug, name="Voetbalclub", people="12", email="club@example.org")
+    page = (await client.get(f"/beheer/bijeenkomsten/{meeting_id}/aanmeldingen")).text
+    waiting_for = page[page.index('id="bevestiging-titel"') :]
+    assert "Voetbalclub" in waiting_for and "club@example.org" in waiting_for
+    assert "40 in totaal, nog 40 vrij" in page

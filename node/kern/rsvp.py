@@ -660,6 +660,15 @@ def attendees(db: Database, meeting_id: int) -> list[sqlite3.Row]:
     )
 
 
+def pending(db: Database, meeting_id: int) -> list[sqlite3.Row]:
+    """Large groups that have not confirmed their e-mail address yet: they take no places."""
+    return db.execute(
+        """SELECT * FROM rsvp_requests WHERE meeting_id = ? AND expires_at > ?
+           ORDER BY created_at, id""",
+        (meeting_id, now()),
+    )
+
+
 def totals(db: Database, meeting_id: int) -> dict[str, int]:
     """People and RSVPs per status, for the top of the attendee list."""
     result = {

@@ -27,6 +27,7 @@ def _list_page(request: Request, meeting, error: str = "", status: int = 200, **
             "meeting": meeting,
             "attendees": rsvp.attendees(db, meeting["id"]),
             "totals": rsvp.totals(db, meeting["id"]),
+            "pending": rsvp.pending(db, meeting["id"]),
             "left": meetings.places_left(meeting),
             "remove_error": error,
             **extra,
