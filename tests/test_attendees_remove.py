@@ -72,6 +72,7 @@ async def test_removal_refuses_bad_choices_and_changes_nothing(admin, db, settin
         ({}, "Kies eerst de aanmeldingen die u wilt verwijderen."),
         ({"aanmelding": "abc"}, "Een van de gekozen aanmeldingen bestaat niet."),
         ({"aanmelding": "9" * 40}, "Een van de gekozen aanmeldingen bestaat niet."),
+        ({"aanmelding": ["1"] * 40_000}, "Het formulier kon niet worden gelezen."),
         (
             {"aanmelding": [str(mine.id), str(elsewhere.id)]},
             "Een van de gekozen aanmeldingen bestaat niet (meer).",
