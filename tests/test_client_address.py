@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -25,7 +28,15 @@ from node.web.client_address import (
 )
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import add_meeting
-from tests.test_deploy import COMPOSE, DEPLOY, DOCKERFILE, dockerfile_instructions, load_yaml
+from tests.process_helpers import free_port, wait_for
+from tests.test_deploy import (
+    COMPOSE,
+    DEPLOY,
+    DOCKERFILE,
+    ROOT,
+    dockerfile_instructions,
+    load_yaml,
+)
 
 LOOPBACK = "127.0.0.1,::1"
 
@@ -146,3 +157,53 @@ def test_an_ipv6_household_counts_as_one_address():
     assert address_group("2001:db8:1:2::1") != address_group("2001:db8:1:3::1")
     assert address_group("198.51.100.7") == "198.51.100.7"
     assert address_group("::ffff:198.51.100.7") == "198.51.100.7"
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize(
+    ("trusted", "neighbour_locked_out"), [("127.0.0.1,::1", False), ("", True)]
+)
+def test_bloei_serve_believes_the_proxy_only_as_the_setting_says(
+    settings, trusted, neighbour_locked_out
+):
+    """A real server on loopback, as behind Caddy: uvicorn must not read the headers itself."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "BLOEI_PORT": str(port),
+        "BLOEI_TRUSTED_PROXIES": trusted,
+        "BLOEI_BACKGROUND_JOBS": "false",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "serve", "--data", str(settings.data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: server.poll() is not None or _answers(url), 30, "bloei serve")
+        assert server.poll() is None, server.stderr.read().decode()
+        with httpx.Client(base_url=url, timeout=30) as http:
+            wrong = {"username": "anna", "password": "fout"}
+            for _ in range(settings.login_attempts):
+                http.post(
+                    "/beheer/inloggen", data=wrong, headers={"X-Forwarded-For": "198.51.100.1"}
+                )
+            neighbour = http.post(
+                "/beheer/inloggen",
+                data={"username": "piet", "password": "fout"},
+                headers={"X-Forwarded-For": "198.51.100.2"},
+            )
+        assert (neighbour.status_code == 429) is neighbour_locked_out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
