@@ -5,11 +5,13 @@ BEGIN IMMEDIATE on one writer, so two residents signing up at the same moment ar
 one after the other: the places taken are summed again for each, and whoever does not fit
 goes on the waiting list. Nothing here reads a count outside the transaction and trusts it.
 
-A group larger than `rsvp_people_without_confirmation` (4 by default) first becomes a request
-(`rsvp_requests`) that holds no places: only when the resident clicks the link mailed to
-the address they gave does it become an RSVP, and capacity is decided then, as for anyone.
-Two made-up sign-ups of 20 can thus no longer fill a meeting of 40; a real family or
-club confirms with one click. Unconfirmed requests are deleted when the link expires.
+A group larger than `rsvp_people_without_confirmation` (4 by default), or one that would
+take its internet address past twice that many places at this meeting today, first becomes
+a request (`rsvp_requests`) that holds no places: only when the resident clicks the link
+mailed to the address they gave does it become an RSVP, and capacity is decided then, as
+for anyone. Two made-up sign-ups of 20, or ten of 4 from one address, can thus no longer
+fill a meeting of 40; a real family or club confirms with one click. Unconfirmed requests
+are deleted when the link expires.
 
 Names, e-mail addresses and phone numbers are personal data: they stay in `rsvps`, are shown
 only in beheer, and never reach a public dict, an event, a page or the API. Mails are
