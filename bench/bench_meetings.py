@@ -7,7 +7,8 @@ bench_pages.py, and measures:
 - GET /bijeenkomsten and one meeting page with 16 connections: req/s, p50, p99;
 - POST /bijeenkomsten/{slug}/aanmelden from 16 connections at once, spread over a few
   meetings with room for fewer people than sign up, each request from its own address
-  (X-Forwarded-For, which uvicorn trusts from 127.0.0.1): successful RSVPs per second;
+  (X-Forwarded-For, which the node trusts from 127.0.0.1, its trusted_proxies): successful
+  RSVPs per second;
 - afterwards, straight from the database, that no meeting has more people accepted than it
   has places, and that every RSVP the server confirmed is stored.
 

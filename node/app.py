@@ -19,6 +19,7 @@ from node.db import Database
 from node.settings import Settings
 from node.storage import StorageError
 from node.web import errors
+from node.web.client_address import ClientAddressMiddleware
 from node.web.csrf import OriginCheckMiddleware
 from node.web.diskwatch import DiskWatch
 from node.web.middleware import (
@@ -93,12 +94,17 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
         return wiring.background_jobs(settings, db, federation)
     if settings.role != "kern":
         return []
-    from node.kern import privacy
+    from node.kern import address_counts, privacy, rsvp
     from node.web import mailer
 
     jobs = [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
+        # What only lives a day or two: unconfirmed large RSVPs (an expired link already
+        # fails; this removes the names and addresses) and yesterday's address keys.
+        Job(
+            "expiry", PRIVACY_INTERVAL, lambda: (rsvp.run_expiry(db), address_counts.run_expiry(db))
+        ),
     ]
     if federation is None:
         from node.kern.federation_runtime import KernFederation
@@ -203,6 +209,10 @@ def create_app(
             ),
         )
     middleware[1:1] = front_middleware
+    # Outermost: everything after it sees the visitor's address, not the proxy's.
+    middleware.insert(
+        0, Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
+    )
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -1,7 +1,8 @@
 """An ASGI factory for process managers: `uvicorn --factory node.asgi:from_environment`.
 
 The data folder comes from BLOEI_DATA; everything else from the node's bloei.toml and
-BLOEI_* variables, as `bloei serve` reads them.
+BLOEI_* variables, as `bloei serve` reads them. Add `--no-proxy-headers`, as `bloei serve`
+does: the app reads X-Forwarded-For itself, from the proxies in `trusted_proxies` only.
 """
 
 from __future__ import annotations

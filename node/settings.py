@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+from node.web.client_address import parse_trusted_proxies
+
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
 SECRET_FILE = "secret.key"
@@ -61,6 +63,9 @@ class Settings:
     session_idle_hours: int = 12
     login_attempts: int = 5
     login_window_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP name the visitor (comma-separated
+    # addresses or networks): loopback, as Caddy and nginx in deploy/ connect from there.
+    trusted_proxies: str = "127.0.0.1,::1"
     page_cache: bool = True
     # Background jobs (mail, privacy cleanup) in the server process; tests and the bench
     # switch them off, `bloei worker` runs the same jobs in a process of its own.
@@ -77,6 +82,10 @@ class Settings:
     smtp_starttls: bool = True
     smtp_ssl: bool = False
     mail_retry_hours: int = 72
+    # A group larger than this must give an e-mail address and confirm it before its places
+    # count; the link in that mail works for rsvp_confirm_hours.
+    rsvp_people_without_confirmation: int = 4
+    rsvp_confirm_hours: int = 48
     # Days residents' contact details are kept after the meeting, the decision or sign-up.
     privacy_retention_days: int = 90
     # Federation. The gemeente's actor id: its Follow is always accepted, and it may send
@@ -233,9 +242,12 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
     if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
         raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
+    if not 1 <= settings.rsvp_people_without_confirmation <= 20:
+        raise SettingsError("setting rsvp_people_without_confirmation must be from 1 to 20")
     for name in (
         "privacy_retention_days",
         "mail_retry_hours",
+        "rsvp_confirm_hours",
         "session_days",
         "session_idle_hours",
         "login_attempts",
@@ -261,6 +273,10 @@ def _check(settings: Settings) -> None:
         contact.startswith("https://") or re.match(r"^(mailto:)?[^@\s<>,;]+@[^@\s<>,;]+$", contact)
     ):
         raise SettingsError("setting security_contact must be an e-mail address or an https:// URL")
+    try:
+        parse_trusted_proxies(settings.trusted_proxies)
+    except ValueError as error:
+        raise SettingsError(f"setting trusted_proxies: {error}") from None
 
 
 def _read_password_file(settings: Settings) -> str:

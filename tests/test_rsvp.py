@@ -139,11 +139,14 @@ async def test_too_many_rsvps_from_one_address_are_refused(app, db, settings):
     transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         for _ in range(RSVP_LIMIT[0]):
-            assert (await rsvp_post(http, slug, email="")).status_code == 303
-        response = await rsvp_post(http, slug, email="")
+            assert (await rsvp_post(http, slug, people="1")).status_code == 303
+        response = await rsvp_post(http, slug, people="1")
     assert response.status_code == 429
     assert "te veel aanmeldingen van uw adres" in response.text
-    assert db.scalar("SELECT count(*) FROM rsvps") == RSVP_LIMIT[0]
+    # Beyond its share of places an address confirms by e-mail (test_rsvp_confirmation.py);
+    # either way, every post up to the limit was taken.
+    taken = db.scalar("SELECT count(*) FROM rsvps")
+    assert taken + db.scalar("SELECT count(*) FROM rsvp_requests") == RSVP_LIMIT[0]
 
 
 async def test_a_cross_site_rsvp_is_refused(client, db, settings):

@@ -85,7 +85,10 @@ def _run_uvicorn(app, sock: socket.socket, banner: str) -> None:
     config = uvicorn.Config(
         app,
         workers=1,
-        proxy_headers=True,
+        # The app reads the proxy's headers itself, trusting only `trusted_proxies`
+        # (node/web/client_address.py); uvicorn's own reading would trust 127.0.0.1 whatever
+        # the setting says.
+        proxy_headers=False,
         log_level="warning",
         access_log=False,
         server_header=False,

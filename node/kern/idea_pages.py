@@ -8,7 +8,6 @@ than a few seconds, and a form older than a day is stale), and a limit per addre
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 from itsdangerous import BadSignature, Signer
@@ -21,7 +20,13 @@ from wtforms.validators import Optional, StopValidation
 from node.kern import ideas
 from node.kern.forms import at_most
 from node.kern.pages import page
-from node.kern.participation import SUPPORT_LIMIT, SUPPORTER_COOKIE, supporter_hash
+from node.kern.participation import (
+    ADDRESS_FULL,
+    SUPPORT_LIMIT,
+    count_support,
+    support_response,
+    supporter_token,
+)
 from node.web.forms import EMAIL_RE, BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
 from node.web.ratelimit import client_key, limiter
@@ -230,24 +235,14 @@ async def support(request: Request) -> Response:
         )
         return RedirectResponse(target, status_code=303)
     # The same browser token as for projects: one cookie, one person, many ideas.
-    token = request.cookies.get(SUPPORTER_COOKIE, "")
-    if len(token) != 43:
-        token = secrets.token_urlsafe(32)
-    settings = request.app.state.settings
-    new = request.app.state.db.write(
-        ideas.add_support, idea["id"], supporter_hash(settings.secret_key, token)
-    )
+    token = supporter_token(request)
+    outcome = count_support(request, "idee", idea["id"], token)
     flash(
         request,
-        _("Dank u wel! Uw steun is geteld.") if new else _("U steunt dit idee al. Dank u wel!"),
+        {
+            "counted": _("Dank u wel! Uw steun is geteld."),
+            "already": _("U steunt dit idee al. Dank u wel!"),
+            "address_full": _(ADDRESS_FULL),
+        }[outcome],
     )
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SUPPORTER_COOKIE,
-        token,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
-    return response
+    return support_response(request, target, token)

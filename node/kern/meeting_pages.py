@@ -13,10 +13,11 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import EmailField, HiddenField, StringField, ValidationError
 from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 
-from node.kern import agenda, calendar, meetings, rsvp
+from node.kern import address_counts, agenda, calendar, meetings, rsvp
 from node.kern.forms import STRIP, at_most, required
 from node.kern.pages import page
 from node.kern.vocabulary import PHASES, label
+from node.web.client_address import visitor_address
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
@@ -298,9 +299,10 @@ async def sign_up(request: Request) -> Response:
             _("Er kwamen te veel aanmeldingen van uw adres. Probeer het later opnieuw."),
             429,
         )
+    day = address_counts.today()
     try:
         result = state.db.write(
-            rsvp.sign_up,
+            rsvp.sign_up_anonymous,
             state.settings,
             state.templates,
             meeting["id"],
@@ -308,7 +310,11 @@ async def sign_up(request: Request) -> Response:
             form.email.data or "",
             form.phone.data or "",
             form.people.data,
+            address_counts.address_key(state.settings.secret_key, visitor_address(request), day),
+            day,
         )
+    except rsvp.NeedsConfirmation as why:
+        return await _request_sign_up(request, meeting, form, str(why))
     except rsvp.RsvpError as error:
         return meeting_page_response(request, meeting, form, str(error), 400)
     if result.status == "aangemeld":
@@ -321,6 +327,88 @@ async def sign_up(request: Request) -> Response:
         message += " " + _("We hebben u een e-mail gestuurd.")
     flash(request, message)
     return RedirectResponse(rsvp.personal_path(result.token), status_code=303)
+
+
+async def _request_sign_up(request: Request, meeting, form: RsvpForm, why: str) -> Response:
+    """A large group (or many from one address): nothing counts until the e-mail address is
+    confirmed by the mailed link; `why` tells a resident without one what to do."""
+    state = request.app.state
+    if not form.email.data:
+        form.email.errors = [why]
+        return meeting_page_response(request, meeting, form, status_code=400)
+    try:
+        state.db.write(
+            rsvp.request_sign_up,
+            state.settings,
+            state.templates,
+            meeting["id"],
+            form.name.data,
+            form.email.data,
+            form.phone.data or "",
+            form.people.data,
+        )
+    except rsvp.RsvpError as error:
+        return meeting_page_response(request, meeting, form, str(error), 400)
+    flash(
+        request,
+        _(
+            "Bijna klaar! We hebben u een e-mail gestuurd. Klik binnen %(hours)d uur op de link in die e-mail. Pas dan tellen uw %(people)d plaatsen mee."
+        )
+        % {"hours": state.settings.rsvp_confirm_hours, "people": form.people.data},
+    )
+    return RedirectResponse(f"{meetings.meeting_path(meeting['slug'])}#aanmelden", status_code=303)
+
+
+async def confirm_page(request: Request) -> Response:
+    """The link in the mail. A GET only shows a button: mail scanners open links too."""
+    token = request.path_params["token"]
+    state = request.app.state
+    pending = rsvp.get_request(state.db, token)
+    if request.method == "POST":
+        if not limiter(request, "bevestigen", *PERSONAL_LIMIT).allow(
+            client_key(request, "bevestigen")
+        ):
+            return _confirm_response(
+                request,
+                pending,
+                _("U heeft het te vaak geprobeerd. Probeer het later opnieuw."),
+                429,
+            )
+        try:
+            result = state.db.write(rsvp.confirm_request, state.settings, state.templates, token)
+        except rsvp.RsvpError as error:
+            return _confirm_response(request, None, str(error), 400)
+        flash(
+            request,
+            _("Uw aanmelding is bevestigd. Welkom!")
+            if result.status == "aangemeld"
+            else _(
+                "Uw aanmelding is bevestigd. De bijeenkomst is vol: u staat op de wachtlijst. Komt er plaats vrij, dan schuift u vanzelf door."
+            ),
+        )
+        return RedirectResponse(rsvp.personal_path(token), status_code=303)
+    if pending is None:
+        return _confirm_response(
+            request,
+            None,
+            _(
+                "Deze link werkt niet meer. Misschien is hij verlopen of al gebruikt. Meld u opnieuw aan."
+            ),
+            404,
+        )
+    return _confirm_response(request, pending)
+
+
+def _confirm_response(request: Request, pending, error: str = "", status: int = 200) -> Response:
+    db = request.app.state.db
+    meeting = meetings.get_meeting_by_id(db, pending["meeting_id"]) if pending else None
+    return _page(
+        request,
+        "kern/aanmelding_bevestigen.html",
+        {"pending": pending, "meeting": meeting, "error": error},
+        status,
+        NO_STORE,
+    )
 
 
 # --- The personal link ---------------------------------------------------------------------

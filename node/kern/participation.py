@@ -10,16 +10,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.kern import projects
+from node.kern import address_counts, projects, supporting
 from node.kern.forms import VolunteerForm
 from node.kern.pages import project_page_response
+from node.web.client_address import visitor_address
 from node.web.forms import read_form
-from node.web.i18n import _
+from node.web.i18n import _, lazy
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
 SUPPORTER_COOKIE = "bloei_steun"
-# Per address: generous, because a whole village hall can share one internet connection.
+# Requests per address: generous, because a whole village hall can share one internet
+# connection. How many of them count is supporting.py's to decide.
 SUPPORT_LIMIT = (300, 3600)
 VOLUNTEER_LIMIT = (20, 3600)
 
@@ -36,25 +38,29 @@ def supporter_hash(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-async def support(request: Request) -> Response:
-    project = _project(request)
-    target = f"/projecten/{project['slug']}#steun"
-    if not limiter(request, "steun", *SUPPORT_LIMIT).allow(client_key(request, "steun")):
-        flash(
-            request,
-            _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
-        )
-        return RedirectResponse(target, status_code=303)
+def supporter_token(request: Request) -> str:
+    """The browser's random token from its cookie, or a new one."""
     token = request.cookies.get(SUPPORTER_COOKIE, "")
-    if len(token) != 43:
-        token = secrets.token_urlsafe(32)
-    supporter = supporter_hash(request.app.state.settings.secret_key, token)
-    db = request.app.state.db
-    new = db.write(projects.add_support, project["id"], supporter)
-    flash(
-        request,
-        _("Dank u wel! Uw steun is geteld.") if new else _("U steunt dit project al. Dank u wel!"),
+    return token if len(token) == 43 else secrets.token_urlsafe(32)
+
+
+def count_support(
+    request: Request, kind: supporting.Kind, object_id: int, token: str
+) -> supporting.Outcome:
+    """Count one support of this browser and this address (node/kern/supporting.py)."""
+    secret = request.app.state.settings.secret_key
+    day = address_counts.today()
+    return request.app.state.db.write(
+        supporting.support_once,
+        kind,
+        object_id,
+        supporter_hash(secret, token),
+        address_counts.address_key(secret, visitor_address(request), day),
+        day,
     )
+
+
+def support_response(request: Request, target: str, token: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SUPPORTER_COOKIE,
@@ -65,6 +71,35 @@ async def support(request: Request) -> Response:
         secure=request.app.state.settings.secure_cookies,
     )
     return response
+
+
+# Translated where it is shown.
+ADDRESS_FULL = lazy(
+    "Vanaf uw internetadres is vandaag al een paar keer steun gegeven. Dat kan bijvoorbeeld "
+    "iemand anders in uw huis zijn geweest. Probeer het morgen opnieuw."
+)
+
+
+async def support(request: Request) -> Response:
+    project = _project(request)
+    target = f"/projecten/{project['slug']}#steun"
+    if not limiter(request, "steun", *SUPPORT_LIMIT).allow(client_key(request, "steun")):
+        flash(
+            request,
+            _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
+        )
+        return RedirectResponse(target, status_code=303)
+    token = supporter_token(request)
+    outcome = count_support(request, "project", project["id"], token)
+    flash(
+        request,
+        {
+            "counted": _("Dank u wel! Uw steun is geteld."),
+            "already": _("U steunt dit project al. Dank u wel!"),
+            "address_full": _(ADDRESS_FULL),
+        }[outcome],
+    )
+    return support_response(request, target, token)
 
 
 async def volunteer(request: Request) -> Response:

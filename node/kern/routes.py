@@ -124,6 +124,7 @@ def meeting_routes() -> list[BaseRoute]:
         Route("/bijeenkomsten/{slug}/kalender.ics", meeting_pages.meeting_calendar),
         Route("/bijeenkomsten/{slug}/aanmelden", meeting_pages.sign_up, methods=["POST"]),
         Route("/aanmelding/{token}", meeting_pages.personal_page, methods=GET_POST),
+        Route("/aanmelding/bevestigen/{token}", meeting_pages.confirm_page, methods=GET_POST),
         Route("/beheer/bijeenkomsten", meeting_planning.meeting_list),
         Route("/beheer/bijeenkomsten/nieuw", meeting_planning.meeting_new, methods=GET_POST),
         Route("/beheer/bijeenkomsten/reeks", meeting_series.series_new, methods=GET_POST),
@@ -158,6 +159,11 @@ def meeting_routes() -> list[BaseRoute]:
         Route(
             "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/afdrukken",
             meeting_attendees.attendee_print,
+        ),
+        Route(
+            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/verwijderen",
+            meeting_attendees.attendee_remove,
+            methods=["POST"],
         ),
     ]
 

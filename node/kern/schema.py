@@ -278,3 +278,45 @@ def _mail_handed_over(db) -> None:
     # Set by `bloei export` on mail the export takes along: the new node sends it, this one
     # never does (node/kern/handover.py).
     db.execute("ALTER TABLE mail_queue ADD COLUMN handed_over_at TEXT")
+
+
+@kern(name="0005_rsvp_requests")
+def _rsvp_requests(db) -> None:
+    # A large group's sign-up waits here until its e-mail address is confirmed: it takes no
+    # places yet, so made-up addresses cannot fill a meeting. Unconfirmed rows are deleted
+    # when they expire (node/kern/rsvp.py), with the name and address in them.
+    db.execute(
+        """CREATE TABLE rsvp_requests (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            people INTEGER NOT NULL CHECK (people BETWEEN 1 AND 20),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX rsvp_requests_expires ON rsvp_requests (expires_at)")
+    # When the resident confirmed the address by the link in a mail: such an RSVP may grow
+    # beyond the size allowed without one.
+    db.execute("ALTER TABLE rsvps ADD COLUMN email_confirmed_at TEXT")
+
+
+@kern(name="0006_address_counts")
+def _address_counts(db) -> None:
+    # How often an address supported a project or idea today, or how many places it took at
+    # a meeting without a confirmed e-mail address: under a key that changes daily and names
+    # no address (node/kern/address_counts.py). Old days are deleted.
+    db.execute(
+        """CREATE TABLE address_counts (
+            kind TEXT NOT NULL CHECK (kind IN ('project', 'idee', 'bijeenkomst')),
+            object_id INTEGER NOT NULL,
+            address_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (kind, object_id, address_key, day)
+        )"""
+    )
+    db.execute("CREATE INDEX address_counts_day ON address_counts (day)")

@@ -58,7 +58,10 @@ async def read_form(request: Request, max_files: int = 0) -> FormData:
         return await request.form(
             max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_PART_SIZE
         )
-    except HTTPException:
-        raise
+    except HTTPException as error:
+        # Starlette's own 400 (too many fields, a part too large) speaks English.
+        if error.status_code != 400:
+            raise
+        raise HTTPException(400, _("Het formulier kon niet worden gelezen.")) from None
     except Exception:
         raise HTTPException(400, _("Het formulier kon niet worden gelezen.")) from None

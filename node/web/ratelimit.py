@@ -11,6 +11,8 @@ from collections import defaultdict, deque
 
 from starlette.requests import Request
 
+from node.web.client_address import visitor_address
+
 
 class RateLimiter:
     def __init__(self, limit: int, window_seconds: float):
@@ -36,8 +38,8 @@ class RateLimiter:
 
 
 def client_key(request: Request, scope: str) -> str:
-    host = request.client.host if request.client else "unknown"
-    return f"{scope}:{host}"
+    """The visitor's address (behind a trusted proxy too: node/web/client_address.py)."""
+    return f"{scope}:{visitor_address(request)}"
 
 
 def limiter(request: Request, name: str, limit: int, window_seconds: float) -> RateLimiter:
