@@ -26,6 +26,7 @@ from node.web.client_address import (
     is_trusted,
     parse_trusted_proxies,
 )
+from node.web.login_throttle import ADDRESS_FACTOR
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import add_meeting
 from tests.process_helpers import free_port, wait_for
@@ -193,8 +194,9 @@ def test_bloei_serve_believes_the_proxy_only_as_the_setting_says(
         wait_for(lambda: server.poll() is not None or _answers(url), 30, "bloei serve")
         assert server.poll() is None, server.stderr.read().decode()
         with httpx.Client(base_url=url, timeout=30) as http:
-            wrong = {"username": "anna", "password": "fout"}
-            for _ in range(settings.login_attempts):
+            # One visitor tries many user names: enough to use up what one address may try.
+            for attempt in range(settings.login_attempts * ADDRESS_FACTOR):
+                wrong = {"username": f"naam{attempt}", "password": "fout"}
                 http.post(
                     "/beheer/inloggen", data=wrong, headers={"X-Forwarded-For": "198.51.100.1"}
                 )
