@@ -617,27 +617,27 @@ def test_dockerfile_health_check_works_against_a_real_node(tmp_path, settings):
     port = free_port()
     env = {**os.environ, "BLOEI_PORT": str(port)}
     check = [sys.executable, "-c", healthcheck_code()]
-    server = subprocess.Popen(
+    with subprocess.Popen(
         [str(BLOEI), "serve", "--data", str(settings.data_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
         cwd=tmp_path,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
-        assert run(check, env=env).returncode == 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    ) as server:
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None, server.stderr.read().decode()
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.1)
+            assert run(check, env=env).returncode == 0
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     assert run(check, env=env).returncode != 0, "the health check must fail when nothing runs"
 
 
@@ -815,7 +815,7 @@ def test_hosting_guide_refers_to_what_exists():
     # line as written (`bloei import ... --force`).
     parser = build_parser()
     steps = "\n".join(fenced + [text for text in inline if "--data" in text])
-    for line in re.findall(r"(?<!-u )\bbloei ([a-z][^\n`|;&]*)", steps):
+    for line in re.findall(r"(?<!-u )\bbloei ([a-z][^\n`|;&<>]*)", steps):
         try:
             parser.parse_args(shlex.split(line))
         except SystemExit:
