@@ -182,30 +182,30 @@ def test_bloei_serve_believes_the_proxy_only_as_the_setting_says(
         "BLOEI_TRUSTED_PROXIES": trusted,
         "BLOEI_BACKGROUND_JOBS": "false",
     }
-    server = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}"
+    with subprocess.Popen(
         [sys.executable, "-m", "node.cli", "serve", "--data", str(settings.data_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
         cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: server.poll() is not None or _answers(url), 30, "bloei serve")
-        assert server.poll() is None, server.stderr.read().decode()
-        with httpx.Client(base_url=url, timeout=30) as http:
-            # One visitor tries many user names: enough to use up what one address may try.
-            for attempt in range(settings.login_attempts * ADDRESS_FACTOR):
-                wrong = {"username": f"naam{attempt}", "password": "fout"}
-                http.post(
-                    "/beheer/inloggen", data=wrong, headers={"X-Forwarded-For": "198.51.100.1"}
+    ) as server:
+        try:
+            wait_for(lambda: server.poll() is not None or _answers(url), 30, "bloei serve")
+            assert server.poll() is None, server.stderr.read().decode()
+            with httpx.Client(base_url=url, timeout=30) as http:
+                # One visitor tries many user names: enough to use up what one address may try.
+                for attempt in range(settings.login_attempts * ADDRESS_FACTOR):
+                    wrong = {"username": f"naam{attempt}", "password": "fout"}
+                    http.post(
+                        "/beheer/inloggen", data=wrong, headers={"X-Forwarded-For": "198.51.100.1"}
+                    )
+                neighbour = http.post(
+                    "/beheer/inloggen",
+                    data={"username": "piet", "password": "fout"},
+                    headers={"X-Forwarded-For": "198.51.100.2"},
                 )
-            neighbour = http.post(
-                "/beheer/inloggen",
-                data={"username": "piet", "password": "fout"},
-                headers={"X-Forwarded-For": "198.51.100.2"},
-            )
-        assert (neighbour.status_code == 429) is neighbour_locked_out
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            assert (neighbour.status_code == 429) is neighbour_locked_out
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

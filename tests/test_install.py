@@ -59,45 +59,45 @@ def test_installed_package_serves_every_page(installed, tmp_path):
         cwd=tmp_path,
     )
     assert init.returncode == 0, init.stderr
-    server = subprocess.Popen(
+    with subprocess.Popen(
         [str(bloei), "serve", "--data", str(data), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         cwd=tmp_path,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-        for path in (
-            "/",
-            "/agenda",
-            "/projecten",
-            "/over",
-            "/over/privacy",
-            "/zoeken?q=a",
-            "/beheer/inloggen",
-            "/static/bloei.css",
-            "/static/tokens.css",
-        ):
-            response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
-            assert response.status_code == 200, path
-        location = subprocess.run(
-            [str(installed / "bin" / "python"), "-c", "import node; print(node.__file__)"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-        ).stdout
-        assert str(ROOT) not in location, "the test must use the installed copy"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    ) as server:
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None, server.stderr.read().decode()
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+            for path in (
+                "/",
+                "/agenda",
+                "/projecten",
+                "/over",
+                "/over/privacy",
+                "/zoeken?q=a",
+                "/beheer/inloggen",
+                "/static/bloei.css",
+                "/static/tokens.css",
+            ):
+                response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+                assert response.status_code == 200, path
+            location = subprocess.run(
+                [str(installed / "bin" / "python"), "-c", "import node; print(node.__file__)"],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+            ).stdout
+            assert str(ROOT) not in location, "the test must use the installed copy"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     assert sys.executable

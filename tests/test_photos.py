@@ -102,7 +102,8 @@ def test_palette_png_and_webp_are_accepted(tmp_path):
     webp = Image.new("RGB", (2400, 600), "yellow")
     photos.save_photo(image_bytes(palette, "PNG"), tmp_path)
     name = photos.save_photo(image_bytes(webp, "WEBP"), tmp_path)
-    assert Image.open(tmp_path / name).size == (1600, 400)
+    with Image.open(tmp_path / name) as stored_webp:
+        assert stored_webp.size == (1600, 400)
     assert len(stored(tmp_path)) == 2
 
 

@@ -59,7 +59,8 @@ class Pilot:
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -111,14 +112,16 @@ class Pilot:
         try:
             return self.process.wait(timeout=20)
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
+            self.kill()
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        # The reader ends at the end of the output; then the pipe is closed, not left to the GC.
+        self.reader.join(timeout=10)
+        if not self.reader.is_alive():
+            self.process.stdout.close()
 
 
 def gone(pid: int) -> bool:

@@ -169,23 +169,23 @@ def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):
 def test_bloei_worker_runs_until_sigterm(settings, db, smtp):
     configure_smtp(settings.data_dir, smtp.port)
     queue(db)
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "node.cli", "worker", "--data", str(settings.data_dir)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert "Ctrl+C stops" in process.stdout.readline()
-        deadline = time.monotonic() + 10
-        while not smtp.messages and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(smtp.messages) == 1
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0, process.stderr.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    ) as process:
+        try:
+            assert "Ctrl+C stops" in process.stdout.readline()
+            deadline = time.monotonic() + 10
+            while not smtp.messages and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(smtp.messages) == 1
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0, process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
