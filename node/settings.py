@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from node.web.email_address import is_email_address
+
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
 SECRET_FILE = "secret.key"
@@ -209,7 +211,7 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"port {settings.port} is not between 1 and 65535")
     if not 0 < settings.smtp_port < 65536:
         raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
-    if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
+    if settings.smtp_host and not is_email_address(settings.smtp_from):
         raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
     for name in ("privacy_retention_days", "mail_retry_hours"):
         if getattr(settings, name) < 1:

@@ -22,7 +22,8 @@ from node.kern import ideas
 from node.kern.forms import at_most
 from node.kern.pages import page
 from node.kern.participation import SUPPORT_LIMIT, SUPPORTER_COOKIE, supporter_hash
-from node.web.forms import EMAIL_RE, BaseForm, no_control_characters, read_form, strip_text
+from node.web.email_address import is_email_address
+from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
@@ -97,7 +98,7 @@ def contact_check(form, field) -> None:
     if not value:
         return
     if "@" in value:
-        if not EMAIL_RE.match(value):
+        if not is_email_address(value):
             raise ValidationError(
                 _("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
             )

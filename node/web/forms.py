@@ -13,15 +13,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from wtforms import Form, ValidationError
 
+from node.web.email_address import is_email_address
 from node.web.i18n import _
 
 MAX_FORM_FIELDS = 200
 MAX_PART_SIZE = 1024 * 1024
 # Control characters other than tab and newlines have no place in any text a person types.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-EMAIL_RE = re.compile(
-    r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 
 
 class BaseForm(Form):
@@ -48,7 +46,7 @@ def no_control_characters(form, field) -> None:
 
 
 def valid_email(form, field) -> None:
-    if field.data and not EMAIL_RE.match(field.data):
+    if field.data and not is_email_address(field.data):
         raise ValidationError(_("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl."))
 
 
