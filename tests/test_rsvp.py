@@ -86,6 +86,7 @@ RSVP_BAD_INPUT = [
     ({"email": "jan@@example"}, "Vul een geldig e-mailadres in"),
     ({"email": "jan@example"}, "Vul een geldig e-mailadres in"),
     ({"email": "<script>@x.nl"}, "Vul een geldig e-mailadres in"),
+    ({"name": "Marieke\nvan Dam"}, "Schrijf dit op één regel"),
     ({"email": "a,marieke@example.nl"}, "Vul een geldig e-mailadres in"),
     ({"email": "marieke@example.nl;piet@example.nl"}, "Vul een geldig e-mailadres in"),
     ({"email": "Marieke <marieke@example.nl>"}, "Vul een geldig e-mailadres in"),
