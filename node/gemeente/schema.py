@@ -243,3 +243,10 @@ def _kern_stopped(db) -> None:
     # When staff stopped following the kern (node/gemeente/stopping.py); NULL while followed.
     # The row stays after a stop: the gemeente's reacties and the kern's moves point at it.
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN stopped_at TEXT")
+
+
+@gemeente(name="0006_kern_failing_since")
+def _kern_failing_since(db) -> None:
+    # The first failed pull since the last one that worked; NULL while pulls work. While it is
+    # set the gemeente does not know how far behind it is (the lag is "onbekend").
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN failing_since TEXT")
