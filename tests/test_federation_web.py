@@ -11,7 +11,11 @@ import base64
 import dataclasses
 import hashlib
 import json
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -435,9 +439,13 @@ def beek(db, servers) -> Remote:
 
     def follow(conn):
         followers.save_following(
-            conn, kern.id, kern.inbox, f"{ACTOR}/activities/f1", datetime.now(UTC),
+            conn,
+            kern.id,
+            kern.inbox,
+            f"{ACTOR}/activities/f1",
+            datetime.now(UTC),
             state="accepted",
-        )  # fmt: skip
+        )
 
     db.write_quiet(follow)
     return kern
@@ -793,3 +801,70 @@ def test_every_activity_type_the_kern_accepts_is_documented(app):
     accepted = {part for key in app.state.federation.handlers.types() for part in key.split(":")}
     assert {"Create", "Update", "Delete", "Announce", "Follow"} <= accepted
     assert accepted - headings == set()
+
+
+def queue_for_anna(db, number: int = 1) -> None:
+    activity = {"id": f"{ACTOR}#test/{number}", "type": "Create", "actor": ACTOR}
+    db.write_quiet(
+        lambda conn: delivery.enqueue(
+            conn,
+            activity["id"],
+            delivery.encode(activity),
+            ["https://mastodon.example/inbox"],
+            datetime.now(UTC),
+        )
+    )
+
+
+async def test_with_short_retries_a_push_outlasts_an_outage_of_minutes(settings, db):
+    # Given the pilot's setting (retry after 2 seconds) and a receiver that is down 5 minutes
+    app = create_app(settings.with_changes(delivery_retry_seconds=2), db)
+    federation = app.state.federation
+    fake = FakeServers()
+    federation.use_transport(httpx.MockTransport(fake.handler))
+    federation.policy = AddressPolicy(resolver=resolver())
+    queue_for_anna(db)
+    start = datetime.now(UTC)
+    back_at = start + timedelta(minutes=5)
+    now, waits = start, []
+    # When the delivery job runs every time the job is due again
+    for _round in range(200):
+        fake.answer = 503 if now < back_at else 202
+        await federation.deliver(now)
+        job = db.one("SELECT status, next_try_at FROM federation_deliveries")
+        if job["status"] != "pending":
+            break
+        next_try = datetime.fromisoformat(job["next_try_at"])
+        waits.append((next_try - now).total_seconds())
+        now = next_try
+    # Then it backs off (2, 4, 8, 10 s ...) and delivers once the receiver is back
+    assert job["status"] == "done"
+    assert waits[:5] == [2, 4, 8, 10, 10] and max(waits) == 10
+    assert back_at <= now < back_at + timedelta(seconds=11)
+    await federation.aclose()
+
+
+async def test_deliveries_a_killed_worker_claimed_go_out_at_the_next_start(app, db, servers):
+    # Given deliveries claimed by a worker process that was then killed -9
+    for number in range(3):
+        queue_for_anna(db, number)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_DIE, str(app.state.settings.database_path)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert worker.wait(timeout=30) == -signal.SIGKILL
+    claimed = db.scalar("SELECT count(*) FROM federation_deliveries WHERE lease_until IS NOT NULL")
+    assert claimed == 3
+    # When the node starts its delivery job again, well within the dead worker's lease
+    report = await app.state.federation.deliver()
+    # Then the deliveries go out at once
+    assert report.done == 3 and len(servers.posts) == 3
+
+
+CLAIM_AND_DIE = """
+import os, signal, sys
+from federation import delivery, store
+db = store.ConnectionStore(store.open_connection(sys.argv[1]))
+delivery.claim_due(db, store.utcnow(), limit=10)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
