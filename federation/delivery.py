@@ -333,7 +333,9 @@ async def _post(
     job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
 ) -> Outcome:
     try:
-        await policy.check(job.inbox)
+        # The URL rules; the address rules apply where the client connects (see
+        # federation.transport), to the very address it connects to.
+        policy.check_url(job.inbox)
         response = await client.post(
             job.inbox,
             content=job.body,

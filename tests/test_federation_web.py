@@ -7,11 +7,13 @@ injected resolver, so the node runs in production mode (https only, public addre
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
 import json
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -24,8 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from federation import delivery, followers, vocabulary
+from federation import addresses, delivery, followers, vocabulary
 from federation.addresses import AddressPolicy
+from federation.fetch import FetchError
 from federation.keys import PublicKeyInfo
 from federation.signatures import sign_cavage, verify_request
 from node.app import create_app
@@ -868,3 +871,53 @@ db = store.ConnectionStore(store.open_connection(sys.argv[1]))
 delivery.claim_due(db, store.utcnow(), limit=10)
 os.kill(os.getpid(), signal.SIGKILL)
 """
+
+
+async def test_a_name_that_rebinds_to_loopback_is_never_connected_to(app, monkeypatch):
+    # Two listeners on loopback stand in for the world: 127.0.0.2 plays a public server (a
+    # test-only allowance below), 127.0.0.3 the node's own network. Nothing leaves the host.
+    connections = {"127.0.0.2": 0, "127.0.0.3": 0}
+
+    def counting(address):
+        def accepted(reader, writer):
+            connections[address] += 1
+            writer.close()
+
+        return accepted
+
+    public = await asyncio.start_server(counting("127.0.0.2"), "127.0.0.2", 0)
+    port = public.sockets[0].getsockname()[1]
+    private = await asyncio.start_server(counting("127.0.0.3"), "127.0.0.3", port)
+    real_is_public = addresses.is_public_address
+    monkeypatch.setattr(
+        addresses, "is_public_address", lambda a: str(a) == "127.0.0.2" or real_is_public(a)
+    )
+    # A DNS server that answers the public address first and the private one after
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host  # anyio passes IDNA bytes
+        if name != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups.append(name)
+        address = "127.0.0.2" if len(lookups) == 1 else "127.0.0.3"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    federation = app.state.federation
+    federation.policy = AddressPolicy()  # the production rules, with the system's resolver
+    try:
+        # The listener only hangs up, so the fetch fails; where it connected is what counts
+        with pytest.raises(FetchError):
+            await federation.fetcher.get_json(f"https://rebind.example:{port}/actor")
+        for _ in range(500):  # the listener counts in its own task: give it a moment
+            if sum(connections.values()):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        public.close()
+        private.close()
+        await federation.aclose()
+    assert connections == {"127.0.0.2": 1, "127.0.0.3": 0}
+    assert lookups == ["rebind.example"]

@@ -16,6 +16,7 @@ from federation import delivery
 from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
 from federation.store import timestamp
+from federation.transport import checked_client
 from node.db import Database
 from node.settings import Settings
 
@@ -82,7 +83,10 @@ class RemoteClient:
         self.fetcher.client = self._client()
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, verify=self._tls)
+        if self.transport is not None:
+            return httpx.AsyncClient(transport=self.transport)
+        # The policy is read at each connection: tests and dev mode may set it later.
+        return checked_client(lambda: self.policy, verify=self._tls)
 
     async def aclose(self) -> None:
         await self.fetcher.client.aclose()

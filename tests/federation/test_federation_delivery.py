@@ -12,11 +12,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from federation_helpers import NOW, PUBLIC_IP, local_identity, open_store, resolver
+from federation_helpers import (
+    NOW,
+    PUBLIC_IP,
+    PolicedMockTransport,
+    RecordingNetwork,
+    local_identity,
+    open_store,
+    resolver,
+)
 
 from federation import delivery, store
 from federation.addresses import AddressPolicy
 from federation.signatures import verify_request
+from federation.transport import checked_client
 
 INBOX = "https://gemeente.example/actor/inbox"
 POLICY = AddressPolicy(resolver=resolver())
@@ -150,7 +159,8 @@ def test_an_inbox_on_a_private_address_is_refused_unless_in_development_mode(db,
     queue(db, identity, inboxes=["https://intern.example/inbox"])
     log = []
     private = AddressPolicy(resolver=resolver({"intern.example": ["10.0.0.5"]}))
-    assert run(db, identity, answering(202, log=log), policy=private).failed == 1
+    transport = PolicedMockTransport(answering(202, log=log).handler, private)
+    assert run(db, identity, transport, policy=private).failed == 1
     assert log == [] and job(db)["last_error"].startswith("refused")
     queue(db, identity, inboxes=["http://127.0.0.1:8002/inbox"], number=2)
     dev = AddressPolicy(dev=True)
@@ -354,3 +364,26 @@ def test_short_retries_back_off_and_keep_trying_as_long_as_the_protocol():
     assert schedule.span >= delivery.PROTOCOL_RETRIES.span >= timedelta(hours=1)
     assert schedule.wait_after(schedule.max_tries) is None
     assert delivery.PROTOCOL_RETRIES.wait_after(delivery.MAX_TRIES) is None
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_a_second_lookup(db, identity):
+    # A DNS server that answers a public address first and 127.0.0.1 after (DNS rebinding)
+    lookups = []
+
+    async def rebinding(host, port):
+        lookups.append(host)
+        return [PUBLIC_IP] if len(lookups) == 1 else ["127.0.0.1"]
+
+    policy = AddressPolicy(resolver=rebinding)
+    network = RecordingNetwork(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+    queue(db, identity)
+
+    async def go():
+        async with checked_client(lambda: policy, backend=network) as client:
+            auth = identity.http_auth(clock=lambda: NOW)
+            return await delivery.process_next(db, auth, client, NOW, policy=policy)
+
+    assert asyncio.run(go()).done == 1
+    # One lookup, and the connection went to the address it gave and that was checked
+    assert lookups == ["gemeente.example"]
+    assert network.connected == [(PUBLIC_IP, 443)]
