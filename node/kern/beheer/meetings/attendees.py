@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.kern import meetings, rsvp
+from node.kern.beheer.contact import RSVP_CONTACT, sees_contact, visible_rows
 from node.kern.beheer.meetings.common import meeting_or_404, render_page
 from node.web.auth import login_required
 
@@ -22,7 +23,8 @@ async def attendee_list(request: Request) -> Response:
         "beheer/aanmeldingen.html",
         {
             "meeting": meeting,
-            "attendees": rsvp.attendees(db, meeting["id"]),
+            "attendees": visible_rows(request, rsvp.attendees(db, meeting["id"]), RSVP_CONTACT),
+            "show_contact": sees_contact(request),
             "totals": rsvp.totals(db, meeting["id"]),
             "left": meetings.places_left(meeting),
         },
@@ -40,9 +42,12 @@ async def attendee_print(request: Request) -> Response:
         "beheer/bijeenkomst_aanwezigheidslijst.html",
         {
             "meeting": meeting,
-            "attendees": [
-                a for a in rsvp.attendees(db, meeting["id"]) if a["status"] != "afgemeld"
-            ],
+            "attendees": visible_rows(
+                request,
+                (a for a in rsvp.attendees(db, meeting["id"]) if a["status"] != "afgemeld"),
+                RSVP_CONTACT,
+            ),
+            "show_contact": sees_contact(request),
             "totals": rsvp.totals(db, meeting["id"]),
         },
         headers=NO_STORE,
