@@ -203,6 +203,9 @@ def _check(settings: Settings) -> None:
     if settings.role not in ROLES:
         raise SettingsError(f"role must be one of {', '.join(ROLES)}, not {settings.role!r}")
     validate_slug(settings.slug)
+    if len(settings.name.splitlines()) > 1:
+        # The name goes into mail headers and the actor's name: one line.
+        raise SettingsError("setting name must be one line")
     validate_public_url(settings.public_url)
     for name in ("colour_primary", "colour_accent"):
         if not HEX_COLOUR_RE.match(getattr(settings, name)):

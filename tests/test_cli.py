@@ -17,7 +17,7 @@ import pytest
 from node import cli
 from node.cli import COMMANDS, Command, main
 from node.commands import init, serve
-from node.settings import load_settings
+from node.settings import SettingsError, load_settings
 from node.web.auth import verify_password
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,6 +179,23 @@ def test_init_with_a_bad_admin_name_writes_nothing(tmp_path, capsys):
     assert not data.exists()
 
 
+@pytest.mark.parametrize(
+    "option", [["--name", "Beesd\nBcc: iemand"], ["--admin-name", "Anna\r\nde Vries"]]
+)
+def test_init_with_a_name_of_two_lines_writes_nothing(tmp_path, capsys, option):
+    data = tmp_path / "data"
+
+    assert main([*init_args(data), *option]) == 1
+
+    assert_one_error_line(capsys.readouterr().err, "one line")
+    assert not data.exists()
+
+
+def test_a_node_name_of_two_lines_in_the_settings_is_refused(node):
+    with pytest.raises(SettingsError, match="one line"):
+        load_settings(node, environ={"BLOEI_NAME": "Beesd\nBcc: iemand"})
+
+
 def test_init_that_fails_halfway_leaves_no_half_node(tmp_path, capsys, monkeypatch):
     def broken(folder):
         raise OSError(28, "No space left on device", str(folder))
@@ -267,6 +284,22 @@ def test_user_add_refuses_a_name_that_exists_in_any_case(node, capsys):
     assert_one_error_line(capsys.readouterr().err, "already exists")
     assert len(users(node)) == 1
     assert len(audit(node)) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--email", "a,bert@example.nl"], "e-mail address"),
+        (["--email", "Bert <bert@example.nl>"], "e-mail address"),
+        (["--name", "Bert\nde Vries"], "one line"),
+    ],
+)
+def test_user_add_refuses_a_bad_email_or_a_name_of_two_lines(node, capsys, option, message):
+    args = ["user", "add", "bert", "--role", "redacteur", *option, "--data", str(node)]
+    assert main(args) == 1
+
+    assert_one_error_line(capsys.readouterr().err, message)
+    assert len(users(node)) == 1
 
 
 def test_user_add_refuses_an_unknown_role(node):

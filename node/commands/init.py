@@ -57,6 +57,8 @@ def run_init(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name:
         raise CommandError("--name must not be empty")
+    if len(name.splitlines()) > 1 or len((args.admin_name or "").splitlines()) > 1:
+        raise CommandError("--name and --admin-name must be one line")
     public_url = validate_public_url(args.url)
     slug = validate_slug(args.slug or slugify(name))
     admin = checked_username(args.admin)
