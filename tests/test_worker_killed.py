@@ -64,7 +64,9 @@ def test_a_killed_workers_deliveries_go_out_when_the_next_worker_starts(tmp_path
     node = Node(tmp_path / "beesd", "Beesd", BLOEI_DEV="true")
     workers = []
     try:
-        assert node.init().wait(timeout=60) == 0
+        init = node.init()
+        init.communicate(timeout=60)
+        assert init.returncode == 0
         # Three deliveries wait for an inbox on 127.0.0.1 (development mode allows it)
         conn = store.open_connection(str(node.folder / "bloei.db"))
         with conn:
@@ -81,7 +83,8 @@ def test_a_killed_workers_deliveries_go_out_when_the_next_worker_starts(tmp_path
         claimed = deliveries(node)
         assert all(status == "pending" and lease for status, lease, _ in claimed), claimed
         first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=30) == -signal.SIGKILL
+        first.communicate(timeout=30)
+        assert first.returncode == -signal.SIGKILL
         dead_lease = min(lease for _, lease, _ in claimed)
 
         # The inbox answers again, and a new worker starts
@@ -95,7 +98,7 @@ def test_a_killed_workers_deliveries_go_out_when_the_next_worker_starts(tmp_path
         for worker in workers:
             if worker.poll() is None:
                 worker.terminate()
-                worker.wait(timeout=30)
+            worker.communicate(timeout=30)  # waits, and closes its pipes
         inbox.answer.set()
         inbox.shutdown()
         inbox.server_close()

@@ -344,7 +344,8 @@ def test_a_killed_workers_claims_are_released_at_the_next_start(tmp_path, identi
     # One worker process is killed -9 right after claiming three jobs; another claims two and
     # is still running
     killed = claim_in_a_process(path, 3, die=True)
-    assert killed.wait(timeout=30) == -signal.SIGKILL
+    killed.communicate(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
     live = claim_in_a_process(path, 2, die=False)
     try:
         # The next worker to start frees the dead one's claims at once, not the live one's
@@ -353,8 +354,7 @@ def test_a_killed_workers_claims_are_released_at_the_next_start(tmp_path, identi
         assert (report.claimed, report.done) == (3, 3)
         assert delivery.queue_summary(db.conn) == {"pending": 2, "done": 3, "failed": 0}
     finally:
-        live.stdin.close()
-        live.wait(timeout=30)
+        live.communicate(timeout=30)  # closes its stdin, so it ends
 
 
 def test_short_retries_back_off_and_keep_trying_as_long_as_the_protocol():
