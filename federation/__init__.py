@@ -18,6 +18,7 @@ Modules, one job each:
     outbox             publishing in the caller's transaction; the paged, signed feed
     delivery           the durable outgoing queue: process_next() with leases and retries
     addresses, fetch   which URLs may be contacted; fetching remote JSON safely
+    transport          the HTTP client that connects only to addresses the policy checked
     keycache           remote actors and keys: memory, database, network
     dispatch           the handler table by activity type, and the handler context
     inbox              verify, de-duplicate, dispatch
@@ -27,7 +28,8 @@ Wiring a node, in short:
     db.open([core, kern, federation.store.migrations])
     me = LocalIdentity(settings.url("/actor"), load_or_create_key_pair(settings.keys_dir))
     policy = AddressPolicy(dev=settings.dev)
-    fetcher = Fetcher(httpx.AsyncClient(), policy, auth=me.http_auth())
+    client = checked_client(lambda: policy)    # connects only to checked addresses
+    fetcher = Fetcher(client, policy, auth=me.http_auth())
     keys = KeyCache(db, fetcher)
     handlers = follows.default_handlers(FollowRules(auto_accept, trusted={gemeente_id}))
     handlers.register("Create", ...)            # the node's own types

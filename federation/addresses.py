@@ -3,6 +3,9 @@
 A remote document can name any URL (an inbox, a key id, a redirect), so without these rules a
 stranger could make a node probe its own network (SSRF). The rules apply after DNS
 resolution, to every address a name resolves to, on every request and every redirect hop.
+The connection itself must go to an address checked in the same lookup (`addresses_for`,
+used by `federation.transport`): a name looked up once to check and once more to connect
+could answer a public address first and 127.0.0.1 the second time (DNS rebinding).
 
 Development mode (the pilot and the tests switch it on explicitly) lifts both rules, so that
 nodes on 127.0.0.1 over plain HTTP can federate; production never does.
@@ -65,6 +68,12 @@ class AddressPolicy:
 
     async def check(self, url: str) -> None:
         """Raise AddressRefused unless `url` may be contacted under this policy."""
+        host, port = self.check_url(url)
+        if not self.dev:
+            await self.addresses_for(host, port)
+
+    def check_url(self, url: str) -> tuple[str, int]:
+        """The rules that need no DNS: scheme, host, no credentials; returns (host, port)."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("https", "http"):
@@ -73,11 +82,20 @@ class AddressPolicy:
             raise AddressRefused("the URL has no host")
         if parts.username or parts.password:
             raise AddressRefused("URLs with credentials are not allowed")
-        if self.dev:
-            return
-        if scheme != "https":
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as exc:
+            raise AddressRefused("the URL has a bad port") from exc
+        if not self.dev and scheme != "https":
             raise AddressRefused("plain http is only allowed in development mode")
-        host = parts.hostname
+        return parts.hostname, port
+
+    async def addresses_for(self, host: str, port: int) -> list[str]:
+        """Resolve `host` once and return the addresses to connect to, after checking every
+        one; raise AddressRefused if any is not public. Development mode checks nothing and
+        returns the name itself, for the system to resolve."""
+        if self.dev:
+            return [host]
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
@@ -86,7 +104,7 @@ class AddressPolicy:
             addresses = [str(literal)]
         else:
             try:
-                addresses = await self.resolver(host, parts.port or 443)
+                addresses = await self.resolver(host, port)
             except (OSError, UnicodeError) as exc:
                 raise AddressRefused(f"{host} does not resolve") from exc
         if not addresses:
@@ -94,3 +112,4 @@ class AddressPolicy:
         for address in addresses:
             if not is_public_address(address):
                 raise AddressRefused(f"{host} resolves to a non-public address ({address})")
+        return list(addresses)

@@ -3,13 +3,17 @@
 After microblog.pub's outgoing queue: jobs live in SQLite with `tries` and `next_try_at`, and a
 worker calls `process_next()`; tests call it directly with a chosen `now` instead of sleeping.
 
-A worker claims due jobs with a lease (one `UPDATE ... RETURNING` in an IMMEDIATE transaction,
-so two processes never claim the same job), POSTs each signed body outside any transaction,
-and records the outcome only if its claim is still current. A worker that dies leaves a lease
-that simply runs out: the job is sent again later (receivers drop the repeat by activity id).
+A worker claims a few due jobs with a short lease (one `UPDATE ... RETURNING` in an IMMEDIATE
+transaction, so two processes never claim the same job), POSTs each signed body outside any
+transaction, and records each outcome as soon as it has it, only if its claim is still
+current. Every attempt ends within `ATTEMPT_DEADLINE`, well inside the `LEASE`. A claim names
+the process that made it (`worker_name()`): a worker that was killed mid-round leaves leases
+that the next worker started on the same host releases at once (`release_dead_claims`); on
+another host they run out after `LEASE`. Either way the job is sent again (receivers drop the
+repeat by activity id).
 
 Outcomes: 2xx is done; 401, 408, 429, 5xx, network errors and timeouts are retried with growing
-delays (`RETRY_DELAYS`); any other 4xx, and a refused address, fail for good. `last_error`
+delays (`PROTOCOL_RETRIES`); any other 4xx, and a refused address, fail for good. `last_error`
 keeps the reason for beheer.
 """
 
@@ -17,7 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import os
 import secrets
+import socket
 import sqlite3
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
@@ -45,14 +52,58 @@ RETRY_DELAYS: tuple[timedelta, ...] = (
     timedelta(hours=24),
 )
 MAX_TRIES = len(RETRY_DELAYS) + 1
-# Longer than a request may take (REQUEST_TIMEOUT), so a live worker never loses its claim.
-LEASE = timedelta(minutes=5)
 REQUEST_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+# httpx's timeouts hold per step (connect, each read); this bounds one attempt as a whole.
+ATTEMPT_DEADLINE = 60.0
+# The jobs of one claim are sent at once, so each is recorded within ATTEMPT_DEADLINE of the
+# claim: a live worker never loses its claim, and a dead one's jobs wait at most this long.
+LEASE = timedelta(seconds=90)
+# The longest wait between two tries of the short schedules (`quick_retries`).
+QUICK_RETRY_CAP = timedelta(seconds=10)
 RETRYABLE_4XX = frozenset({401, 408, 429})
 MAX_RETRY_AFTER = timedelta(days=1)
 USER_AGENT = "Bloei (+https://w3id.org/bloei)"
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """The waits after the 1st, 2nd, ... failure (the last one repeats), and how many tries a
+    job gets before it fails for good."""
+
+    delays: tuple[timedelta, ...]
+    max_tries: int
+
+    def wait_after(self, tries: int) -> timedelta | None:
+        """The wait after the `tries`-th failed try, or None: the job is given up."""
+        if tries >= self.max_tries:
+            return None
+        return self.delays[min(tries, len(self.delays)) - 1]
+
+    @property
+    def span(self) -> timedelta:
+        """How long a job that keeps failing is tried: from its first try to its last."""
+        waits = (self.wait_after(tries) for tries in range(1, self.max_tries))
+        return sum((wait for wait in waits if wait is not None), timedelta())
+
+
+PROTOCOL_RETRIES = RetrySchedule(RETRY_DELAYS, MAX_TRIES)
+
+
+def quick_retries(first: timedelta, cap: timedelta = QUICK_RETRY_CAP) -> RetrySchedule:
+    """For the pilot and tests: wait `first`, doubling up to `cap`, and keep trying as long as
+    the protocol's schedule does, so an outage of minutes (or days) still converges."""
+    cap = max(cap, first)
+    delays: list[timedelta] = []
+    wait = first
+    while wait < cap:
+        delays.append(wait)
+        wait *= 2
+    delays.append(cap)
+    left = PROTOCOL_RETRIES.span - sum(delays, timedelta())
+    extra = max(0, math.ceil(left / cap))
+    return RetrySchedule(tuple(delays), len(delays) + 1 + extra)
 
 
 @dataclass(frozen=True)
@@ -145,12 +196,17 @@ def send(
 # --- claiming and recording --------------------------------------------------------------------
 
 
+def worker_name() -> str:
+    """This process as its claims name it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def claim(
     conn: sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
 ) -> list[Job]:
     """Claim up to `limit` due jobs; call inside an IMMEDIATE transaction (see `claim_due`)."""
     stamp = timestamp(now)
-    token = secrets.token_hex(8)
+    token = f"{worker_name()} {secrets.token_hex(8)}"
     found = rows(
         conn,
         """UPDATE federation_deliveries SET lease_until = ?, claim_token = ?
@@ -174,14 +230,55 @@ def claim_due(
     return as_store(db).write(claim, now, limit, lease)
 
 
-def record(conn: sqlite3.Connection, job: Job, outcome: Outcome, now: datetime) -> str | None:
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def release_dead_claims(conn: sqlite3.Connection, alive=_process_alive) -> int:
+    """At a worker's start: release the leases that a process on this host holds and that is
+    gone (killed mid-round), or that carry this process's own id (a restart that got the same
+    id, as in a container): it has claimed nothing yet. Returns how many jobs were freed."""
+    host, me = socket.gethostname(), os.getpid()
+    freed = []
+    for job_id, token in conn.execute(
+        """SELECT id, claim_token FROM federation_deliveries
+           WHERE status = 'pending' AND claim_token IS NOT NULL"""
+    ):
+        owner = token.rsplit(" ", 1)[0] if " " in token else ""
+        owner_host, _sep, pid = owner.rpartition(":")
+        if owner_host != host or not pid.isdigit():
+            continue
+        if int(pid) == me or not alive(int(pid)):
+            freed.append(job_id)
+    for job_id in freed:
+        conn.execute(
+            """UPDATE federation_deliveries SET lease_until = NULL, claim_token = NULL
+               WHERE id = ?""",
+            (job_id,),
+        )
+    return len(freed)
+
+
+def record(
+    conn: sqlite3.Connection,
+    job: Job,
+    outcome: Outcome,
+    now: datetime,
+    retries: RetrySchedule = PROTOCOL_RETRIES,
+) -> str | None:
     """Save an attempt's outcome; returns the job's new status, or None when the claim was
     lost (the lease ran out and another worker took the job)."""
     tries = job.tries + 1
+    delay = retries.wait_after(tries) if outcome.retry else None
     if outcome.ok:
         status, next_try = DONE, None
-    elif outcome.retry and tries < MAX_TRIES:
-        delay = RETRY_DELAYS[tries - 1]
+    elif delay is not None:
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
         status, next_try = PENDING, now + delay
@@ -238,9 +335,22 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
 async def attempt(
     job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
 ) -> Outcome:
-    """POST one job's body to its inbox, signed by `auth`; never raises."""
+    """POST one job's body to its inbox, signed by `auth`; never raises, and ends within
+    ATTEMPT_DEADLINE."""
     try:
-        await policy.check(job.inbox)
+        async with asyncio.timeout(ATTEMPT_DEADLINE):
+            return await _post(job, client, auth, policy)
+    except TimeoutError:
+        return Outcome(ok=False, retry=True, error=f"no answer within {ATTEMPT_DEADLINE:g} s")
+
+
+async def _post(
+    job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
+) -> Outcome:
+    try:
+        # The URL rules; the address rules apply where the client connects (see
+        # federation.transport), to the very address it connects to.
+        policy.check_url(job.inbox)
         response = await client.post(
             job.inbox,
             content=job.body,
@@ -270,14 +380,16 @@ async def process_next(
     limit: int = 20,
     lease: timedelta = LEASE,
     retry_refusals_from: Container[str] = frozenset(),
+    retries: RetrySchedule = PROTOCOL_RETRIES,
 ) -> Report:
-    """Claim due jobs, send them concurrently, record each outcome; returns what happened.
+    """Claim due jobs, send them concurrently, record each outcome the moment it is known;
+    returns what happened.
 
     `db` is the node's Database (or anything with `write(fn)`), or a bare autocommit
     connection; `auth` signs each request (`LocalIdentity.http_auth()`); `now` is when this
-    round runs (tests pass it; the outcome times use it too). A 403 from an inbox in
-    `retry_refusals_from` is retried, not final: an actor that moved is refused by its
-    followers until they have read its Move (see `held`).
+    round runs (tests pass it; the outcome times use it too); `retries` says when a failed job
+    is tried again. A 403 from an inbox in `retry_refusals_from` is retried, not final: an
+    actor that moved is refused by its followers until they have read its Move (see `held`).
     """
     target = as_store(db)
     now = now or utcnow()
@@ -285,17 +397,15 @@ async def process_next(
     jobs = claim_due(target, now, limit, lease)
     if not jobs:
         return Report()
-    outcomes = await asyncio.gather(*(attempt(job, client, auth, policy) for job in jobs))
-    outcomes = [
-        held(outcome) if job.inbox in retry_refusals_from else outcome
-        for job, outcome in zip(jobs, outcomes, strict=True)
-    ]
 
-    def save(conn: sqlite3.Connection) -> list[str | None]:
-        pairs = zip(jobs, outcomes, strict=True)
-        return [record(conn, job, outcome, now) for job, outcome in pairs]
+    async def send(job: Job) -> str | None:
+        outcome = await attempt(job, client, auth, policy)
+        if job.inbox in retry_refusals_from:
+            outcome = held(outcome)
+        # Recorded at once: a worker killed later in the round leaves this job settled.
+        return target.write(record, job, outcome, now, retries)
 
-    statuses = target.write(save)
+    statuses = await asyncio.gather(*(send(job) for job in jobs))
     return Report(
         claimed=len(jobs),
         done=statuses.count(DONE),

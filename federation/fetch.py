@@ -4,6 +4,10 @@ Every fetch has timeouts, reads at most `max_bytes` (streamed, so a huge or endl
 costs no more than the cap), follows at most two redirects and checks every hop against the
 `AddressPolicy` (https only, public addresses only, except in development mode). GETs are
 signed when an `auth` is given (authorized fetch, which Mastodon servers may demand).
+
+The URL rules are checked here; the address rules where the connection is made, so `client`
+must come from `federation.transport.checked_client()` under the same policy (tests may give
+a client on a mock transport, which connects nowhere).
 """
 
 from __future__ import annotations
@@ -52,17 +56,16 @@ class Fetcher:
         """GET `url` and parse it; returns (final URL after redirects, parsed JSON)."""
         current = url
         for _hop in range(self.max_redirects + 1):
-            try:
-                await self.policy.check(current)
-            except AddressRefused as exc:
-                raise FetchError("refused", f"{current}: {exc.reason}") from exc
             request = self.client.build_request(
                 "GET", current, headers={"Accept": accept}, timeout=self.timeout
             )
             try:
+                self.policy.check_url(current)
                 response = await self.client.send(
                     request, auth=self.auth, follow_redirects=False, stream=True
                 )
+            except AddressRefused as exc:
+                raise FetchError("refused", f"{current}: {exc.reason}") from exc
             except httpx.HTTPError as exc:
                 raise FetchError("network", f"{current}: {type(exc).__name__}") from exc
             try:

@@ -279,10 +279,10 @@ def announce_move(
 
 async def fetch_with_policy(settings: Settings) -> tuple[FetchJson, Callable[[], Awaitable]]:
     """A fetch under the node's address policy (dev allows loopback), and its closer."""
-    import httpx
-
     from federation.addresses import AddressPolicy
     from federation.fetch import Fetcher
+    from federation.transport import checked_client
 
-    fetcher = Fetcher(httpx.AsyncClient(), AddressPolicy(dev=settings.dev))
+    policy = AddressPolicy(dev=settings.dev)
+    fetcher = Fetcher(checked_client(lambda: policy), policy)
     return fetcher.get_json, fetcher.client.aclose

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from node.web.client_address import parse_trusted_proxies
+from node.web.email_address import is_email_address
 
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"
@@ -240,7 +241,7 @@ def _check(settings: Settings) -> None:
         raise SettingsError(f"port {settings.port} is not between 1 and 65535")
     if not 0 < settings.smtp_port < 65536:
         raise SettingsError(f"smtp_port {settings.smtp_port} is not between 1 and 65535")
-    if settings.smtp_host and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", settings.smtp_from):
+    if settings.smtp_host and not is_email_address(settings.smtp_from):
         raise SettingsError("setting smtp_from must be an e-mail address when smtp_host is set")
     if not 1 <= settings.rsvp_people_without_confirmation <= 20:
         raise SettingsError("setting rsvp_people_without_confirmation must be from 1 to 20")

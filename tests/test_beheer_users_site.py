@@ -36,6 +36,7 @@ async def test_user_form_errors(admin, db):
         ({"username": "anna"}, "Deze gebruikersnaam bestaat al."),
         ({"display_name": ""}, "Vul een naam in."),
         ({"email": "geen-adres"}, "Vul een geldig e-mailadres in"),
+        ({"email": "a,kees@example.nl"}, "Vul een geldig e-mailadres in"),
         ({"role": "koning"}, "Kies een rol uit de lijst."),
     ]:
         response = await client.post("/beheer/gebruikers/nieuw", data={**base, **change})
@@ -96,6 +97,7 @@ async def test_site_texts_and_colours(admin, client):
         ({"colour_primary": "#ffff00"}, "te weinig contrast"),
         ({"colour_accent": "#000033"}, "te weinig contrast"),
         ({"contact_email": "a@"}, "Vul een geldig e-mailadres in"),
+        ({"contact_email": "groep@example.nl, a@example.nl"}, "Vul een geldig e-mailadres in"),
         ({"group_name": "x" * 101}, "100"),
     ]:
         response = await client.post("/beheer/site", data={**data, **change})

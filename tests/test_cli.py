@@ -320,6 +320,22 @@ def test_user_add_refuses_a_name_that_exists_in_any_case(node, capsys):
     assert len(audit(node)) == 1
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--email", "a,bert@example.nl"], "e-mail address"),
+        (["--email", "Bert <bert@example.nl>"], "e-mail address"),
+        (["--name", "Bert\nde Vries"], "one line"),
+    ],
+)
+def test_user_add_refuses_a_bad_email_or_a_name_of_two_lines(node, capsys, option, message):
+    args = ["user", "add", "bert", "--role", "redacteur", *option, "--data", str(node)]
+    assert main(args) == 1
+
+    assert_one_error_line(capsys.readouterr().err, message)
+    assert len(users(node)) == 1
+
+
 def test_user_add_refuses_an_unknown_role(node):
     with pytest.raises(SystemExit) as exit_info:
         main(["user", "add", "bert", "--role", "baas", "--data", str(node)])

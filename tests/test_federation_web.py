@@ -7,11 +7,17 @@ injected resolver, so the node runs in production mode (https only, public addre
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
 import json
+import signal
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,8 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from federation import delivery, followers, vocabulary
+from federation import addresses, delivery, followers, vocabulary
 from federation.addresses import AddressPolicy
+from federation.fetch import FetchError
 from federation.keys import PublicKeyInfo
 from federation.signatures import sign_cavage, verify_request
 from node.app import create_app
@@ -435,9 +442,13 @@ def beek(db, servers) -> Remote:
 
     def follow(conn):
         followers.save_following(
-            conn, kern.id, kern.inbox, f"{ACTOR}/activities/f1", datetime.now(UTC),
+            conn,
+            kern.id,
+            kern.inbox,
+            f"{ACTOR}/activities/f1",
+            datetime.now(UTC),
             state="accepted",
-        )  # fmt: skip
+        )
 
     db.write_quiet(follow)
     return kern
@@ -809,3 +820,120 @@ def test_every_activity_type_the_kern_accepts_is_documented(app):
     accepted = {part for key in app.state.federation.handlers.types() for part in key.split(":")}
     assert {"Create", "Update", "Delete", "Announce", "Follow"} <= accepted
     assert accepted - headings == set()
+
+
+def queue_for_anna(db, number: int = 1) -> None:
+    activity = {"id": f"{ACTOR}#test/{number}", "type": "Create", "actor": ACTOR}
+    db.write_quiet(
+        lambda conn: delivery.enqueue(
+            conn,
+            activity["id"],
+            delivery.encode(activity),
+            ["https://mastodon.example/inbox"],
+            datetime.now(UTC),
+        )
+    )
+
+
+async def test_with_short_retries_a_push_outlasts_an_outage_of_minutes(settings, db):
+    # Given the pilot's setting (retry after 2 seconds) and a receiver that is down 5 minutes
+    app = create_app(settings.with_changes(delivery_retry_seconds=2), db)
+    federation = app.state.federation
+    fake = FakeServers()
+    federation.use_transport(httpx.MockTransport(fake.handler))
+    federation.policy = AddressPolicy(resolver=resolver())
+    queue_for_anna(db)
+    start = datetime.now(UTC)
+    back_at = start + timedelta(minutes=5)
+    now, waits = start, []
+    # When the delivery job runs every time the job is due again
+    for _round in range(200):
+        fake.answer = 503 if now < back_at else 202
+        await federation.deliver(now)
+        job = db.one("SELECT status, next_try_at FROM federation_deliveries")
+        if job["status"] != "pending":
+            break
+        next_try = datetime.fromisoformat(job["next_try_at"])
+        waits.append((next_try - now).total_seconds())
+        now = next_try
+    # Then it backs off (2, 4, 8, 10 s ...) and delivers once the receiver is back
+    assert job["status"] == "done"
+    assert waits[:5] == [2, 4, 8, 10, 10] and max(waits) == 10
+    assert back_at <= now < back_at + timedelta(seconds=11)
+    await federation.aclose()
+
+
+async def test_deliveries_a_killed_worker_claimed_go_out_at_the_next_start(app, db, servers):
+    # Given deliveries claimed by a worker process that was then killed -9
+    for number in range(3):
+        queue_for_anna(db, number)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_DIE, str(app.state.settings.database_path)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert worker.wait(timeout=30) == -signal.SIGKILL
+    claimed = db.scalar("SELECT count(*) FROM federation_deliveries WHERE lease_until IS NOT NULL")
+    assert claimed == 3
+    # When the node starts its delivery job again, well within the dead worker's lease
+    report = await app.state.federation.deliver()
+    # Then the deliveries go out at once
+    assert report.done == 3 and len(servers.posts) == 3
+
+
+CLAIM_AND_DIE = """
+import os, signal, sys
+from federation import delivery, store
+db = store.ConnectionStore(store.open_connection(sys.argv[1]))
+delivery.claim_due(db, store.utcnow(), limit=10)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+async def test_a_name_that_rebinds_to_loopback_is_never_connected_to(app, monkeypatch):
+    # Two listeners on loopback stand in for the world: 127.0.0.2 plays a public server (a
+    # test-only allowance below), 127.0.0.3 the node's own network. Nothing leaves the host.
+    connections = {"127.0.0.2": 0, "127.0.0.3": 0}
+
+    def counting(address):
+        def accepted(reader, writer):
+            connections[address] += 1
+            writer.close()
+
+        return accepted
+
+    public = await asyncio.start_server(counting("127.0.0.2"), "127.0.0.2", 0)
+    port = public.sockets[0].getsockname()[1]
+    private = await asyncio.start_server(counting("127.0.0.3"), "127.0.0.3", port)
+    real_is_public = addresses.is_public_address
+    monkeypatch.setattr(
+        addresses, "is_public_address", lambda a: str(a) == "127.0.0.2" or real_is_public(a)
+    )
+    # A DNS server that answers the public address first and the private one after
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host  # anyio passes IDNA bytes
+        if name != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups.append(name)
+        address = "127.0.0.2" if len(lookups) == 1 else "127.0.0.3"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    federation = app.state.federation
+    federation.policy = AddressPolicy()  # the production rules, with the system's resolver
+    try:
+        # The listener only hangs up, so the fetch fails; where it connected is what counts
+        with pytest.raises(FetchError):
+            await federation.fetcher.get_json(f"https://rebind.example:{port}/actor")
+        for _ in range(500):  # the listener counts in its own task: give it a moment
+            if sum(connections.values()):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        public.close()
+        private.close()
+        await federation.aclose()
+    assert connections == {"127.0.0.2": 1, "127.0.0.3": 0}
+    assert lookups == ["rebind.example"]

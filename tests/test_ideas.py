@@ -160,6 +160,8 @@ async def test_form_errors_get_a_dutch_message_per_field_and_keep_the_rest(clien
         ({"name": "n" * 101}, "name", "Gebruik hoogstens 100 tekens."),
         ({"contact": "jan@@example"}, "contact", "Vul een geldig e-mailadres in"),
         ({"contact": "jan@example"}, "contact", "Vul een geldig e-mailadres in"),
+        ({"contact": "a,jan@example.nl"}, "contact", "Vul een geldig e-mailadres in"),
+        ({"contact": "jan@example.nl; piet@x.nl"}, "contact", "Vul een geldig e-mailadres in"),
         ({"contact": "bel me"}, "contact", "Vul een geldig e-mailadres of telefoonnummer in"),
     ]
     for change, field_id, message in cases:

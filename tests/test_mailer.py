@@ -34,12 +34,14 @@ class Collector:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[str] = []
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == REFUSED:
             return "550 5.1.1 Deze ontvanger bestaat niet"
         envelope.rcpt_tos.append(address)
+        self.recipients.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -192,6 +194,43 @@ def test_a_refused_recipient_is_given_up_at_once_and_others_still_go(db, setting
     assert row(db, fine)["sent_at"]
 
 
+@pytest.mark.parametrize(
+    "to",
+    [
+        "a,marieke@example.nl",
+        "marieke@example.nl, piet@example.nl",
+        "marieke@example.nl;piet@example.nl",
+        "Marieke <marieke@example.nl>",
+        '"marieke piet"@example.nl',
+        "marieke@example.nl\r\nBcc: piet@example.nl",
+    ],
+)
+def test_a_recipient_that_is_not_one_address_is_never_sent_to(db, settings, smtp, to):
+    # Given a queued message whose recipient is a list, a display name or a header
+    odd = queue(db, to=to)
+    fine = queue(db, to="kees@example.nl")
+    # When the sender runs, only the one valid address gets mail
+    assert mailer.process_next(db, smtp_settings(settings, smtp.port)) == 2
+    assert [m["To"] for m in smtp.messages] == ["kees@example.nl"]
+    assert smtp.handler.recipients == ["kees@example.nl"]
+    # And the odd one is given up at once, with the reason for beheer
+    gone = row(db, odd)
+    assert gone["given_up_at"] and gone["sent_at"] is None
+    assert "not one valid e-mail address" in gone["last_error"]
+    assert row(db, fine)["sent_at"]
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(db, settings, smtp):
+    # Given a meeting title that reached a subject with line breaks in it
+    mail_id = queue(db, subject="Bevestiging: dorpsavond\r\nBcc: piet@example.nl\nin de Linde")
+    # When the sender runs, the mail goes out with the subject on one line
+    assert mailer.process_next(db, smtp_settings(settings, smtp.port)) == 1
+    (message,) = smtp.messages
+    assert message["Subject"] == "Bevestiging: dorpsavond Bcc: piet@example.nl in de Linde"
+    assert message["Bcc"] is None
+    assert row(db, mail_id)["sent_at"]
+
+
 def test_two_workers_on_one_database_never_send_a_message_twice(db, settings, smtp):
     configured = smtp_settings(settings, smtp.port)
     ids = db.write(
@@ -283,6 +322,10 @@ def test_smtp_and_retention_settings_are_checked(settings):
     folder = settings.data_dir
     for env, message in [
         ({"BLOEI_SMTP_HOST": "mail.example.nl"}, "smtp_from"),
+        (
+            {"BLOEI_SMTP_HOST": "mail.example.nl", "BLOEI_SMTP_FROM": "a,noreply@example.nl"},
+            "smtp_from",
+        ),
         ({"BLOEI_SMTP_PORT": "0"}, "smtp_port"),
         ({"BLOEI_PRIVACY_RETENTION_DAYS": "0"}, "privacy_retention_days"),
         ({"BLOEI_SMTP_PASSWORD_FILE": "bestaat-niet"}, "smtp_password_file"),

@@ -135,6 +135,10 @@ NEW_BAD_INPUT = [
     ({"themas": "999"}, "themas", "Kies thema's uit de lijst."),
     ({"projects": "999"}, "projects", "Kies projecten uit de lijst."),
     ({"title": "Avond\x07"}, "title", ""),
+    ({"title": "Dorpsavond\nBcc: iemand@example.nl"}, "title", "Schrijf dit op één regel"),
+    ({"title": "Dorpsavond\r\nin de Linde"}, "title", "Schrijf dit op één regel"),
+    ({"title": "Dorpsavond\u2028in de Linde"}, "title", "Schrijf dit op één regel"),
+    ({"place_name": "Dorpshuis\rDe Pluk"}, "place_name", "Schrijf dit op één regel"),
 ]
 
 

@@ -81,6 +81,7 @@ async def test_volunteer_form_errors_keep_what_was_typed(client, db, settings):
         ({"name": ""}, "Vul uw naam in."),
         ({"contact": ""}, "Vul een e-mailadres of telefoonnummer in."),
         ({"contact": "jan@@example"}, "Vul een geldig e-mailadres in"),
+        ({"contact": "a,jan@example.nl"}, "Vul een geldig e-mailadres in"),
         ({"contact": "bel me"}, "Vul een geldig e-mailadres of telefoonnummer in"),
         ({"consent": ""}, "Zonder uw toestemming"),
         ({"name": "x" * 101}, "Gebruik hoogstens 100 tekens."),

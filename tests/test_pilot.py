@@ -16,10 +16,16 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+
+from federation import delivery
+from node.pilot import PilotNode, _create
+from node.settings import load_settings
+from node.web.remote import retry_schedule
 
 pytestmark = pytest.mark.processes
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,3 +237,14 @@ def test_a_taken_port_is_one_clear_line(tmp_path):
     assert done.stderr == f"bloei: port {ports[2]} on 127.0.0.1 is already in use\n"
     assert done.stdout == ""
     assert not data.exists()
+
+
+def test_the_pilots_kernen_retry_a_push_with_backoff_as_long_as_production(tmp_path):
+    # The pilot's quick retries must not give up a push during a gemeente outage of minutes
+    gemeente = PilotNode("gemeente", "Gemeente", "gemeente", "gemeente", 8000, tmp_path / "g")
+    beesd = PilotNode("beesd", "Beesd", "kern", "beesd", 8001, tmp_path / "beesd")
+    _create(beesd, gemeente)
+    schedule = retry_schedule(load_settings(beesd.folder))
+    assert schedule.wait_after(1) == timedelta(seconds=2)
+    assert schedule.wait_after(2) == timedelta(seconds=4)
+    assert schedule.span >= delivery.PROTOCOL_RETRIES.span >= timedelta(hours=1)

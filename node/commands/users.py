@@ -20,6 +20,7 @@ from node.web import two_step
 from node.web.audit import record_audit
 from node.web.auth import ROLES as USER_ROLES
 from node.web.auth import create_user, generate_password, set_password
+from node.web.email_address import is_email_address
 from node.web.login_sessions import end_all as end_all_sessions
 
 
@@ -56,6 +57,10 @@ NODE_USER_ROLES = {"kern": USER_ROLES, "gemeente": ("beheerder", "medewerker")}
 
 def run_user_add(args: argparse.Namespace) -> int:
     username = checked_username(args.username)
+    if args.email and not is_email_address(args.email):
+        raise CommandError(f"--email {args.email!r} is not one valid e-mail address")
+    if len((args.name or "").splitlines()) > 1:
+        raise CommandError("--name must be one line")
     password = generate_password()
 
     def add(conn: sqlite3.Connection) -> None:

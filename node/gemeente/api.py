@@ -178,7 +178,7 @@ def kern_body(request: Request, kern: dict) -> dict:
         "uitrolfase": kern["rollout"],
         "laatsteContact": _time(kern["last_contact_at"]),
         "laatsteWijziging": _time(kern["last_change_at"]),
-        "achterstand": kern["lag"],
+        "achterstand": kern["lag"] if kern["lag_known"] else None,
         "_links": {
             "self": _url(request, f"/kernen/{kern['id']}"),
             "projecten": _url(request, "/projecten", {"kern": kern["id"]}),

@@ -105,6 +105,8 @@ def _with_state(found: sqlite3.Row) -> dict[str, Any]:
     kern = dict(found)
     kern["state"] = state_of(kern)
     kern["lag"] = max(0, kern["outbox_position"] - kern["position"])
+    # The lag is what the last pull that worked saw; after a failed pull it is not known.
+    kern["lag_known"] = not kern["failing_since"]
     return kern
 
 
@@ -252,7 +254,8 @@ def add(
            ON CONFLICT (actor_id) DO UPDATE SET address = excluded.address,
                name = excluded.name, username = excluded.username, inbox = excluded.inbox,
                outbox = excluded.outbox, rollout = excluded.rollout, settled_at = NULL,
-               failures = 0, last_error = '', last_error_at = NULL, stopped_at = NULL
+               failures = 0, last_error = '', last_error_at = NULL, failing_since = NULL,
+               stopped_at = NULL
            RETURNING id""",
         (
             actor.id,
@@ -289,7 +292,7 @@ def move(
     conn.execute(
         """UPDATE gemeente_kernen SET actor_id = ?, address = ?, username = ?, url = ?,
                inbox = ?, outbox = ?, settled_at = NULL, failures = 0, last_error = '',
-               last_error_at = NULL, next_pull_at = NULL
+               last_error_at = NULL, failing_since = NULL, next_pull_at = NULL
            WHERE id = ?""",
         (
             new_actor.id,

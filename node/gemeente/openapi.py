@@ -30,8 +30,13 @@ def _text(description: str = "", nullable: bool = False) -> dict:
     return schema
 
 
-def _integer(description: str = "") -> dict:
-    return {"type": "integer", "description": description} if description else {"type": "integer"}
+def _integer(description: str = "", nullable: bool = False) -> dict:
+    schema: dict[str, Any] = {"type": "integer"}
+    if description:
+        schema["description"] = description
+    if nullable:
+        schema["nullable"] = True
+    return schema
 
 
 LINK = {"type": "object", "required": ["href"], "properties": {"href": _text()}}
@@ -70,7 +75,9 @@ def schemas() -> dict[str, Any]:
                 "laatsteContact": _text("UTC", nullable=True),
                 "laatsteWijziging": _text("UTC", nullable=True),
                 "achterstand": _integer(
-                    "Wijzigingen in de outbox van de kern die nog niet zijn opgehaald."
+                    "Wijzigingen in de outbox van de kern die nog niet zijn opgehaald; null "
+                    "als de laatste poging om op te halen mislukte (dan is het onbekend).",
+                    nullable=True,
                 ),
                 "_links": links,
             },

@@ -343,7 +343,7 @@ def _finish(
     if report.ok:
         conn.execute(
             """UPDATE gemeente_kernen SET last_pull_at = ?, next_pull_at = ?, failures = 0,
-                   last_error = '', last_contact_at = ?,
+                   last_error = '', failing_since = NULL, last_contact_at = ?,
                    outbox_position = max(?, position)
                WHERE id = ?""",
             (stamp, next_pull, stamp, report.outbox_position, kern_id),
@@ -355,9 +355,10 @@ def _finish(
         conn.execute(
             """UPDATE gemeente_kernen SET last_pull_at = ?, next_pull_at = ?,
                    failures = failures + 1, last_error = ?, last_error_at = ?,
+                   failing_since = coalesce(failing_since, ?),
                    outbox_position = max(outbox_position, ?)
                WHERE id = ?""",
-            (stamp, next_pull, report.error, stamp, report.outbox_position, kern_id),
+            (stamp, next_pull, report.error, stamp, stamp, report.outbox_position, kern_id),
         )
 
 

@@ -262,3 +262,10 @@ def _deleted_copies(db) -> None:
         """UPDATE gemeente_objects SET document = json_object('id', object_id, 'type', 'Tombstone')
            WHERE deleted = 1"""
     )
+
+
+@gemeente(name="0008_kern_failing_since")
+def _kern_failing_since(db) -> None:
+    # The first failed pull since the last one that worked; NULL while pulls work. While it is
+    # set the gemeente does not know how far behind it is (the lag is "onbekend").
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN failing_since TEXT")

@@ -60,8 +60,8 @@ def stop(
     objects = forget_copy(conn, kern_id)
     conn.execute(
         """UPDATE gemeente_kernen SET stopped_at = ?, position = 0, outbox_position = 0,
-               failures = 0, last_error = '', last_error_at = NULL, refused = 0,
-               settled_at = NULL, next_pull_at = NULL, last_change_at = NULL,
+               failures = 0, last_error = '', last_error_at = NULL, failing_since = NULL,
+               refused = 0, settled_at = NULL, next_pull_at = NULL, last_change_at = NULL,
                went_back_at = NULL, went_back_from = NULL, went_back_to = NULL
            WHERE id = ?""",
         (timestamp(now), kern_id),

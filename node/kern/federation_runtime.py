@@ -20,7 +20,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Generator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 
@@ -136,8 +136,6 @@ class KernFederation(RemoteClient):
             self.prune(now)
             return total
         total = await self.deliver_batches(now, moving_in.held_inboxes(self.db.read()))
-        if total.retrying and self.settings.delivery_retry_seconds:
-            self.store.write(self._shorten_retries, now)
         self.prune(now)
         return total
 
@@ -156,9 +154,3 @@ class KernFederation(RemoteClient):
             # A plain write: the outbox (a cached page) changes with it.
             self.db.write(publishing.publish_due, self.publisher, now)
             self.publisher.queued.set()
-
-    def _shorten_retries(self, conn: sqlite3.Connection, now: datetime) -> None:
-        soon = now + timedelta(seconds=self.settings.delivery_retry_seconds)
-        for job in delivery.list_jobs(conn, delivery.PENDING, limit=1000):
-            if job["tries"] and job["next_try_at"] > timestamp(soon):
-                delivery.retry_now(conn, job["id"], soon)

@@ -35,6 +35,7 @@ from node.kern.vocabulary import (
     THEMA_STATUSES,
     choices,
 )
+from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, strip_text
 from node.web.i18n import _
 
@@ -327,12 +328,10 @@ class VolunteerForm(BaseForm):
     website = HiddenField()
 
     def validate_contact(self, field) -> None:
-        from node.web.forms import EMAIL_RE
-
         value = field.data or ""
         digits = [c for c in value if c.isdigit()]
         if "@" in value:
-            if not EMAIL_RE.match(value):
+            if not is_email_address(value):
                 raise ValidationError(
                     _("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
                 )

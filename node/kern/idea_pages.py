@@ -27,7 +27,8 @@ from node.kern.participation import (
     support_response,
     supporter_token,
 )
-from node.web.forms import EMAIL_RE, BaseForm, no_control_characters, read_form, strip_text
+from node.web.email_address import is_email_address
+from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
@@ -102,7 +103,7 @@ def contact_check(form, field) -> None:
     if not value:
         return
     if "@" in value:
-        if not EMAIL_RE.match(value):
+        if not is_email_address(value):
             raise ValidationError(
                 _("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
             )

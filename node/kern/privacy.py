@@ -28,7 +28,7 @@ from node.kern import projects
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User
-from node.web.forms import EMAIL_RE
+from node.web.email_address import is_email_address
 
 REMOVED_NAME = "verwijderd"
 SYSTEM = "systeem"
@@ -161,7 +161,7 @@ def matches(value: str | None, query: str) -> bool:
 
 
 def is_email(query: str) -> bool:
-    return bool(EMAIL_RE.match(query.strip()))
+    return is_email_address(query.strip())
 
 
 def mentions(text: str, address: str) -> bool:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from node.db import Database
 from node.settings import Settings
+from node.web.email_address import mail_address
 from node.web.i18n import _, ngettext
 from node.web.mail import decode_attachments
 
@@ -62,6 +63,19 @@ def smtp_configured(settings: Settings) -> bool:
 def retry_delay(tries: int) -> timedelta:
     """The wait after the `tries`-th failure (1-based)."""
     return RETRY_DELAYS[min(max(tries, 1), len(RETRY_DELAYS)) - 1]
+
+
+class NotOneAddress(ValueError):
+    """A queued message's recipient is not exactly one valid address: it is never sent."""
+
+
+def recipient(row: sqlite3.Row | dict) -> str:
+    """The one address a queued message goes to, as SMTP gets it; raise NotOneAddress for
+    anything else (a list, a display name, a comma), so nothing reaches a second inbox."""
+    address = mail_address(row["to_address"])
+    if address is None:
+        raise NotOneAddress(f"not one valid e-mail address: {row['to_address']!r}"[:MAX_ERROR])
+    return address
 
 
 class PermanentFailure(Exception):
@@ -166,11 +180,17 @@ def _mail_domain(settings: Settings) -> str:
     return urlsplit(settings.public_url).hostname or "localhost"
 
 
+def header_text(value: str) -> str:
+    """`value` on one line: a header may not contain CR or LF (the email package refuses it,
+    and a header that is split open is an injection), so line breaks become spaces."""
+    return " ".join(value.split())
+
+
 def build_message(row: sqlite3.Row | dict, settings: Settings, now: datetime) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = formataddr((settings.name, settings.smtp_from))
-    message["To"] = row["to_address"]
-    message["Subject"] = row["subject"]
+    message["From"] = formataddr((header_text(settings.name), settings.smtp_from))
+    message["To"] = recipient(row)
+    message["Subject"] = header_text(row["subject"])
     message["Date"] = format_datetime(now.astimezone(UTC))
     # Stable per queued message, so a retry after a lost answer is recognisable as the same.
     digest = hashlib.sha256(f"{settings.slug}:{row['id']}:{row['created_at']}".encode())
@@ -261,7 +281,7 @@ def _send_batch(rows: list[sqlite3.Row], settings: Settings, now: datetime) -> O
         for index, row in enumerate(rows):
             try:
                 message = build_message(row, settings, now)
-                send_one(smtp, message, settings.smtp_from, row["to_address"])
+                send_one(smtp, message, settings.smtp_from, recipient(row))
             except PermanentFailure as error:
                 outcome.failed.append((row["id"], str(error), True))
             except TemporaryFailure as error:

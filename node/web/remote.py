@@ -16,12 +16,15 @@ from federation import delivery
 from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
 from federation.store import timestamp
+from federation.transport import checked_client
 from node.db import Database
+from node.settings import Settings
 
 T = TypeVar("T")
 DELIVERY_TICK = 0.2
 DELIVERY_INTERVAL = 2.0
-DELIVERY_BATCH = 50
+# Claimed together and sent at once: few, so a worker killed mid-round holds few leases.
+DELIVERY_BATCH = 10
 PRUNE_INTERVAL = 3600.0
 # Replays older than the hour of allowed clock skew fail the signature check anyway.
 KEEP_SEEN = timedelta(days=2)
@@ -41,15 +44,25 @@ class QuietStore:
         return self.db.read()
 
 
-class RemoteClient:
-    """Mixed into a runtime that sets `transport`, `_tls`, `fetcher`, `store` and `auth` in
-    its __init__."""
+def retry_schedule(settings: Settings) -> delivery.RetrySchedule:
+    """The protocol's retries (1 minute ... 24 hours), or for tests and the pilot a short
+    backoff from `delivery_retry_seconds` that keeps trying just as long."""
+    if settings.delivery_retry_seconds:
+        return delivery.quick_retries(timedelta(seconds=settings.delivery_retry_seconds))
+    return delivery.PROTOCOL_RETRIES
 
+
+class RemoteClient:
+    """Mixed into a runtime that sets `settings`, `transport`, `_tls`, `fetcher`, `store` and
+    `auth` in its __init__."""
+
+    settings: Settings
     transport: httpx.AsyncBaseTransport | None
     fetcher: Fetcher
     store: QuietStore
     auth: httpx.Auth
     _last_prune: float = float("-inf")
+    _claims_checked: bool = False
 
     @staticmethod
     def tls_context():
@@ -70,7 +83,10 @@ class RemoteClient:
         self.fetcher.client = self._client()
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, verify=self._tls)
+        if self.transport is not None:
+            return httpx.AsyncClient(transport=self.transport)
+        # The policy is read at each connection: tests and dev mode may set it later.
+        return checked_client(lambda: self.policy, verify=self._tls)
 
     async def aclose(self) -> None:
         await self.fetcher.client.aclose()
@@ -82,7 +98,12 @@ class RemoteClient:
     ) -> delivery.Report:
         """Send every due delivery, a batch at a time, on a client of this event loop's own;
         a refusal from an inbox in `retry_refusals_from` is retried (delivery.held)."""
+        if not self._claims_checked:
+            # The first round after a start: a worker killed mid-round left its claims.
+            self._claims_checked = True
+            self.store.write(delivery.release_dead_claims)
         total = delivery.Report()
+        retries = retry_schedule(self.settings)
         async with self._client() as client:
             while True:
                 report = await delivery.process_next(
@@ -93,6 +114,7 @@ class RemoteClient:
                     policy=self.policy,
                     limit=DELIVERY_BATCH,
                     retry_refusals_from=retry_refusals_from,
+                    retries=retries,
                 )
                 total = delivery.Report(
                     total.claimed + report.claimed,

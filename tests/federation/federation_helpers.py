@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from federation import actors, delivery, store
+from federation.addresses import AddressPolicy
 from federation.identity import LocalIdentity
 from federation.keys import KeyPair, PublicKeyInfo, generate_key_pair
 from federation.signatures import sign_cavage
+from federation.transport import CheckedNetworkBackend
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
 PUBLIC_IP = "93.184.216.34"  # a global unicast address; never contacted, transports are mocks
@@ -54,6 +57,35 @@ def resolver(mapping: dict[str, list[str]] | None = None, default: str = PUBLIC_
         return (mapping or {}).get(host, [default])
 
     return resolve
+
+
+class RecordingNetwork(httpcore.AsyncMockBackend):
+    """A network for httpcore that answers every connection with `answer` (raw HTTP/1.1
+    bytes) and keeps the (address, port) of each connection it was asked to make."""
+
+    def __init__(self, answer: bytes = b"HTTP/1.1 204 No Content\r\n\r\n") -> None:
+        super().__init__([answer])
+        self.connected: list[tuple[str, int]] = []
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.connected.append((host, port))
+        return await super().connect_tcp(host, port, timeout, local_address, socket_options)
+
+
+class PolicedMockTransport(httpx.AsyncBaseTransport):
+    """An httpx.MockTransport behind the connect-time address check of the real transport
+    (federation.transport): a refused address never reaches the handler."""
+
+    def __init__(self, handler: Callable, policy: AddressPolicy) -> None:
+        self.mock = httpx.MockTransport(handler)
+        self.network = RecordingNetwork()
+        self.backend = CheckedNetworkBackend(lambda: policy, self.network)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        stream = await self.backend.connect_tcp(request.url.host, port)
+        await stream.aclose()
+        return await self.mock.handle_async_request(request)
 
 
 class Remote:

@@ -4,11 +4,18 @@ import json
 
 import httpx
 import pytest
-from federation_helpers import NOW, local_identity, resolver
+from federation_helpers import (
+    NOW,
+    PolicedMockTransport,
+    RecordingNetwork,
+    local_identity,
+    resolver,
+)
 
 from federation.addresses import AddressPolicy, AddressRefused, is_public_address
 from federation.fetch import Fetcher, FetchError
 from federation.signatures import verify_request
+from federation.transport import checked_client
 
 DOC = {"id": "https://elders.example/actor", "type": "Group"}
 
@@ -22,8 +29,9 @@ def json_response(document=DOC, status=200, **headers):
 
 
 def fetcher(handler, policy=None, **options):
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return Fetcher(client, policy or AddressPolicy(resolver=resolver()), **options)
+    policy = policy or AddressPolicy(resolver=resolver())
+    client = httpx.AsyncClient(transport=PolicedMockTransport(handler, policy))
+    return Fetcher(client, policy, **options)
 
 
 @pytest.mark.parametrize(
@@ -192,3 +200,33 @@ async def test_network_failures_are_fetch_errors():
 
     with pytest.raises(FetchError, match="network"):
         await fetcher(handler).get_json("https://elders.example/actor")
+
+
+async def test_a_fetch_connects_to_the_address_it_checked_not_a_second_lookup():
+    # A DNS server that answers a public address first and 127.0.0.1 after (DNS rebinding)
+    lookups = []
+
+    async def rebinding(host, port):
+        lookups.append(host)
+        return ["93.184.216.34"] if len(lookups) == 1 else ["127.0.0.1"]
+
+    policy = AddressPolicy(resolver=rebinding)
+    body = json.dumps(DOC).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/activity+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    network = RecordingNetwork(head.encode() + body)
+    fetch = Fetcher(checked_client(lambda: policy, backend=network), policy)
+
+    final, document = await fetch.get_json("https://elders.example/actor")
+
+    assert document == DOC
+    assert lookups == ["elders.example"]
+    assert network.connected == [("93.184.216.34", 443)]
+
+
+async def test_a_name_with_one_private_address_is_refused_before_any_connection():
+    policy = AddressPolicy(resolver=resolver({"elders.example": ["93.184.216.34", "10.0.0.1"]}))
+    network = RecordingNetwork()
+    fetch = Fetcher(checked_client(lambda: policy, backend=network), policy)
+    with pytest.raises(FetchError, match="refused"):
+        await fetch.get_json("https://elders.example/actor")
+    assert network.connected == []

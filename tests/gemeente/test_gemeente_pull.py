@@ -151,6 +151,39 @@ async def test_an_unreachable_kern_is_shown_with_its_last_known_data_and_recover
     assert (kern["state"], kern["failures"], kern["last_error"]) == ("actief", 0, "")
 
 
+async def test_after_a_failed_pull_the_lag_is_unknown_not_none(gemeente_app, staff, beesd):
+    http, token = staff
+    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    fed = gemeente_app.state.federation
+    assert (await fed.pull_now(kern_id)).ok
+    assert "geen: alles is binnen" in (await http.get(f"/kernen/{kern_id}")).text
+    # The kern goes down while it has changes the gemeente has not seen
+    beesd.up = False
+    beesd.publish("Create", beesd.project("tijdens-de-storing"))
+
+    assert (await fed.pull_now(kern_id)).reason == "network"
+
+    kern = kernen.get(gemeente_app.state.db.read(), kern_id)
+    assert kern["state"] == "actief" and not kern["lag_known"] and kern["failing_since"]
+    page = (await http.get(f"/kernen/{kern_id}")).text
+    assert "onbekend — kern niet bereikbaar sinds" in page
+    assert "geen: alles is binnen" not in page
+    staff_page = (await http.get("/beheer")).text
+    assert "Achterstand onbekend — kern niet bereikbaar sinds" in staff_page
+    assert "Alles is binnen" not in staff_page
+    assert (await http.get(f"/api/v1/kernen/{kern_id}")).json()["achterstand"] is None
+    # A second failure keeps the moment it started
+    assert (await fed.pull_now(kern_id)).reason == "network"
+    later = kernen.get(gemeente_app.state.db.read(), kern_id)
+    assert later["failing_since"] == kern["failing_since"]
+
+    beesd.up = True
+    assert (await fed.pull_now(kern_id)).ok
+    page = (await http.get(f"/kernen/{kern_id}")).text
+    assert "geen: alles is binnen" in page and "onbekend" not in page
+    assert (await http.get(f"/api/v1/kernen/{kern_id}")).json()["achterstand"] == 0
+
+
 async def test_an_outbox_with_thousands_of_items_is_read_page_by_page(gemeente_app, staff, beesd):
     http, token = staff
     kern_id = await follow_kern(gemeente_app, http, token, beesd)

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import TextAreaField
 
 from node.kern import ideas
+from node.kern.beheer.contact import IDEA_CONTACT, sees_contact, visible
 from node.kern.forms import STRIP, at_most
 from node.kern.idea_pages import filled
 from node.kern.pages import VOCABULARY
@@ -58,7 +59,8 @@ def _idea_or_404(request: Request) -> sqlite3.Row:
 def _detail(request: Request, idea: sqlite3.Row, status: int = 200, **context) -> Response:
     """The idea's page in beheer, with any form that needs its errors shown."""
     page = {
-        "idea": idea,
+        "idea": visible(request, idea, IDEA_CONTACT),
+        "show_contact": sees_contact(request),
         "answer_form": AnswerForm(data={"answer": idea["answer"]}),
         "decline_form": DeclineForm(),
         "action_error": None,

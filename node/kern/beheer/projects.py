@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import FileField, TextAreaField, ValidationError
 
 from node.kern import agenda, photos, projects
+from node.kern.beheer.contact import VOLUNTEER_CONTACT, sees_contact, visible_rows
 from node.kern.forms import (
     STRIP,
     PhaseForm,
@@ -386,7 +387,11 @@ async def volunteer_list(request: Request) -> Response:
     return _render(
         request,
         "beheer/project_vrijwilligers.html",
-        {"project": project, "volunteers": volunteers},
+        {
+            "project": project,
+            "volunteers": visible_rows(request, volunteers, VOLUNTEER_CONTACT),
+            "show_contact": sees_contact(request),
+        },
         headers=NO_STORE,
     )
 

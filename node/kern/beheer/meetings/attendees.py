@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.kern import meetings, rsvp
+from node.kern.beheer.contact import RSVP_CONTACT, sees_contact, visible_rows
 from node.kern.beheer.meetings.common import meeting_or_404, render_page
 from node.web.auth import current_user, login_required
 from node.web.beheerforms import read_beheer_form
@@ -25,7 +26,8 @@ def _list_page(request: Request, meeting, error: str = "", status: int = 200, **
         "beheer/aanmeldingen.html",
         {
             "meeting": meeting,
-            "attendees": rsvp.attendees(db, meeting["id"]),
+            "attendees": visible_rows(request, rsvp.attendees(db, meeting["id"]), RSVP_CONTACT),
+            "show_contact": sees_contact(request),
             "totals": rsvp.totals(db, meeting["id"]),
             "pending": rsvp.pending(db, meeting["id"]),
             "left": meetings.places_left(meeting),
@@ -90,9 +92,12 @@ async def attendee_print(request: Request) -> Response:
         "beheer/bijeenkomst_aanwezigheidslijst.html",
         {
             "meeting": meeting,
-            "attendees": [
-                a for a in rsvp.attendees(db, meeting["id"]) if a["status"] != "afgemeld"
-            ],
+            "attendees": visible_rows(
+                request,
+                (a for a in rsvp.attendees(db, meeting["id"]) if a["status"] != "afgemeld"),
+                RSVP_CONTACT,
+            ),
+            "show_contact": sees_contact(request),
             "totals": rsvp.totals(db, meeting["id"]),
         },
         headers=NO_STORE,
