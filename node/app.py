@@ -22,6 +22,7 @@ from node.web.middleware import (
     BodySizeLimitMiddleware,
     PageCacheMiddleware,
     SecurityHeadersMiddleware,
+    ServerErrorPageMiddleware,
 )
 from node.web.schema import core
 from node.web.templating import STATIC_DIR, create_environment
@@ -163,6 +164,8 @@ def create_app(
 
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        # Inside the headers: a 500 page carries them like every other answer.
+        Middleware(ServerErrorPageMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY),
         Middleware(OriginCheckMiddleware, public_url=settings.public_url),
         Middleware(
@@ -177,7 +180,7 @@ def create_app(
     ]
     if settings.page_cache:
         middleware.insert(
-            1,
+            2,
             Middleware(
                 PageCacheMiddleware,
                 data_version=db.data_version,
@@ -185,11 +188,11 @@ def create_app(
                 **({} if page_cache_bytes is None else {"max_total_bytes": page_cache_bytes}),
             ),
         )
-    middleware[1:1] = front_middleware
+    middleware[2:2] = front_middleware
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: errors.http_exception, Exception: errors.server_error},
+        exception_handlers={HTTPException: errors.http_exception},
         lifespan=lifespan,
     )
     app.state.settings = settings
