@@ -217,7 +217,10 @@ def classify(response: httpx.Response) -> Outcome:
 
 def _retry_after(response: httpx.Response) -> timedelta | None:
     value = response.headers.get("retry-after", "")
-    return timedelta(seconds=int(value)) if value.isdigit() else None
+    # Seconds in ASCII digits, within what a timedelta holds; anything else is ignored.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return None
+    return timedelta(seconds=int(value))
 
 
 async def attempt(

@@ -14,15 +14,16 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from federation import followers
+from federation import delivery, followers
 from federation.addresses import AddressPolicy
 from federation.boundedjson import MAX_DEPTH, loads, nests_deeper_than
+from federation.signatures import digest_header
 from node.kern import projects
 from node.web.middleware import SECURITY_HEADERS
 from node.web.numbers import parse_amount, parse_id, parse_int
 from tests.federation.federation_helpers import resolver
 from tests.helpers import add_project
-from tests.test_federation_web import FakeServers, mastodon_follow, signed_by
+from tests.test_federation_web import ANNA, FakeServers, mastodon_follow, signed_by
 
 UNICODE_DIGITS = ["²", "٣", "１", "߁"]
 HUGE = "9" * 5000
@@ -167,6 +168,41 @@ async def test_a_body_that_is_no_json_from_an_unknown_signer_is_refused_before_p
     headers, body = signed_by(b"not json", key_id="https://mastodon.example/users/nobody#k")
     response = await client.post("/actor/inbox", content=body, headers=headers)
     assert response.status_code == 401
+
+
+# --- numbers in federation headers and outbox pages -----------------------------------------
+
+
+@pytest.mark.parametrize("value", [*UNICODE_DIGITS, HUGE])
+async def test_an_outbox_page_number_that_is_no_number_is_a_problem(client, value):
+    response = await client.get("/actor/outbox", params={"page": "true", "after": value})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# Header values arrive as Latin-1: "²" is the Unicode digit a header can carry.
+@pytest.mark.parametrize("value", ["²", HUGE])
+async def test_a_signature_created_that_is_no_number_is_refused(client, servers, value):
+    body = b'{"type": "Follow"}'
+    headers = {
+        "Content-Type": "application/activity+json",
+        "Digest": digest_header(body),
+        "Signature": f'keyId="{ANNA}#main-key",algorithm="hs2019",'
+        f'headers="(request-target) host (created) digest",created="{value}",signature="AAAA"'.encode(
+            "latin-1"
+        ),
+    }
+    response = await client.post("/actor/inbox", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "malformed"
+
+
+@pytest.mark.parametrize("value", ["²", HUGE, "9" * 12])
+def test_a_retry_after_that_is_no_number_is_ignored(value):
+    retry_after = value.encode("latin-1")
+    outcome = delivery.classify(httpx.Response(503, headers={"Retry-After": retry_after}))
+    assert outcome.retry and outcome.retry_after is None
+    assert delivery.classify(httpx.Response(503, headers={"Retry-After": "120"})).retry_after
 
 
 # --- the 500 page -----------------------------------------------------------------------------
