@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -241,6 +242,14 @@ def requests(draw, site: Map, csrf: str):
 SWEEP = ["²", "٣", "9" * 5000, str(2**63), "NaN", "Infinity", "1e999999"]
 # One of each kind, for the quick run in the test suite.
 QUICK_SWEEP = ["²", "9" * 5000, str(2**63), "NaN"]
+# bench/fuzz.py sets these for its longer run; the test suite keeps the defaults: a bounded
+# number of examples, the same ones every run.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+SEED = os.environ.get("FUZZ_SEED")
+
+
+def sweep_values() -> list[str]:
+    return SWEEP if os.environ.get("FUZZ_SWEEP") == "full" else QUICK_SWEEP
 
 
 def sweep(site: Map, csrf: str, value: str) -> list[tuple]:
@@ -284,10 +293,10 @@ def describe(request, response: httpx.Response) -> str:
 
 
 def fuzz_settings(examples: int) -> settings:
-    """Bounded and deterministic: the same examples every run, no example database."""
+    """Bounded and deterministic (unless bench/fuzz.py gives a seed); no example database."""
     return settings(
         max_examples=examples,
-        derandomize=True,
+        derandomize=SEED is None,
         deadline=None,
         database=None,
         suppress_health_check=[

@@ -22,8 +22,6 @@ from tests.idea_helpers import add_news, add_published_idea
 from tests.meeting_helpers import add_meeting
 from tests.test_federation_web import ANNA, FakeServers, mastodon_follow, signed_by
 
-EXAMPLES = 60
-
 
 @pytest.fixture
 async def kern_site(app, db, settings, client):
@@ -51,13 +49,13 @@ async def test_every_form_and_parameter_of_a_kern_takes_hostile_numbers(kern_sit
     posts = {t.path for t in site.targets if t.method == "POST" and t.fields}
     assert "/beheer/projecten/nieuw" in posts and "/projecten/{slug}/steun" in posts
     assert "project_id" in site.path_values and "slug" in site.path_values
-    for value in fuzzing.QUICK_SWEEP:
+    for value in fuzzing.sweep_values():
         for request in fuzzing.sweep(site, csrf, value):
             response = await fuzzing.send(client, request)
             assert response.status_code < 500, fuzzing.describe(request, response)
 
 
-@fuzzing.fuzz_settings(EXAMPLES)
+@fuzzing.fuzz_settings(fuzzing.EXAMPLES)
 @given(data=st.data())
 async def test_no_form_or_query_parameter_of_a_kern_yields_a_5xx(kern_site, data):
     client, csrf, site = kern_site
@@ -77,7 +75,7 @@ def servers(app) -> FakeServers:
     return fake
 
 
-@fuzzing.fuzz_settings(EXAMPLES)
+@fuzzing.fuzz_settings(fuzzing.EXAMPLES)
 @given(
     body=fuzzing.activity_bodies(mastodon_follow),
     signer=st.sampled_from(["anna", "nobody", "unsigned"]),

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from federation.signatures import sign_cavage
 from tests import fuzzing
 
-EXAMPLES = 60
 INBOX = GEMEENTE_URL + "/actor/inbox"
 
 
@@ -30,13 +29,13 @@ async def test_every_form_and_parameter_of_the_gemeente_takes_hostile_numbers(ge
     posts = {t.path for t in site.targets if t.method == "POST" and t.fields}
     assert "/beheer/kernen" in posts
     assert "kern_id" in site.path_values
-    for value in fuzzing.QUICK_SWEEP:
+    for value in fuzzing.sweep_values():
         for request in fuzzing.sweep(site, token, value):
             response = await fuzzing.send(http, request)
             assert response.status_code < 500, fuzzing.describe(request, response)
 
 
-@fuzzing.fuzz_settings(EXAMPLES)
+@fuzzing.fuzz_settings(fuzzing.EXAMPLES)
 @given(data=st.data())
 async def test_no_form_or_query_parameter_of_the_gemeente_yields_a_5xx(gemeente_site, data):
     http, token, site = gemeente_site
@@ -56,7 +55,7 @@ def signed(kern, body: bytes, key_id: str) -> dict[str, str]:
     return headers
 
 
-@fuzzing.fuzz_settings(EXAMPLES)
+@fuzzing.fuzz_settings(fuzzing.EXAMPLES)
 @given(data=st.data(), signer=st.sampled_from(["beesd", "nobody", "unsigned"]))
 async def test_no_inbox_body_yields_a_5xx_and_nothing_unsigned_is_stored(
     gemeente_app, gemeente_db, two_kernen, beesd, data, signer
