@@ -8,6 +8,7 @@ NaN and Infinity as amounts, and a JSON body nested 100,000 levels deep in the i
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 import httpx
@@ -18,6 +19,7 @@ from federation import delivery, followers
 from federation.addresses import AddressPolicy
 from federation.boundedjson import MAX_DEPTH, loads, nests_deeper_than
 from federation.signatures import digest_header
+from node.commands.common import port_number
 from node.kern import projects
 from node.web.middleware import SECURITY_HEADERS
 from node.web.numbers import parse_amount, parse_id, parse_int
@@ -229,3 +231,13 @@ async def test_a_500_carries_the_security_headers_and_is_logged_once(app, client
     assert first.getMessage() == ("500 GET /kapot request=abc-123 RuntimeError: the disk is full")
     assert first.exc_info is not None
     assert api.headers["x-request-id"] in records[1].getMessage()
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["٣٠٠٠", "8٠٠٠", HUGE, "0", "70000"])
+def test_a_port_that_is_no_port_number_is_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        port_number(text)
+    assert port_number("8000") == 8000
