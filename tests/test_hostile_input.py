@@ -9,6 +9,7 @@ NaN and Infinity as amounts, and a JSON body nested 100,000 levels deep in the i
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 import httpx
@@ -162,6 +163,35 @@ async def test_a_deep_body_with_a_valid_signature_is_a_bad_request(client, db, s
     assert not followers.is_follower(db.read(), "https://mastodon.example/users/anna")
     headers, body = signed_by(mastodon_follow())
     assert (await client.post("/actor/inbox", content=body, headers=headers)).status_code == 202
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**63), 10**400])
+async def test_a_signed_follow_with_a_number_json_cannot_carry_is_a_bad_request(
+    client, db, servers, value
+):
+    # The kern quotes the Follow in its signed Accept: canonical JSON (RFC 8785) cannot sign
+    # such a number, so it is refused when read, not when answered.
+    follow = {**mastodon_follow(), "extra": [{"n": value}]}
+    headers, body = signed_by(json.dumps(follow).encode())
+    response = await client.post("/actor/inbox", content=body, headers=headers)
+    assert response.status_code == 400
+    assert not followers.is_follower(db.read(), ANNA)
+
+
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+async def test_a_signed_follow_with_nan_is_a_bad_request(client, db, servers, token):
+    body = json.dumps({**mastodon_follow(), "extra": "X"}).encode().replace(b'"X"', token)
+    headers, body = signed_by(body)
+    response = await client.post("/actor/inbox", content=body, headers=headers)
+    assert response.status_code == 400
+    assert not followers.is_follower(db.read(), ANNA)
+
+
+def test_json_from_outside_is_i_json():
+    assert loads(b'{"n": 9007199254740991, "f": 1.5}') == {"n": 2**53 - 1, "f": 1.5}
+    for body in [b"9007199254740992", b"-" + b"9" * 5000, b"NaN", b"[Infinity]", b"1e400"]:
+        with pytest.raises(ValueError):
+            loads(body)
 
 
 async def test_a_body_that_is_no_json_from_an_unknown_signer_is_refused_before_parsing(
