@@ -21,7 +21,7 @@ ID_PATTERN = "[0-9]{1,18}"
 
 _INTEGER = re.compile(r"-?[0-9]+")
 # Euros and cents: at most twelve digits before the point and two after it.
-_AMOUNT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,2})?")
+_AMOUNT = re.compile(r"-?(?:[0-9]{1,12}(?:\.[0-9]{1,2})?|\.[0-9]{1,2})")
 
 
 def parse_int(text: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
@@ -38,7 +38,7 @@ def parse_id(text: str | None) -> int | None:
 
 
 def parse_amount(text: str | None) -> Decimal | None:
-    """A finite amount with at most two decimals after a point ("1500.50"), else None.
+    """A finite amount with at most two decimals after a point ("1500.50", ".50"), else None.
 
     Only the plain notation: no exponent, no NaN or Infinity, no digits of other scripts.
     """
