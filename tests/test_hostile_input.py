@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -50,7 +51,8 @@ def test_numbers_from_outside_are_ascii_bounded_and_finite():
         assert parse_int(text, 0, 10**9) is None, text
     assert parse_int("101", 1, 100) is None
     assert parse_id(PAST_SQLITE) is None and parse_id("0") is None
-    assert parse_amount("1500.50") == parse_amount("1500.5") * 1
+    assert parse_amount("1500.50") == Decimal("1500.5")
+    assert parse_amount(".50") == Decimal("0.5")
     for text in ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999", "1.505", "٣", HUGE]:
         assert parse_amount(text) is None, text
 
