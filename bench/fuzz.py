@@ -63,18 +63,18 @@ def main() -> int:
 
     code, output, seconds = run(args.examples, seed)
     summary = re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", output, re.M)
-    outcome = "PASS" if code == 0 else "FAIL"
+    outcome = {0: "PASS", 1: "FAIL"}.get(code, f"ERROR (pytest exit {code})")
     line = (
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {args.examples} | {seed} | "
         f"{args.examples * PROPERTIES} + sweep | {seconds:.0f} s | {outcome} |"
     )
     print(output if code else (summary[-1] if summary else output))
     print(f"{outcome}: {args.examples} examples a property, seed {seed}, {seconds:.0f} s")
-    if args.record:
+    if args.record and code in (0, 1):  # an interrupted run says nothing either way
         content = README.read_text(encoding="utf-8")
         marker = "<!-- fuzz runs -->"
         machine = f"{platform.machine()}, {os.cpu_count()} cores"
-        content = content.replace(marker, f"{line} {machine}\n{marker}")
+        content = content.replace(marker, f"{line} {machine} |\n{marker}")
         README.write_text(content, encoding="utf-8")
     return code
 
