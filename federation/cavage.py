@@ -153,7 +153,10 @@ def check_cavage(
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    # ASCII digits only ("²".isdigit() is true too) and no more than a timestamp needs.
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value)
 
 
 def sign_cavage(

@@ -329,7 +329,10 @@ def held(outcome: Outcome) -> Outcome:
 
 def _retry_after(response: httpx.Response) -> timedelta | None:
     value = response.headers.get("retry-after", "")
-    return timedelta(seconds=int(value)) if value.isdigit() else None
+    # Seconds in ASCII digits, within what a timedelta holds; anything else is ignored.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return None
+    return timedelta(seconds=int(value))
 
 
 async def attempt(

@@ -12,12 +12,12 @@ a client on a mock transport, which connects nowhere).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from federation import boundedjson
 from federation.addresses import AddressPolicy, AddressRefused
 from federation.vocabulary import ACTIVITY_JSON, LD_JSON
 
@@ -87,7 +87,13 @@ class Fetcher:
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        # ASCII digits only ("²".isdigit() is true), and never more than int() accepts.
+        too_long = len(declared) > len(str(self.max_bytes))
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and (too_long or int(declared) > self.max_bytes)
+        ):
             raise FetchError("too_large", f"{declared} bytes is over {self.max_bytes}")
         chunks: list[bytes] = []
         size = 0
@@ -104,6 +110,6 @@ class Fetcher:
         if media not in JSON_TYPES:
             raise FetchError("not_json", f"content type {media or '(none)'} is not JSON")
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return boundedjson.loads(body)
+        except ValueError as exc:  # not JSON, not UTF-8, or nested too deeply
             raise FetchError("not_json", "the body is not valid JSON") from exc

@@ -7,7 +7,8 @@
   (the body does not match its digest), signed by a key that is not the actor's, or whose
   signature does not verify (after one rate-limited refetch of a cached key, in case the
   sender rotated it);
-* 400 when the body is not an activity; 403 when the sender is neither a follower nor followed
+* 400 when the body is not an activity, or nests deeper than 64 levels: the body is parsed
+  only after the signature checked out, with that depth limit (`boundedjson`); 403 when the sender is neither a follower nor followed
   and the activity is not one that starts or ends a follow;
 * 202 otherwise: dispatched through the handler table, or ignored when no handler takes its
   type, or when its id was seen before (replays and retries are harmless).
@@ -18,7 +19,6 @@ fails leaves no trace, and the sender's retry is processed as new.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
@@ -26,7 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from federation import boundedjson
 from federation.actors import ActorError, RemoteActor
+from federation.boundedjson import TooDeep
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.fetch import FetchError
 from federation.identity import LocalIdentity
@@ -125,16 +127,23 @@ class Inbox:
             )
         except SignatureError as exc:
             return InboxResponse(401, _reason(exc, request.headers))
-        activity = _parse_activity(request.body)
+        # The signature needs only the headers and the digest of the raw body: it is checked
+        # before the body is parsed, so nobody without a key gets the JSON parser to work.
+        checked = await self._verify(pending, now)
+        if isinstance(checked, InboxResponse):
+            return checked
+        key_owner, verified = checked
+        try:
+            activity = _parse_activity(request.body)
+        except TooDeep:
+            return InboxResponse(400, "too_deep", actor_id=key_owner)
         if activity is None:
-            return InboxResponse(400, "not_an_activity")
+            return InboxResponse(400, "not_an_activity", actor_id=key_owner)
         activity_id, actor_id = activity["id"], id_of(activity["actor"])
+        if key_owner != actor_id:
+            return InboxResponse(401, "other_key", actor_id=actor_id)
         if _origin(activity_id) != _origin(actor_id):
             return InboxResponse(400, "foreign_id", activity_id, actor_id)
-
-        verified = await self._verify(pending, actor_id, now)
-        if isinstance(verified, InboxResponse):
-            return verified
         actor = self.keys.actor(actor_id) or await self._fetch_actor(actor_id, now)
         if actor is None:
             return InboxResponse(401, "unknown_actor", activity_id, actor_id)
@@ -145,28 +154,27 @@ class Inbox:
         return InboxResponse(202, outcome, activity_id, actor_id, dispatched=outcome == "accepted")
 
     async def _verify(
-        self, pending: PendingSignature, actor_id: str, now: datetime
-    ) -> VerifiedSignature | InboxResponse:
+        self, pending: PendingSignature, now: datetime
+    ) -> tuple[str, VerifiedSignature] | InboxResponse:
+        """(the key's owner, the verified signature), or the 401 to answer."""
         cached = self.keys.cached(pending.key_id)
         fresh = cached is None
         key = cached or await self.keys.get(pending.key_id, now)
         if key is None:
-            return InboxResponse(401, "unknown_key", actor_id=actor_id)
-        if key.owner != actor_id:
-            return InboxResponse(401, "other_key", actor_id=actor_id)
+            return InboxResponse(401, "unknown_key")
         try:
-            return pending.verify(key.key)
+            return key.owner, pending.verify(key.key)
         except SignatureError as exc:
             if fresh:
-                return InboxResponse(401, exc.reason, actor_id=actor_id)
+                return InboxResponse(401, exc.reason, actor_id=key.owner)
         # A cached key may be an old one: the sender may have rotated. Ask again, once.
         key = await self.keys.refetch(pending.key_id, now)
-        if key is None or key.owner != actor_id:
-            return InboxResponse(401, "bad_signature", actor_id=actor_id)
+        if key is None:
+            return InboxResponse(401, "bad_signature")
         try:
-            return pending.verify(key.key)
+            return key.owner, pending.verify(key.key)
         except SignatureError as exc:
-            return InboxResponse(401, exc.reason, actor_id=actor_id)
+            return InboxResponse(401, exc.reason, actor_id=key.owner)
 
     async def _fetch_actor(self, actor_id: str, now: datetime) -> RemoteActor | None:
         try:
@@ -231,9 +239,12 @@ def _is_known(conn: sqlite3.Connection, actor_id: str) -> bool:
 
 
 def _parse_activity(body: bytes) -> dict[str, Any] | None:
+    """The activity in `body`, or None; raises TooDeep for nesting past the limit."""
     try:
-        activity = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        activity = boundedjson.loads(body)
+    except TooDeep:
+        raise
+    except ValueError:  # not JSON, or not UTF-8
         return None
     if not isinstance(activity, dict):
         return None

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from federation import boundedjson
 from federation.actors import ActorError, RemoteActor
 from federation.fetch import FetchError
 from federation.inbox import Inbox, InboxRequest, InboxResponse
@@ -81,7 +82,7 @@ async def receive_offering_moves_again(
     if response.status != 403 or response.reason not in FETCH_REASONS:
         return response
     try:
-        target = target_of(json.loads(request.body))
+        target = target_of(boundedjson.loads(request.body))
         await keys.fetch_actor(str(target), now)
     except (ValueError, AttributeError, ActorError, FetchError):
         return response

@@ -271,6 +271,7 @@ def _int_param(query: Mapping[str, str], name: str, default: int) -> int:
     if name not in query:
         return default
     value = query[name]
-    if not value.isdigit() or len(value) > 18:
+    # ASCII digits only: "²".isdigit() is true, and int("²") fails.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise OutboxQueryError(f"{name} must be a whole number")
     return int(value)

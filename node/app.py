@@ -26,6 +26,7 @@ from node.web.middleware import (
     BodySizeLimitMiddleware,
     PageCacheMiddleware,
     SecurityHeadersMiddleware,
+    ServerErrorPageMiddleware,
 )
 from node.web.schema import core
 from node.web.security_txt import security_txt_route
@@ -186,6 +187,8 @@ def create_app(
 
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        # Inside the headers: a 500 page carries them like every other answer.
+        Middleware(ServerErrorPageMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY),
         Middleware(OriginCheckMiddleware, public_url=settings.public_url),
         Middleware(
@@ -200,7 +203,7 @@ def create_app(
     ]
     if settings.page_cache:
         middleware.insert(
-            1,
+            2,
             Middleware(
                 PageCacheMiddleware,
                 data_version=db.data_version,
@@ -208,7 +211,7 @@ def create_app(
                 **({} if page_cache_bytes is None else {"max_total_bytes": page_cache_bytes}),
             ),
         )
-    middleware[1:1] = front_middleware
+    middleware[2:2] = front_middleware
     # Outermost: everything after it sees the visitor's address, not the proxy's.
     middleware.insert(
         0, Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
@@ -216,10 +219,10 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=middleware,
+        # Any other exception is the 500 page of ServerErrorPageMiddleware.
         exception_handlers={
             HTTPException: errors.http_exception,
             StorageError: errors.storage_failure,
-            Exception: errors.server_error,
         },
         lifespan=lifespan,
     )

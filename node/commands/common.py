@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from node.app import open_database
 from node.db import Database
 from node.settings import Settings, load_settings
+from node.web.numbers import parse_int
 
 DEFAULT_DATA = "data"
 LOGIN_PATH = "/beheer/inloggen"
@@ -101,12 +102,11 @@ def checked_username(username: str) -> str:
 
 
 def port_number(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
+    if parse_int(text, -(10**9), 10**9) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    port = parse_int(text, 1, 65535)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"port {text} is not between 1 and 65535")
     return port
 
 

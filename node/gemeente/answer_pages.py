@@ -82,6 +82,9 @@ def _reactie_page(request: Request, answered: dict, form: ReactieForm, status: i
         "answered": answered,
         "form": form,
         "trail": reactions.trail(conn, answered["object_id"]),
+        # Only a project has a phase and its history; a thema or meeting shows neither.
+        "project": None,
+        "history": [],
         **extra,
     }
     if answered["type"] == "Project":

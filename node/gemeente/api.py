@@ -24,6 +24,7 @@ from federation.store import parse_timestamp, utcnow
 from node.gemeente import categories, kernen, labels, queries
 from node.gemeente.openapi import API_VERSION, BASE, openapi_document
 from node.web.errors import problem
+from node.web.numbers import parse_id, parse_int
 
 OPEN_DATA_HEADERS = {
     "API-Version": API_VERSION,
@@ -79,18 +80,18 @@ def _query(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, str], 
 
 
 def _number(raw: str, name: str, low: int, high: int, problems: list) -> int | None:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and low <= int(raw) <= high):
+    number = parse_int(raw, low, high)
+    if number is None:
         problems.append(_param(name, f"Moet een geheel getal zijn van {low} tot en met {high}."))
-        return None
-    return int(raw)
+    return number
 
 
 def _kern_filter(request: Request, values: dict[str, str], problems: list) -> int | None:
     if "kern" not in values:
         return None
-    raw = values["kern"]
-    if raw.isdigit() and len(raw) < 10 and kernen.get(request.app.state.db.read(), int(raw)):
-        return int(raw)
+    kern_id = parse_id(values["kern"])
+    if kern_id is not None and kernen.get(request.app.state.db.read(), kern_id):
+        return kern_id
     problems.append(_param("kern", "Er is geen kern met dit nummer. Zie /api/v1/kernen."))
     return None
 
@@ -376,7 +377,7 @@ def routes() -> list[BaseRoute]:
         Route(BASE, endpoint(build_index)),
         Route(f"{BASE}/openapi.json", endpoint(build_openapi)),
         Route(f"{BASE}/kernen", endpoint(build_kernen)),
-        Route(f"{BASE}/kernen/{{kern_id:int}}", endpoint(build_kern)),
+        Route(f"{BASE}/kernen/{{kern_id:id}}", endpoint(build_kern)),
         Route(f"{BASE}/projecten", endpoint(build_projects, project_params)),
         Route(f"{BASE}/themas", endpoint(build_themas, kern_only_params)),
         Route(f"{BASE}/bijeenkomsten", endpoint(build_meetings, kern_only_params)),

@@ -205,7 +205,7 @@ async def follow_again(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    kern = HOME + "/kernen/{kern_id:int}"
+    kern = HOME + "/kernen/{kern_id:id}"
     return [
         Route(HOME, kernen_page),
         Route(HOME + "/kernen", add_kern, methods=["POST"]),

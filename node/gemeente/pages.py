@@ -21,6 +21,7 @@ from federation.store import utcnow
 from node.gemeente import categories, kernen, labels, queries
 from node.web import i18n
 from node.web.i18n import _
+from node.web.numbers import parse_id, parse_int
 from node.web.templating import render
 
 MAX_STALE_MONTHS = 120
@@ -109,8 +110,8 @@ def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilte
     f = queries.ProjectFilter(q=params.get("q", "").strip()[:200])
     kern = params.get("kern", "")
     if kern:
-        if kern.isdigit() and int(kern) in kern_ids:
-            f.kern = int(kern)
+        if parse_id(kern) in kern_ids:
+            f.kern = parse_id(kern)
         else:
             f.errors.append(_("Deze kern volgt de gemeente niet."))
     thema = params.get("thema", "")
@@ -134,8 +135,9 @@ def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilte
     f.gemeente = params.get("gemeente") == "ja"
     stil = params.get("stil", "")
     if stil:
-        if stil.isdigit() and 1 <= int(stil) <= MAX_STALE_MONTHS:
-            f.stil = int(stil)
+        months = parse_int(stil, 1, MAX_STALE_MONTHS)
+        if months is not None:
+            f.stil = months
         else:
             f.errors.append(
                 _("Vul bij 'geen wijziging sinds' een aantal maanden in, van 1 tot 120.")
@@ -146,8 +148,9 @@ def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilte
     else:
         f.errors.append(_("Zo kan de lijst niet gesorteerd worden."))
     page = params.get("pagina", "1")
-    if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
-        f.page = int(page)
+    number = parse_int(page, 1, MAX_PAGE)
+    if number is not None:
+        f.page = number
     else:
         f.errors.append(_("Dit paginanummer bestaat niet."))
     return f
@@ -259,7 +262,8 @@ def _kern_param(request: Request, conn) -> dict | None:
     raw = request.query_params.get("kern", "")
     if not raw:
         return None
-    kern = kernen.get(conn, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    kern_id = parse_id(raw)
+    kern = kernen.get(conn, kern_id) if kern_id is not None else None
     if kern is None:
         raise HTTPException(400, _("Deze kern volgt de gemeente niet."))
     return kern
@@ -269,9 +273,9 @@ async def calendar_page(request: Request) -> Response:
     conn = _db(request).read()
     kern = _kern_param(request, conn)
     page = request.query_params.get("pagina", "1")
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    number = parse_int(page, 1, MAX_PAGE)
+    if number is None:
         raise HTTPException(400, _("Dit paginanummer bestaat niet."))
-    number = int(page)
     now = utcnow()
     found = queries.meetings(
         conn,

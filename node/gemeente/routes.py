@@ -14,7 +14,7 @@ from node.gemeente import (
     staff,
     stop_pages,
 )
-from node.web import account, account_sessions, two_step_pages
+from node.web import account, account_sessions, numbers, two_step_pages
 
 GET_POST = ["GET", "POST"]
 
@@ -22,7 +22,7 @@ GET_POST = ["GET", "POST"]
 def public_routes() -> list[BaseRoute]:
     return [
         Route("/", pages.overview),
-        Route("/kernen/{kern_id:int}", pages.kern_page),
+        Route("/kernen/{kern_id:id}", pages.kern_page),
         Route("/projecten", pages.projects_page),
         Route("/themas", pages.themas_page),
         Route("/kalender", pages.calendar_page),
@@ -45,6 +45,8 @@ def account_routes() -> list[BaseRoute]:
 
 
 def gemeente_routes() -> list[BaseRoute]:
+    # Ids in paths are `{name:id}`: bounded ASCII digits, so a huge id is a 404.
+    numbers.register_convertors()
     return [
         *public_routes(),
         *insight_pages.routes(),

@@ -18,6 +18,6 @@ def routes() -> list[BaseRoute]:
     return [
         Route(HOME, users.user_list),
         Route(HOME + "/nieuw", users.user_add, methods=["GET", "POST"]),
-        Route(HOME + "/{user_id:int}", users.user_action, methods=["POST"]),
+        Route(HOME + "/{user_id:id}", users.user_action, methods=["POST"]),
         Route("/beheer/logboek", users.audit_log),
     ]

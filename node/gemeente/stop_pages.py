@@ -88,5 +88,5 @@ async def stop_kern(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route(HOME + "/kernen/{kern_id:int}/stoppen", stop_kern, methods=["GET", "POST"]),
+        Route(HOME + "/kernen/{kern_id:id}/stoppen", stop_kern, methods=["GET", "POST"]),
     ]

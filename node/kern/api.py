@@ -28,6 +28,7 @@ from node.kern.openapi import (
 )
 from node.kern.vocabulary import PHASES
 from node.web.errors import problem
+from node.web.numbers import parse_int
 
 # Browsers only let a page read headers outside the CORS safelist when they are exposed.
 OPEN_DATA_HEADERS = {
@@ -152,15 +153,17 @@ def no_params(request: Request) -> Params:
     return {}
 
 
+# What "or higher" means for a parameter without its own maximum: nine digits.
+UNBOUNDED = 999_999_999
+
+
 def whole_number(raw: str, name: str, low: int, high: int | None, problems: list) -> int | None:
     """The number in raw when it lies in [low, high]; otherwise a problem and None."""
     limit = f"van {low} tot en met {high}" if high else f"van {low} of hoger"
-    # The length cap keeps int() away from Python's limit on very long digit strings.
-    well_formed = raw.isascii() and raw.isdigit() and len(raw) <= 9
-    if not well_formed or not low <= int(raw) <= (high or math.inf):
+    number = parse_int(raw, low, high or UNBOUNDED)
+    if number is None:
         problems.append(param(name, f"Moet een geheel getal zijn {limit}."))
-        return None
-    return int(raw)
+    return number
 
 
 def project_params(request: Request) -> Params:

@@ -38,6 +38,7 @@ from node.kern.vocabulary import (
 from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, strip_text
 from node.web.i18n import _
+from node.web.numbers import ascii_digits, parse_amount
 
 STRIP = [strip_text]
 
@@ -145,8 +146,6 @@ class EuroField(StringField):
     """An amount in euros as people in the Netherlands type it: 1.500, 1500,50 or € 250."""
 
     def process_formdata(self, valuelist) -> None:
-        from decimal import Decimal, InvalidOperation
-
         self.raw_text = valuelist[0].strip() if valuelist else ""
         text = self.raw_text.replace("€", "").replace(" ", "")
         if not text:
@@ -156,13 +155,10 @@ class EuroField(StringField):
             text = text.replace(".", "").replace(",", ".")
         elif text.count(".") == 1 and len(text.split(".")[1]) == 3:
             text = text.replace(".", "")  # 1.500 is fifteen hundred, not one and a half
-        try:
-            self.data = Decimal(text)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(
-                _("Vul een bedrag in euro in, bijvoorbeeld 1.500 of 250,50.")
-            ) from None
+        # Plain digits with at most two decimals: no NaN, Infinity or 1e999999.
+        self.data = parse_amount(text)
+        if self.data is None:
+            raise ValueError(_("Vul een bedrag in euro in, bijvoorbeeld 1.500 of 250,50."))
 
     def pre_validate(self, form) -> None:
         # An amount that could not be read needs one message, not a range message too.
@@ -329,7 +325,7 @@ class VolunteerForm(BaseForm):
 
     def validate_contact(self, field) -> None:
         value = field.data or ""
-        digits = [c for c in value if c.isdigit()]
+        digits = ascii_digits(value)
         if "@" in value:
             if not is_email_address(value):
                 raise ValidationError(

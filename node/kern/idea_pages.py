@@ -30,6 +30,7 @@ from node.kern.participation import (
 from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
+from node.web.numbers import ascii_digits
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
@@ -107,7 +108,7 @@ def contact_check(form, field) -> None:
             raise ValidationError(
                 _("Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.")
             )
-    elif sum(c.isdigit() for c in value) < 10 or any(c not in "0123456789 +-()" for c in value):
+    elif len(ascii_digits(value)) < 10 or any(c not in "0123456789 +-()" for c in value):
         raise ValidationError(
             _("Vul een geldig e-mailadres of telefoonnummer in, bijvoorbeeld 06 12345678.")
         )

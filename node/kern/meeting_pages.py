@@ -21,6 +21,7 @@ from node.web.client_address import visitor_address
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
+from node.web.numbers import ascii_digits, parse_int
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
@@ -60,8 +61,9 @@ class WholeNumberField(StringField):
         self.data = None
         if not text:
             return
-        if text.lstrip("-").isdigit() and len(text) <= 9:
-            self.data = int(text)
+        number = parse_int(text, -999_999_999, 999_999_999)
+        if number is not None:
+            self.data = number
             return
         raise ValueError(self.invalid_message)
 
@@ -78,8 +80,7 @@ class WholeNumberField(StringField):
 
 def check_phone(form, field) -> None:
     value = field.data or ""
-    digits = [c for c in value if c.isdigit()]
-    if len(digits) < 10 or any(c not in "0123456789 +-()" for c in value):
+    if len(ascii_digits(value)) < 10 or any(c not in "0123456789 +-()" for c in value):
         raise ValidationError(_("Vul een geldig telefoonnummer in, bijvoorbeeld 06 12345678."))
 
 
@@ -144,7 +145,8 @@ async def meetings_page(request: Request) -> Response:
     errors = []
     if thema_slug and thema_slug not in {t["slug"] for t in themas}:
         errors.append(_("Dit thema bestaat niet. Kies een thema uit de lijst."))
-    if not (raw_page.isdigit() and 1 <= int(raw_page) <= 10_000):
+    page_number = parse_int(raw_page, 1, 10_000)
+    if page_number is None:
         errors.append(_("Dit paginanummer bestaat niet."))
     context = {
         "themas": themas,
@@ -166,7 +168,6 @@ async def meetings_page(request: Request) -> Response:
     next_meeting = next((m for m in upcoming if m["status"] == "gepland"), None)
     past_total = meetings.count_past(db, thema)
     pages = max(1, -(-past_total // PAST_PER_PAGE))
-    page_number = int(raw_page)
     if page_number > pages:
         context["errors"] = [_("Dit paginanummer bestaat niet.")]
         return _page(request, "kern/bijeenkomsten.html", context, 400)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from node.kern import news
 from node.kern.pages import page
 from node.web.i18n import _
+from node.web.numbers import parse_int
 
 MAX_PAGE = 10_000
 
@@ -28,7 +29,7 @@ def _catch_up_search(request: Request) -> None:
 async def news_list(request: Request) -> Response:
     db = request.app.state.db
     raw = request.query_params.get("pagina", "1")
-    number = int(raw) if raw.isdigit() and len(raw) <= 6 else 0
+    number = parse_int(raw, 0, 999_999) or 0
     if not 1 <= number <= MAX_PAGE:
         return page(
             request,

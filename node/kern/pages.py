@@ -24,6 +24,7 @@ from node.kern.vocabulary import (
     label,
 )
 from node.web.i18n import _
+from node.web.numbers import parse_int
 from node.web.templating import render
 
 VOCABULARY = {
@@ -135,9 +136,11 @@ async def projects_page(request: Request) -> Response:
         errors.append(_("Deze fase bestaat niet. Kies een fase uit de lijst."))
     if thema_slug and thema_slug not in {t["slug"] for t in themas}:
         errors.append(_("Dit thema bestaat niet. Kies een thema uit de lijst."))
-    if not (raw_page.isdigit() and 1 <= int(raw_page) <= 10_000):
+    page_number = parse_int(raw_page, 1, 10_000)
+    if page_number is None:
         errors.append(_("Dit paginanummer bestaat niet."))
-    page_number = int(raw_page) if not errors else 1
+    if errors:
+        page_number = 1
     total = 0 if errors else projects.count_projects(db, phase or None, thema_slug or None)
     pages = max(1, -(-total // PROJECTS_PER_PAGE))
     if not errors and page_number > pages:

@@ -28,7 +28,7 @@ from node.kern.beheer.meetings import changes as meeting_changes
 from node.kern.beheer.meetings import minutes as meeting_minutes
 from node.kern.beheer.meetings import planning as meeting_planning
 from node.kern.beheer.meetings import series as meeting_series
-from node.web import account, account_sessions, two_step_pages, users
+from node.web import account, account_sessions, numbers, two_step_pages, users
 
 GET_POST = ["GET", "POST"]
 
@@ -42,7 +42,7 @@ def public_routes() -> list[BaseRoute]:
         Route("/agenda/versies/{slug}", pages.version_page),
         Route("/projecten", pages.projects_page),
         Route("/projecten/{slug}", pages.project_page),
-        Route("/projecten/{slug}/updates/{update_id:int}", pages.project_update_link),
+        Route("/projecten/{slug}/updates/{update_id:id}", pages.project_update_link),
         Route("/projecten/{slug}/steun", participation.support, methods=["POST"]),
         Route("/projecten/{slug}/vrijwilliger", participation.volunteer, methods=["POST"]),
         Route("/gemeente", pages.gemeente_page),
@@ -67,44 +67,44 @@ def beheer_routes() -> list[BaseRoute]:
         Route("/beheer/account/tweestaps/uitzetten", two_step_pages.turn_off, methods=["POST"]),
         Route("/beheer/gebruikers", users.user_list),
         Route("/beheer/gebruikers/nieuw", users.user_add, methods=GET_POST),
-        Route("/beheer/gebruikers/{user_id:int}", users.user_action, methods=["POST"]),
+        Route("/beheer/gebruikers/{user_id:id}", users.user_action, methods=["POST"]),
         Route("/beheer/logboek", users.audit_log),
         Route("/beheer/site", site.site_settings, methods=GET_POST),
         Route("/beheer", dashboard.dashboard),
         Route("/beheer/themas", themas.thema_list),
         Route("/beheer/themas/nieuw", themas.thema_edit, methods=GET_POST),
-        Route("/beheer/themas/{thema_id:int}", themas.thema_edit, methods=GET_POST),
-        Route("/beheer/themas/{thema_id:int}/verwijderen", themas.thema_remove, methods=GET_POST),
+        Route("/beheer/themas/{thema_id:id}", themas.thema_edit, methods=GET_POST),
+        Route("/beheer/themas/{thema_id:id}/verwijderen", themas.thema_remove, methods=GET_POST),
         Route("/beheer/versies/nieuw", themas.version_publish, methods=GET_POST),
         Route("/beheer/projecten", beheer_projects.project_list),
         Route("/beheer/projecten/nieuw", beheer_projects.project_edit, methods=GET_POST),
-        Route("/beheer/projecten/{project_id:int}", beheer_projects.project_edit, methods=GET_POST),
+        Route("/beheer/projecten/{project_id:id}", beheer_projects.project_edit, methods=GET_POST),
         Route(
-            "/beheer/projecten/{project_id:int}/fase",
+            "/beheer/projecten/{project_id:id}/fase",
             beheer_projects.phase_change,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/projecten/{project_id:int}/updates/nieuw",
+            "/beheer/projecten/{project_id:id}/updates/nieuw",
             beheer_projects.update_new,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/projecten/{project_id:int}/updates/{update_id:int}/verwijderen",
+            "/beheer/projecten/{project_id:id}/updates/{update_id:id}/verwijderen",
             beheer_projects.update_remove,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/projecten/{project_id:int}/foto", beheer_projects.photo_edit, methods=GET_POST
+            "/beheer/projecten/{project_id:id}/foto", beheer_projects.photo_edit, methods=GET_POST
         ),
         Route(
-            "/beheer/projecten/{project_id:int}/foto/verwijderen",
+            "/beheer/projecten/{project_id:id}/foto/verwijderen",
             beheer_projects.photo_remove,
             methods=GET_POST,
         ),
-        Route("/beheer/projecten/{project_id:int}/vrijwilligers", beheer_projects.volunteer_list),
+        Route("/beheer/projecten/{project_id:id}/vrijwilligers", beheer_projects.volunteer_list),
         Route(
-            "/beheer/projecten/{project_id:int}/verwijderen",
+            "/beheer/projecten/{project_id:id}/verwijderen",
             beheer_projects.project_remove,
             methods=GET_POST,
         ),
@@ -129,39 +129,39 @@ def meeting_routes() -> list[BaseRoute]:
         Route("/beheer/bijeenkomsten/nieuw", meeting_planning.meeting_new, methods=GET_POST),
         Route("/beheer/bijeenkomsten/reeks", meeting_series.series_new, methods=GET_POST),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}",
+            "/beheer/bijeenkomsten/{meeting_id:id}",
             meeting_planning.meeting_edit,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/verplaatsen",
+            "/beheer/bijeenkomsten/{meeting_id:id}/verplaatsen",
             meeting_changes.meeting_move,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/annuleren",
+            "/beheer/bijeenkomsten/{meeting_id:id}/annuleren",
             meeting_changes.meeting_cancel,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/verslag",
+            "/beheer/bijeenkomsten/{meeting_id:id}/verslag",
             meeting_minutes.minutes_edit,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/verwijderen",
+            "/beheer/bijeenkomsten/{meeting_id:id}/verwijderen",
             meeting_changes.meeting_remove,
             methods=GET_POST,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen", meeting_attendees.attendee_list
+            "/beheer/bijeenkomsten/{meeting_id:id}/aanmeldingen", meeting_attendees.attendee_list
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/afdrukken",
+            "/beheer/bijeenkomsten/{meeting_id:id}/aanmeldingen/afdrukken",
             meeting_attendees.attendee_print,
         ),
         Route(
-            "/beheer/bijeenkomsten/{meeting_id:int}/aanmeldingen/verwijderen",
+            "/beheer/bijeenkomsten/{meeting_id:id}/aanmeldingen/verwijderen",
             meeting_attendees.attendee_remove,
             methods=["POST"],
         ),
@@ -170,7 +170,7 @@ def meeting_routes() -> list[BaseRoute]:
 
 def idea_and_news_routes() -> list[BaseRoute]:
     """Residents' ideas and the kern's news: public and beheer."""
-    idea = "/beheer/ideeen/{idea_id:int}"
+    idea = "/beheer/ideeen/{idea_id:id}"
     return [
         Route("/ideeen", idea_pages.idea_list),
         # Before /ideeen/{slug}: "nieuw" is never given to an idea as its slug.
@@ -189,10 +189,8 @@ def idea_and_news_routes() -> list[BaseRoute]:
         Route(f"{idea}/verwijderen", beheer_ideas.idea_remove, methods=GET_POST),
         Route("/beheer/nieuws", beheer_news.news_list),
         Route("/beheer/nieuws/nieuw", beheer_news.news_edit, methods=GET_POST),
-        Route("/beheer/nieuws/{news_id:int}", beheer_news.news_edit, methods=GET_POST),
-        Route(
-            "/beheer/nieuws/{news_id:int}/verwijderen", beheer_news.news_remove, methods=GET_POST
-        ),
+        Route("/beheer/nieuws/{news_id:id}", beheer_news.news_edit, methods=GET_POST),
+        Route("/beheer/nieuws/{news_id:id}/verwijderen", beheer_news.news_remove, methods=GET_POST),
     ]
 
 
@@ -212,7 +210,7 @@ def mail_and_privacy_routes() -> list[BaseRoute]:
     return [
         Route("/beheer/mail", beheer_mail.mail_page),
         Route("/beheer/mail/test", beheer_mail.test_mail, methods=["POST"]),
-        Route("/beheer/mail/{mail_id:int}/opnieuw", beheer_mail.retry_mail, methods=["POST"]),
+        Route("/beheer/mail/{mail_id:id}/opnieuw", beheer_mail.retry_mail, methods=["POST"]),
         Route("/beheer/privacy", beheer_privacy.privacy_page),
         Route("/beheer/privacy/opruimen", beheer_privacy.retention_now, methods=["POST"]),
         Route("/beheer/privacy/zoeken", beheer_privacy.person_search, methods=["POST"]),
@@ -227,6 +225,8 @@ def federation_routes() -> list[BaseRoute]:
 
 
 def kern_routes() -> list[BaseRoute]:
+    # Ids in paths are `{name:id}`: bounded ASCII digits, so a huge id is a 404.
+    numbers.register_convertors()
     # The API comes last: its catch-all answers 404 problem+json for anything under /api/v1.
     return [
         *public_routes(),

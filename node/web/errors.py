@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import logging
+import re
+import uuid
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -106,9 +108,41 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return error_page(request, 500)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id(scope: Scope) -> str:
+    """The proxy's X-Request-ID when it sent a sensible one, else a new one."""
+    for key, value in scope.get("headers", []):
+        if key == b"x-request-id":
+            given = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(given):
+                return given
+    return uuid.uuid4().hex[:16]
+
+
+def log_server_error(scope: Scope, exc: BaseException, rid: str) -> None:
+    """One line that says what failed where, with the traceback once.
+
+    The path and the message are cut short: both may carry what a visitor sent.
+    """
+    summary = f"{type(exc).__name__}: {exc}"
+    log.error(
+        "500 %s %s request=%s %s",
+        scope.get("method", ""),
+        scope.get("path", "")[:200],
+        rid,
+        summary[:300],
+        exc_info=exc,
+    )
+
+
+def server_error_page(request: Request, rid: str) -> Response:
+    """The 500 page, naming the request id people can pass on to the beheerders."""
+    detail = _(EXPLANATIONS[500]) + " " + _("Noem daarbij deze code: %s.") % rid
+    response = error_page(request, 500, detail)
+    response.headers["X-Request-ID"] = rid
+    return response
 
 
 async def storage_failure(request: Request, exc: Exception) -> Response:

@@ -6,7 +6,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from node.web import errors
 
 
 class BodySizeLimitMiddleware:
@@ -20,7 +23,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         for key, value in scope["headers"]:
-            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if key == b"content-length" and _declared_over(value, self.max_bytes):
                 return await self._too_large(scope, receive, send)
         received = 0
 
@@ -39,10 +42,8 @@ class BodySizeLimitMiddleware:
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from node.web.errors import problem
-
         if scope["path"].startswith("/api/"):
-            response = problem(413, "Te groot", "Het verzoek is groter dan toegestaan.")
+            response = errors.problem(413, "Te groot", "Het verzoek is groter dan toegestaan.")
         else:
             from starlette.responses import HTMLResponse
 
@@ -56,6 +57,14 @@ class BodySizeLimitMiddleware:
 
 class BodyTooLarge(Exception):
     pass
+
+
+def _declared_over(value: bytes, limit: int) -> bool:
+    """A Content-Length over the limit; a longer digit string than the limit has is over it
+    too (and is never handed to int(), which refuses more than 4,300 digits)."""
+    if not value.isdigit():
+        return False
+    return len(value) > len(str(limit)) or int(value) > limit
 
 
 SECURITY_HEADERS = [
@@ -86,6 +95,39 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ServerErrorPageMiddleware:
+    """An unhandled exception becomes the 500 page (problem+json under /api/), logged once.
+
+    It sits just inside SecurityHeadersMiddleware, so a 500 carries the same headers as any
+    other answer. The exception is not raised further: Starlette's outermost error middleware
+    and the server would each log its traceback again.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            rid = errors.request_id(scope)
+            errors.log_server_error(scope, exc, rid)
+            if started:
+                return  # part of the answer went out: the connection ends here
+            response = errors.server_error_page(Request(scope), rid)
+            await response(scope, receive, send)
 
 
 _BODY_HEADERS = (b"content-length", b"content-type")

@@ -16,6 +16,7 @@ from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, strip_text, valid_email
 from node.web.i18n import _
 from node.web.password_check import BUSY_MESSAGE, new_password_hash
+from node.web.numbers import parse_int
 from node.web.templating import flash, render
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -218,9 +219,9 @@ AUDIT_ACTIONS = {
 @auth.login_required("beheerder")
 async def audit_log(request: Request) -> Response:
     raw_page = request.query_params.get("pagina", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+    page = parse_int(raw_page, 1, 100_000)
+    if page is None:
         raise HTTPException(400, _("Dit paginanummer bestaat niet."))
-    page = int(raw_page)
     db = request.app.state.db
     rows = db.execute(
         "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?",

@@ -82,7 +82,7 @@ def staff(browser, gemeente):
 
 def test_every_page_checked_has_a_route():
     for path in PUBLIC_PAGES + STAFF_PAGES:
-        assert path.split("?")[0].replace("{kern}", "{kern_id:int}") in _ROUTES, path
+        assert path.split("?")[0].replace("{kern}", "{kern_id:id}") in _ROUTES, path
 
 
 def test_axe_finds_a_known_problem_on_the_gemeente(visitor, gemeente):

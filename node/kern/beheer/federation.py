@@ -315,6 +315,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{HOME}/volgen", follow, methods=["POST"]),
         Route(f"{HOME}/ontvolgen", unfollow, methods=["POST"]),
         Route(f"{HOME}/volgers", follower_action, methods=["POST"]),
-        Route(f"{HOME}/bezorging/{{job_id:int}}/opnieuw", retry_delivery, methods=["POST"]),
+        Route(f"{HOME}/bezorging/{{job_id:id}}/opnieuw", retry_delivery, methods=["POST"]),
         Route(f"{HOME}/goedkeuren", approval_setting, methods=["POST"]),
     ]

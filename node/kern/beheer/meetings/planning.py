@@ -21,6 +21,7 @@ from node.kern.beheer.meetings.forms import EditForm, MeetingForm
 from node.web.auth import login_required
 from node.web.beheerforms import read_beheer_form
 from node.web.i18n import _
+from node.web.numbers import parse_int
 from node.web.templating import flash
 
 PAST_PER_PAGE = 50
@@ -30,7 +31,7 @@ PAST_PER_PAGE = 50
 async def meeting_list(request: Request) -> Response:
     db = request.app.state.db
     raw_page = request.query_params.get("pagina", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    page_number = parse_int(raw_page, 1, 10_000) or 1
     past_total = meetings.count_past(db)
     return render_page(
         request,
