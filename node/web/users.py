@@ -15,8 +15,8 @@ from node.web.audit import record_audit
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, strip_text, valid_email
 from node.web.i18n import _
-from node.web.password_check import BUSY_MESSAGE, new_password_hash
 from node.web.numbers import parse_int
+from node.web.password_check import BUSY_MESSAGE, new_password_hash
 from node.web.templating import flash, render
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
