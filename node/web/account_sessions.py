@@ -10,6 +10,7 @@ from node.web import auth, login_sessions
 from node.web.audit import record_audit
 from node.web.beheerforms import read_beheer_form
 from node.web.i18n import _
+from node.web.numbers import parse_id
 from node.web.templating import flash, render
 
 HOME = "/beheer/account"
@@ -41,14 +42,15 @@ async def end_sessions(request: Request) -> Response:
         flash(request, _("Het formulier is verlopen. Probeer het opnieuw."))
         return RedirectResponse(HOME, status_code=303)
     which = data.get("sessie", "")
-    if which != "alle" and not (which.isdigit() and len(which) <= 18):
+    session_id = None if which == "alle" else parse_id(which)
+    if which != "alle" and session_id is None:
         raise HTTPException(400, _("Kies een sessie uit de lijst."))
 
     def apply(conn) -> int:
         if which == "alle":
             ended = login_sessions.end_all(conn, user.id, keep=this_session.id)
         else:
-            ended = int(login_sessions.end(conn, user.id, int(which)))
+            ended = int(login_sessions.end(conn, user.id, session_id))
         if ended:
             record_audit(
                 conn, user, "user.sessions_ended", "User", user.username, f"{ended} by self"
@@ -56,7 +58,7 @@ async def end_sessions(request: Request) -> Response:
         return ended
 
     ended = request.app.state.db.write(apply)
-    if which == str(this_session.id):
+    if session_id == this_session.id:
         # Ending the session one is using is signing out.
         auth.end_session(request)
         return RedirectResponse("/beheer/inloggen", status_code=303)
