@@ -1,0 +1,78 @@
+"""Every JSON-LD document the gemeente serves or sends reads cleanly in a strict JSON-LD
+processor: its Organization actor, its outbox, reacties and gemeenteberichten, the Follows it
+sends the kernen (tests/jsonld/strict.py explains the check)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from federation import vocabulary
+from tests.jsonld.strict import problems, require_contexts
+
+AS_ACCEPT = {"Accept": "application/activity+json"}
+
+
+def _token(page) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
+    two_kernen, gemeente_app, beesd
+):
+    require_contexts()
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://beesd.test/projecten/zebrapad"
+    await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "In maart."})
+    await http.post(
+        "/beheer/berichten",
+        data={"csrf": token, "kern": "alle", "title": "Wegwerk", "text": "De dijk is dicht."},
+    )
+    await gemeente_app.state.federation.deliver()
+
+    documents: dict[str, object] = {}
+
+    async def get(path: str) -> dict:
+        response = await http.get(path, headers=AS_ACCEPT)
+        assert response.status_code == 200, (path, response.status_code)
+        documents[path] = response.json()
+        return documents[path]
+
+    await get("/actor")
+    await get("/actor/followers")
+    await get("/actor/following")
+    outbox = await get("/actor/outbox")
+    items: list[dict] = []
+    url = outbox["first"]
+    while url:
+        page = await get(urlsplit(url)._replace(scheme="", netloc="").geturl())
+        items.extend(page["orderedItems"])
+        url = page.get("next")
+    for item in items:
+        await get(urlsplit(item["id"]).path)
+        await get(urlsplit(vocabulary.id_of(item["object"])).path)
+    for number, sent in enumerate(beesd.received):
+        documents[f"sent to beesd {number}"] = sent
+
+    found: dict[str, str] = {}
+    for where, document in documents.items():
+        for line in problems(document):
+            found.setdefault(line.split(": ", 1)[1], f"{where} at {line.split(': ', 1)[0]}")
+    assert found == {}, "\n".join(f"{p}: {w}" for p, w in found.items())
+
+    types: set[str] = set()
+    for document in documents.values():
+        _types(document, types)
+    assert {"Organization", "Reactie", "Gemeentebericht", "Follow", "Create"} <= types
+
+
+def _types(document, found: set[str]) -> None:
+    if isinstance(document, list):
+        for item in document:
+            _types(item, found)
+    elif isinstance(document, dict):
+        found.update(vocabulary.types_of(document))
+        for key, value in document.items():
+            if key != "@context":
+                _types(value, found)
