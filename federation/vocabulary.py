@@ -212,6 +212,17 @@ def bloei_context() -> dict[str, Any]:
     return context
 
 
+# Where every node serves `context_document()`, as application/ld+json: the same context as a
+# document of its own, for JSON-LD tools that want to load it by URL.
+CONTEXT_PATH = "/ns/bloei.jsonld"
+LD_JSON_MEDIA = "application/ld+json"
+
+
+def context_document() -> dict[str, Any]:
+    """Bloei's context as a JSON-LD context document (what CONTEXT_PATH serves)."""
+    return {"@context": bloei_context()}
+
+
 # Built once: documents share the list, and JSON encoding never mutates it.
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_V1, DATA_INTEGRITY_V2, bloei_context()]
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_V1, DATA_INTEGRITY_V2, MULTIKEY_V1, CONTEXT[3]]

@@ -24,7 +24,7 @@ from node import migrate
 from node.kern import as_objects, ideas, kern_actor, meetings, projects, sample
 from tests.helpers import add_project
 from tests.idea_helpers import add_news, add_published_idea
-from tests.jsonld.strict import expand, problems, require_contexts
+from tests.jsonld.strict import expand, make_loader, problems, require_contexts
 from tests.meeting_helpers import ENV, add_meeting
 
 AS_ACCEPT = {"Accept": "application/activity+json"}
@@ -200,3 +200,20 @@ def test_the_actors_key_is_found_under_the_expanded_assertion_method(db, setting
     [key] = methods
     assert key["@id"] == settings.url("/actor#ed25519-key")
     assert key["https://w3id.org/security#controller"] == [{"@id": settings.url("/actor")}]
+
+
+async def test_the_context_is_served_as_a_document_that_means_the_same(client, db, settings):
+    response = await client.get(vocabulary.CONTEXT_PATH)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/ld+json")
+    assert response.json() == vocabulary.context_document()
+
+    # A document that names the context by its URL reads exactly as one that carries it inline.
+    require_contexts()
+    add_project(db, settings)
+    activity = json.loads(db.scalar("SELECT document FROM federation_outbox ORDER BY position"))
+    activity.pop("proof")
+    by_url = {**activity, "@context": [*activity["@context"][:-1], settings.url(response.url.path)]}
+    loader = make_loader({settings.url(vocabulary.CONTEXT_PATH): response.json()})
+    assert "https://w3id.org/bloei/ns#fase" in json.dumps(expand(by_url, loader))
+    assert expand(by_url, loader) == expand(activity)

@@ -56,3 +56,13 @@ def test_every_example_is_json_and_uses_only_defined_terms(number):
     example = json.loads(JSON_BLOCKS[number])
     if isinstance(example, dict) and ("@context" in example or "type" in example):
         assert vocabulary.undefined_terms(example) == set()
+
+
+def test_every_term_of_the_context_is_listed_with_its_meaning():
+    first_cells = re.findall(r"^\| ([^|]+) \|", DOC, re.MULTILINE)
+    listed = {name for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+    context = vocabulary.bloei_context()
+    prefixes = {k for k, v in context.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+    missing = sorted(set(context) - prefixes - listed)
+    assert not missing, f"list these terms with their meaning in docs/FEDERATION.md: {missing}"
+    assert [p for p in prefixes if f"`{p}`" not in DOC] == []

@@ -39,6 +39,9 @@ async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
         documents[path] = response.json()
         return documents[path]
 
+    served = await http.get(vocabulary.CONTEXT_PATH)
+    assert served.headers["content-type"].startswith("application/ld+json")
+    assert served.json() == vocabulary.context_document()
     await get("/actor")
     await get("/actor/followers")
     await get("/actor/following")
