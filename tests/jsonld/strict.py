@@ -75,7 +75,7 @@ def _load_file(path: Path) -> dict[str, Any]:
 
 def make_loader(extra: dict[str, Any] | None = None) -> Callable[[str, dict], dict]:
     """A pyld document loader serving the local contexts and `extra` (URL -> document)."""
-    documents = {url: _load_file(MODULES / path) for url, path in CONTEXT_FILES.items()}
+    documents = official_contexts()
     documents.update(extra or {})
 
     def load(url: str, options: dict | None = None) -> dict[str, Any]:
@@ -149,3 +149,8 @@ def _walk(value: Any, where: str, found: list[str]) -> None:
 def _name(iri: str) -> str:
     """The term as the document wrote it, for a term that expanded to nothing useful."""
     return iri.removeprefix(UNDEFINED).removeprefix("_:")
+
+
+def official_contexts() -> dict[str, Any]:
+    """The official context documents by URL, as federation.jsonld.Contexts takes them."""
+    return {url: _load_file(MODULES / path) for url, path in CONTEXT_FILES.items()}
