@@ -13,6 +13,7 @@ import pytest
 
 from federation import follows, vocabulary
 from federation.inbox import OPEN_TYPES
+from tests.jsonld.strict import problems, require_contexts
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "FEDERATION.md").read_text()
 HEADINGS = {m.group(1) for m in re.finditer(r"^#+ .*?`([^`]+)`", DOC, re.MULTILINE)}
@@ -66,3 +67,11 @@ def test_every_term_of_the_context_is_listed_with_its_meaning():
     missing = sorted(set(context) - prefixes - listed)
     assert not missing, f"list these terms with their meaning in docs/FEDERATION.md: {missing}"
     assert [p for p in prefixes if f"`{p}`" not in DOC] == []
+
+
+@pytest.mark.parametrize("number", range(len(JSON_BLOCKS)))
+def test_every_example_with_a_context_reads_cleanly_as_json_ld(number):
+    require_contexts()
+    example = json.loads(JSON_BLOCKS[number])
+    if isinstance(example, dict) and "@context" in example:
+        assert problems(example) == []
