@@ -34,8 +34,10 @@ OWNER = SEC + "owner"
 PUBLIC_KEY_PEM = SEC + "publicKeyPem"
 
 MAX_CONTEXTS = 32  # context documents kept; a document naming more is not read
+MAX_FETCHES = 8  # fetches for one document: a document naming a thousand URLs costs no more
 MAX_NESTING = 4  # contexts that name contexts that name contexts...
 RETRY_SECONDS = 3600.0  # a context that could not be fetched is tried again after this
+MAX_FAILED = 256  # failed URLs remembered
 
 FetchJson = Callable[..., Awaitable[tuple[str, Any]]]
 
@@ -66,29 +68,40 @@ class Contexts:
 
     async def prepare(self, document: Any, fetch: FetchJson | None) -> None:
         """Fetch the contexts `document` names (and those they name) that are not known yet."""
-        pending = list(context_urls(document))
+        if fetch is None:
+            return
+        pending = list(dict.fromkeys(context_urls(document)))
+        budget = MAX_FETCHES
         for _depth in range(MAX_NESTING):
             fetched: list[Mapping[str, Any]] = []
             for url in pending:
-                if url in self._documents or fetch is None:
+                if url in self._documents or self._failed_lately(url):
                     continue
-                if self._clock() - self._failed.get(url, float("-inf")) < RETRY_SECONDS:
-                    continue
-                if len(self._documents) >= MAX_CONTEXTS:
+                if budget == 0 or len(self._documents) >= MAX_CONTEXTS:
                     return
+                budget -= 1
                 try:
                     _final, context = await fetch(url, accept=LD_JSON_MEDIA)
                 except Exception:  # any failure alike: expansion reports the missing context
-                    self._failed[url] = self._clock()
+                    self._remember_failure(url)
                     continue
                 if isinstance(context, Mapping) and "@context" in context:
                     self._documents[url] = context
                     fetched.append(context)
                 else:
-                    self._failed[url] = self._clock()
-            pending = [url for context in fetched for url in context_urls(context)]
+                    self._remember_failure(url)
+            pending = list(dict.fromkeys(u for context in fetched for u in context_urls(context)))
             if not pending:
                 return
+
+    def _failed_lately(self, url: str) -> bool:
+        return self._clock() - self._failed.get(url, float("-inf")) < RETRY_SECONDS
+
+    def _remember_failure(self, url: str) -> None:
+        if len(self._failed) >= MAX_FAILED:
+            self._failed.pop(next(iter(self._failed)))  # the oldest: dicts keep order
+        self._failed.pop(url, None)
+        self._failed[url] = self._clock()
 
     def load(self, url: str, options: Any = None) -> dict[str, Any]:
         """pyld's document loader: known documents only, never the network."""

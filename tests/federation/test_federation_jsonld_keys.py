@@ -191,3 +191,61 @@ async def test_without_its_contexts_an_actor_is_read_as_plain_json(tmp_path):
     await keys.fetch_actor(ACTOR, datetime.now(UTC))
 
     assert proofcheck.check(signed_activity(), ACTOR, keys) == KEY_ID
+
+
+# --- loading contexts --------------------------------------------------------------------------
+
+
+class ContextServer:
+    """Serves the official contexts by URL and counts the fetches; `down` makes it fail."""
+
+    def __init__(self) -> None:
+        self.documents = official_contexts()
+        self.fetched: list[str] = []
+        self.down = False
+
+    async def get_json(self, url: str, accept: str = "") -> tuple[str, dict]:
+        self.fetched.append(url)
+        if self.down or url not in self.documents:
+            raise OSError(f"cannot fetch {url}")
+        return url, self.documents[url]
+
+
+async def test_contexts_are_fetched_once_with_those_they_name():
+    require_contexts()
+    server, now = ContextServer(), [0.0]
+    contexts = Contexts(clock=lambda: now[0])
+    document = PEERS["security/v2 by URL"]
+
+    await contexts.prepare(document, server.get_json)
+    await contexts.prepare(document, server.get_json)
+
+    # security/v2 names security/v1, fetched in the same round; nothing is fetched twice.
+    assert sorted(server.fetched) == sorted(
+        [AS, "https://w3id.org/security/v2", vocabulary.MULTIKEY_V1, vocabulary.SECURITY_V1]
+    )
+    assert published_keys(document, ACTOR, contexts) == {KEY_ID: MULTIBASE}
+
+
+async def test_a_context_that_failed_is_tried_again_an_hour_later_not_sooner():
+    require_contexts()
+    server, now = ContextServer(), [0.0]
+    contexts = Contexts(clock=lambda: now[0])
+    server.down = True
+    await contexts.prepare(PEERS["Bloei's own context"], server.get_json)
+    tried = len(server.fetched)
+
+    server.down = False
+    now[0] = 3599.0
+    await contexts.prepare(PEERS["Bloei's own context"], server.get_json)
+    assert len(server.fetched) == tried
+    now[0] = 3601.0
+    await contexts.prepare(PEERS["Bloei's own context"], server.get_json)
+    assert published_keys(PEERS["Bloei's own context"], ACTOR, contexts) == {KEY_ID: MULTIBASE}
+
+
+async def test_a_document_naming_many_contexts_costs_a_few_fetches_only():
+    server = ContextServer()
+    names = [f"https://contexts.example/{number}.jsonld" for number in range(500)]
+    await Contexts().prepare(actor([AS, *names]), server.get_json)
+    assert len(server.fetched) <= 8
