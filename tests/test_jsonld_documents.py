@@ -21,7 +21,7 @@ from federation import follows, vocabulary
 from federation.actors import ActorProfile, ActorRoutes, RemoteActor, actor_document
 from federation.followers import save_follower
 from node import migrate
-from node.kern import as_objects, ideas, kern_actor, meetings, projects, sample
+from node.kern import as_objects, federation_pages, ideas, kern_actor, meetings, projects, sample
 from tests.helpers import add_project
 from tests.idea_helpers import add_news, add_published_idea
 from tests.jsonld.strict import expand, make_loader, problems, require_contexts
@@ -111,6 +111,8 @@ async def served_documents(app, settings, with_objects: bool = True) -> dict[str
             documents[path] = response.json()
             return documents[path]
 
+        if with_objects:  # after the move, the old node sends this on like its pages
+            await get(vocabulary.CONTEXT_PATH)
         await get("/actor")
         await get("/actor/followers")
         await get("/actor/following")
@@ -171,6 +173,20 @@ async def test_every_document_a_kern_serves_or_sends_expands_without_loss(db, se
     assert set(as_objects.BUILDERS) <= types
     assert set(vocabulary.BLOEI_PROPERTIES) - keys == set()
     assert {"movedTo", "alsoKnownAs", "address", "assertionMethod"} <= keys
+    # And every federation address that serves JSON-LD was read, so none went unchecked.
+    assert unread_routes(federation_pages.routes(), documents) == []
+
+
+def unread_routes(routes, documents: dict[str, object]) -> list[str]:
+    """GET routes (discovery aside: WebFinger and NodeInfo are plain JSON) none of the
+    documents was read from."""
+    return [
+        route.path
+        for route in routes
+        if "GET" in (route.methods or ())
+        and not route.path.startswith(("/.well-known/", "/nodeinfo/"))
+        and not any(route.path_regex.match(path.split("?")[0]) for path in documents)
+    ]
 
 
 def test_the_strict_reader_sees_a_term_the_context_does_not_define():

@@ -8,7 +8,9 @@ import re
 from urllib.parse import urlsplit
 
 from federation import vocabulary
+from node.gemeente import actor_pages
 from tests.jsonld.strict import problems, require_contexts
+from tests.test_jsonld_documents import unread_routes
 
 AS_ACCEPT = {"Accept": "application/activity+json"}
 
@@ -42,6 +44,7 @@ async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
     served = await http.get(vocabulary.CONTEXT_PATH)
     assert served.headers["content-type"].startswith("application/ld+json")
     assert served.json() == vocabulary.context_document()
+    await get(vocabulary.CONTEXT_PATH)
     await get("/actor")
     await get("/actor/followers")
     await get("/actor/following")
@@ -68,6 +71,7 @@ async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
     for document in documents.values():
         _types(document, types)
     assert {"Organization", "Reactie", "Gemeentebericht", "Follow", "Create"} <= types
+    assert unread_routes(actor_pages.routes(), documents) == []
 
 
 def _types(document, found: set[str]) -> None:
