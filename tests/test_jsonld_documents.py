@@ -198,8 +198,10 @@ def test_the_strict_reader_sees_a_term_the_context_does_not_define():
         "published": "2026-12-01",
         "wieDoetHet": "iedereen",
         "url": "/relatief",
+        "trekker": "https://beesd.example/mensen/jan",
     }
     lost = problems(document)
+    assert any("the link 'https://beesd.example/mensen/jan' is read as text" in x for x in lost)
     assert any("wieDoetHet" in line for line in lost)
     assert any("is not a http://www.w3.org/2001/XMLSchema#dateTime" in line for line in lost)
     assert any("'/relatief'" in line or "relatief" in line for line in lost)

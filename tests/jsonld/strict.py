@@ -7,8 +7,9 @@ context document; it never touches the network.
 
 `problems` lists everything a strict reader would lose or misread: a term that does not expand
 to an absolute IRI (the ActivityStreams context maps unknown terms to blank nodes with
-`"@vocab": "_:"`), an id or type that is not an absolute IRI, and a typed value whose text is
-not of its type (a date that is no xsd:date, a number sent as text, ...).
+`"@vocab": "_:"`), an id or type that is not an absolute IRI, a typed value whose text is not
+of its type (a date that is no xsd:date, a number sent as text, ...), and a link that the
+context leaves a plain string instead of an `@id`.
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ def _walk(value: Any, where: str, found: list[str]) -> None:
         check = VALUE_CHECKS.get(kind)
         if check is not None and not check(value["@value"]):
             found.append(f"{where}: {value['@value']!r} is not a {kind}")
+        text = value["@value"]
+        if kind is None and isinstance(text, str) and re.fullmatch(r"https?://\S+", text):
+            found.append(f"{where}: the link {text!r} is read as text, not as an @id")
         return
     for key, item in value.items():
         if key == "@id":
