@@ -17,14 +17,21 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from federation import follows, vocabulary
+from federation import follows, proofs, vocabulary
 from federation.actors import ActorProfile, ActorRoutes, RemoteActor, actor_document
 from federation.followers import save_follower
+from federation.jsonld import Contexts, published_keys
 from node import migrate
 from node.kern import as_objects, federation_pages, ideas, kern_actor, meetings, projects, sample
 from tests.helpers import add_project
 from tests.idea_helpers import add_news, add_published_idea
-from tests.jsonld.strict import expand, make_loader, problems, require_contexts
+from tests.jsonld.strict import (
+    expand,
+    make_loader,
+    official_contexts,
+    problems,
+    require_contexts,
+)
 from tests.meeting_helpers import ENV, add_meeting
 
 AS_ACCEPT = {"Accept": "application/activity+json"}
@@ -235,3 +242,22 @@ async def test_the_context_is_served_as_a_document_that_means_the_same(client, d
     loader = make_loader({settings.url(vocabulary.CONTEXT_PATH): response.json()})
     assert "https://w3id.org/bloei/ns#fase" in json.dumps(expand(by_url, loader))
     assert expand(by_url, loader) == expand(activity)
+
+
+async def test_a_strict_peer_verifies_every_activity_in_the_outbox(db, settings, app):
+    # The walk: actor, outbox, each proof checked with the key a JSON-LD reader finds.
+    require_contexts()
+    busy_kern(db, settings, app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client:
+        actor = (await client.get("/actor", headers=AS_ACCEPT)).json()
+        items, url = [], "/actor/outbox?after=0"
+        while url:
+            page = (await client.get(url, headers=AS_ACCEPT)).json()
+            items.extend(page["orderedItems"])
+            url = page.get("next")
+
+    keys = published_keys(actor, actor["id"], Contexts(official_contexts()))
+    assert set(keys) == {settings.url("/actor#main-key"), settings.url("/actor#ed25519-key")}
+    verified = [proofs.verify_document(item, keys.get) for item in items]
+    assert len(verified) == len(items) > 50
