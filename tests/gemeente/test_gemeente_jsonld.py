@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import httpx
+from gemeente_helpers import FakeKern, follow_kern
+
 from federation import vocabulary
 from node.gemeente import actor_pages
-from tests.jsonld.strict import problems, require_contexts
+from tests.jsonld.strict import official_contexts, problems, require_contexts
 from tests.test_jsonld_documents import unread_routes
 
 AS_ACCEPT = {"Accept": "application/activity+json"}
@@ -83,3 +86,51 @@ def _types(document, found: set[str]) -> None:
         for key, value in document.items():
             if key != "@context":
                 _types(value, found)
+
+
+class OfficialContexts(httpx.AsyncBaseTransport):
+    """The hosts of the official context documents, serving the npm copies by URL."""
+
+    def __init__(self) -> None:
+        self.documents = official_contexts()
+        self.requested: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        self.requested.append(url)
+        if url not in self.documents:
+            return httpx.Response(404)
+        return httpx.Response(
+            200, json=self.documents[url], headers={"Content-Type": "application/ld+json"}
+        )
+
+
+async def test_the_gemeente_reads_a_kerns_proof_key_as_a_json_ld_reader(
+    gemeente_app, staff, beesd, heukelum, router
+):
+    # Given the context documents can be fetched, and Heukelum still publishes its key under an
+    # assertionMethod its context does not define (as Bloei did before), Beesd as it does now.
+    require_contexts()
+    contexts = OfficialContexts()
+    for host in ("www.w3.org", "w3id.org"):
+        router.add(host, contexts)
+    old = vocabulary.ACTOR_CONTEXT[:-1] + [
+        {k: v for k, v in vocabulary.bloei_context().items() if k != "assertionMethod"}
+    ]
+    heukelum.document = lambda: {**FakeKern.document(heukelum), "@context": old}
+    http, token = staff
+    for kern in (beesd, heukelum):
+        await follow_kern(gemeente_app, http, token, kern)
+
+    # When each pushes a signed thema.
+    answers = {}
+    for kern in (beesd, heukelum):
+        create = kern.publish("Create", kern.thema("verkeer", "Verkeer"))
+        answers[kern.host] = await kern.push(http, create)
+
+    # Then Beesd's proof verifies with the key found in its expanded actor; Heukelum's key is
+    # no key to a JSON-LD reader, so its proof cannot be checked and nothing is kept.
+    assert answers["beesd.test"].status_code == 202
+    assert answers["heukelum.test"].status_code == 403
+    assert "unknown_key" in answers["heukelum.test"].text
+    assert vocabulary.AS_CONTEXT in contexts.requested
