@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from pyld import jsonld
 
-from federation.vocabulary import LD_JSON_MEDIA, id_of
+from federation.vocabulary import LD_JSON_MEDIA
 
 SEC = "https://w3id.org/security#"
 ASSERTION_METHOD = SEC + "assertionMethod"
@@ -62,9 +62,6 @@ class Contexts:
         self._documents: dict[str, Mapping[str, Any]] = dict(known or {})
         self._failed: dict[str, float] = {}
         self._clock = clock
-
-    def get(self, url: str) -> Mapping[str, Any] | None:
-        return self._documents.get(url)
 
     async def prepare(self, document: Any, fetch: FetchJson | None) -> None:
         """Fetch the contexts `document` names (and those they name) that are not known yet."""
@@ -172,9 +169,8 @@ def _origin(url: str) -> tuple[str, str]:
 
 def _link(node: Mapping[str, Any], prop: str) -> str | None:
     values = node.get(prop) or ()
-    return (
-        id_of({"id": values[0].get("@id")}) if values and isinstance(values[0], Mapping) else None
-    )
+    value = values[0].get("@id") if values and isinstance(values[0], Mapping) else None
+    return value if isinstance(value, str) else None
 
 
 def _text(node: Mapping[str, Any], prop: str) -> str | None:
