@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format browser clean messages
+.PHONY: demo test lint format browser clean messages contexts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ deploy-tools:
 		exit $$status; \
 	fi
 
+# The official JSON-LD context documents (npm packages pinned in tests/jsonld/package-lock.json):
+# the tests expand every document Bloei sends with them, never fetching a context online.
+CONTEXTS := tests/jsonld/node_modules/.package-lock.json
+
+$(CONTEXTS): tests/jsonld/package.json tests/jsonld/package-lock.json
+	cd tests/jsonld && npm ci --ignore-scripts --no-audit --no-fund --silent
+
+contexts: $(CONTEXTS)
+
 demo: $(STAMP)
 	$(BIN)/bloei pilot
 
@@ -63,7 +72,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) browser deploy-tools lint
+test: $(STAMP) browser deploy-tools contexts lint
 	BLOEI_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q
 
 clean:

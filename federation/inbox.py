@@ -147,6 +147,8 @@ class Inbox:
         actor = self.keys.actor(actor_id) or await self._fetch_actor(actor_id, now)
         if actor is None:
             return InboxResponse(401, "unknown_actor", activity_id, actor_id)
+        if activity.get("type") == "Update":
+            await self.keys.prepare_contexts(activity)  # a new actor document's, for its keys
         try:
             outcome = self.db.write(self._apply, activity, actor, verified, now)
         except InboxRefusal as exc:
@@ -222,6 +224,9 @@ class Inbox:
             actor = RemoteActor.from_document(obj)
         except ActorError:
             return
+        # An embedded object has no @context of its own: the activity's gives its terms meaning.
+        if "@context" not in obj and "@context" in ctx.activity:
+            obj = {"@context": ctx.activity["@context"], **obj}
         self.keys.store_actor(conn, actor, obj, ctx.now)
         ctx.actor = actor
 

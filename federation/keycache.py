@@ -25,6 +25,7 @@ from federation.actors import (
     webfinger_url,
 )
 from federation.fetch import Fetcher, FetchError
+from federation.jsonld import Contexts, ContextUnavailable, published_keys
 from federation.keys import MultikeyError, PublicKey, load_public_key
 from federation.store import Store, parse_timestamp, row, timestamp
 from federation.vocabulary import id_of
@@ -51,9 +52,12 @@ class KeyCache:
         *,
         refetch_interval: timedelta = REFETCH_INTERVAL,
         max_memory: int = MAX_MEMORY,
+        contexts: Contexts | None = None,
     ) -> None:
         self.db = db
         self.fetcher = fetcher
+        # With contexts, keys are read from the expanded document, as a JSON-LD reader does.
+        self.contexts = contexts
         self.refetch_interval = refetch_interval
         self.max_memory = max_memory
         self._keys: dict[str, CachedKey] = {}
@@ -119,6 +123,7 @@ class KeyCache:
         actor = RemoteActor.from_document(document, fetched_from=final_url)
         if actor.id != actor_id:
             raise ActorError(f"{actor_id} serves the actor {actor.id}")
+        await self.prepare_contexts(document)
         self.db.write(self.store_actor, actor, document, now)
         return actor
 
@@ -174,6 +179,22 @@ class KeyCache:
 
     # --- storing ---
 
+    async def prepare_contexts(self, document: Any) -> None:
+        """Load the contexts an actor document names, before `store_actor` reads its keys."""
+        if self.contexts is not None and self.fetcher is not None:
+            await self.contexts.prepare(document, self.fetcher.get_json)
+
+    def published_keys(self, actor: RemoteActor, document: Mapping[str, Any]) -> Mapping[str, str]:
+        """The keys an actor document publishes for its actor, found as a JSON-LD reader finds
+        them (federation/jsonld.py). When a context it names cannot be loaded, as plain JSON,
+        the way most fediverse servers read it."""
+        if self.contexts is None:
+            return actor.keys
+        try:
+            return published_keys(document, actor.id, self.contexts)
+        except ContextUnavailable:
+            return actor.keys
+
     def store_actor(
         self,
         conn: sqlite3.Connection,
@@ -199,7 +220,7 @@ class KeyCache:
         for key_id in list(self._keys):
             if self._keys[key_id].owner == actor.id:
                 del self._keys[key_id]
-        for key_id, text in actor.keys.items():
+        for key_id, text in self.published_keys(actor, document).items():
             # A key id already owned by another actor stays theirs: first come, first kept.
             cursor = conn.execute(
                 """INSERT INTO federation_remote_keys (key_id, actor_id, public_key, fetched_at)
@@ -223,6 +244,7 @@ class KeyCache:
             final_url, document = await self.fetcher.get_json(url)
             if isinstance(document, Mapping) and "inbox" in document:
                 actor = RemoteActor.from_document(document, fetched_from=final_url)
+                await self.prepare_contexts(document)
                 self.db.write(self.store_actor, actor, document, now)
                 return
             # A separate key document (some servers): its owner must list it.

@@ -182,11 +182,24 @@ TERMS_BY_NAME: dict[str, Term] = {term.name: term for term in TERMS}
 BLOEI_TYPES = tuple(term.name for term in TERMS if term.kind == "type")
 BLOEI_PROPERTIES = tuple(term.name for term in TERMS if term.kind == "property")
 
-# Terms Mastodon uses that are not in the AS context document; defined the way Mastodon does.
+# Standard terms Bloei writes that none of the context documents it names defines where Bloei
+# uses them; a JSON-LD reader would drop each (the AS context maps unknown terms to blank
+# nodes). Mastodon's extensions are defined the way Mastodon does; `assertionMethod` as the
+# security vocabulary (v2) defines it, because data-integrity/v2 defines it only inside a
+# proof's `proofPurpose` and multikey/v1 not at all; a place's `address` as schema.org's (text).
+# `formerType` is redefined: the AS context makes its value an `@id`, so a strict reader takes
+# "Page" for a link relative to the document; as `@vocab` it is the type it names.
 _EXTENSION_TERMS: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
+    "sec": "https://w3id.org/security#",
+    "schema": "http://schema.org/",
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "discoverable": "toot:discoverable",
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    "assertionMethod": {"@id": "sec:assertionMethod", "@type": "@id", "@container": "@set"},
+    "address": "schema:address",
+    "formerType": {"@id": "as:formerType", "@type": "@vocab"},
 }
 
 
@@ -197,6 +210,17 @@ def bloei_context() -> dict[str, Any]:
     for term in TERMS:
         context[term.name] = term.context_entry()
     return context
+
+
+# Where every node serves `context_document()`, as application/ld+json: the same context as a
+# document of its own, for JSON-LD tools that want to load it by URL.
+CONTEXT_PATH = "/ns/bloei.jsonld"
+LD_JSON_MEDIA = "application/ld+json"
+
+
+def context_document() -> dict[str, Any]:
+    """Bloei's context as a JSON-LD context document (what CONTEXT_PATH serves)."""
+    return {"@context": bloei_context()}
 
 
 # Built once: documents share the list, and JSON encoding never mutates it.
@@ -294,6 +318,13 @@ def _without_context(obj: Any) -> Any:
     return obj
 
 
+def _context_for(obj: Any) -> list[Any]:
+    """An activity that embeds an actor (an Update with new keys) needs the Multikey context."""
+    if isinstance(obj, Mapping) and "assertionMethod" in obj:
+        return ACTOR_CONTEXT
+    return CONTEXT
+
+
 def _activity(
     kind: str,
     activity_id: str,
@@ -306,7 +337,7 @@ def _activity(
     **extra: Any,
 ) -> dict[str, Any]:
     activity: dict[str, Any] = {
-        "@context": CONTEXT,
+        "@context": _context_for(obj),
         "id": activity_id,
         "type": kind,
         "actor": actor,

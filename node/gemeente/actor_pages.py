@@ -8,6 +8,7 @@ outbox, and its collections.
     GET  /actor/outbox[?page=true|before=N|after=N][&size=N]  what the gemeente published
     GET  /actor/followers, /actor/following                   collections (their size only)
     GET  /actor/activities/{id}                               one published activity
+    GET  /ns/bloei.jsonld                                     Bloei's JSON-LD context
     GET  /reacties/{id}, /berichten/{id}                      a reactie or gemeentebericht
 """
 
@@ -19,12 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from federation.vocabulary import CONTEXT
+from federation.vocabulary import CONTEXT, CONTEXT_PATH
 from node.gemeente import identity
 from node.gemeente.runtime import GemeenteFederation
 from node.web.activitypub import (
     ActivityJson,
     activity_response,
+    context_route,
     followers_response,
     following_response,
     inbox_response,
@@ -97,6 +99,7 @@ def routes() -> list[BaseRoute]:
         Route("/actor/followers", followers_route),
         Route("/actor/following", following_route),
         Route("/actor/activities/{activity}", activity_route),
+        Route(CONTEXT_PATH, context_route),
         Route("/reacties/{key}", object_route),
         Route("/berichten/{key}", object_route),
     ]

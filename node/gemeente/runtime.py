@@ -33,6 +33,7 @@ from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
 from federation.follows import FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
+from federation.jsonld import Contexts
 from federation.keycache import KeyCache
 from federation.moves import receive_offering_moves_again
 from federation.store import utcnow
@@ -68,7 +69,8 @@ class GemeenteFederation(RemoteClient):
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
-        self.keys = KeyCache(self.store, self.fetcher)
+        self.contexts = Contexts()
+        self.keys = KeyCache(self.store, self.fetcher, contexts=self.contexts)
         # Set when a write queued deliveries, and when a kern accepted (pull it at once).
         self.queued = threading.Event()
         self.pull_wanted = threading.Event()
@@ -154,7 +156,7 @@ class GemeenteFederation(RemoteClient):
         limit = asyncio.Semaphore(PULL_CONCURRENCY)
         async with self._client() as client:
             fetcher = Fetcher(client, self.policy, self.auth)
-            keys = KeyCache(self.store, fetcher)
+            keys = KeyCache(self.store, fetcher, contexts=self.contexts)
 
             async def one(kern_id: int) -> pull.PullReport:
                 async with limit:

@@ -120,6 +120,7 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
                 naar=change.get("naar"),
                 datum=change.get("datum"),
                 toelichting=change.get("toelichting") or "",
+                bijeenkomst=change.get("bijeenkomst"),
             )
         )
     attachment = []

@@ -8,6 +8,7 @@ and content negotiation for the pages of public objects.
     GET  /actor/outbox[?page=true|before=N|after=N][&size=N]  the signed outbox
     GET  /actor/followers, /actor/following                   collections (their size only)
     GET  /actor/activities/{id}                               one published activity
+    GET  /ns/bloei.jsonld                                     Bloei's JSON-LD context
 
 `ActivityJsonMiddleware` answers a GET of `/` or of a public object's page (a project, thema,
 agenda version, meeting, bericht or idea) that asks for `application/activity+json` (or the
@@ -25,12 +26,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from federation.vocabulary import ACTIVITY_JSON, CONTEXT
+from federation.vocabulary import ACTIVITY_JSON, CONTEXT, CONTEXT_PATH
 from node.kern import kern_actor, publishing
 from node.kern.federation_runtime import KernFederation
 from node.web.activitypub import (
     ActivityJson,
     activity_response,
+    context_route,
     followers_response,
     following_response,
     inbox_response,
@@ -108,6 +110,7 @@ def routes() -> list[BaseRoute]:
         Route("/actor/followers", followers_route),
         Route("/actor/following", following_route),
         Route("/actor/activities/{activity}", activity_route),
+        Route(CONTEXT_PATH, context_route),
     ]
 
 

@@ -30,6 +30,7 @@ from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
 from federation.follows import FollowDecision, FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
+from federation.jsonld import Contexts
 from federation.keycache import KeyCache
 from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
@@ -74,7 +75,8 @@ class KernFederation(RemoteClient):
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
-        self.keys = KeyCache(self.store, self.fetcher)
+        self.contexts = Contexts()
+        self.keys = KeyCache(self.store, self.fetcher, contexts=self.contexts)
         trusted = frozenset({settings.gemeente_actor} - {""})
         rules = FollowRules(self._follow_policy, trusted)
         handlers = follows.default_handlers(rules)

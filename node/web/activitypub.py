@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from federation import followers, outbox
 from federation.actors import JRD_JSON, NODEINFO_PROFILE, nodeinfo, nodeinfo_discovery, webfinger
 from federation.inbox import BodyTooLarge, InboxRequest, read_body
-from federation.vocabulary import ACTIVITY_JSON, CONTEXT
+from federation.vocabulary import ACTIVITY_JSON, CONTEXT, LD_JSON_MEDIA, context_document
 from node import __version__
 from node.web.errors import problem
 
@@ -39,6 +39,16 @@ def webfinger_response(request: Request, profile) -> Response:
     if document is None:
         return problem(404, "Onbekend", "Op deze server is dat account niet bekend.")
     return JSONResponse(document, media_type=JRD_JSON, headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def context_route(request: Request) -> Response:
+    """Bloei's JSON-LD context at vocabulary.CONTEXT_PATH; the same on every node, so any
+    JSON-LD tool may load and cache it (documents carry it inline as well)."""
+    return JSONResponse(
+        context_document(),
+        media_type=LD_JSON_MEDIA,
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def nodeinfo_discovery_route(request: Request) -> Response:

@@ -13,6 +13,7 @@ import pytest
 
 from federation import follows, vocabulary
 from federation.inbox import OPEN_TYPES
+from tests.jsonld.strict import problems, require_contexts
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "FEDERATION.md").read_text()
 HEADINGS = {m.group(1) for m in re.finditer(r"^#+ .*?`([^`]+)`", DOC, re.MULTILINE)}
@@ -56,3 +57,21 @@ def test_every_example_is_json_and_uses_only_defined_terms(number):
     example = json.loads(JSON_BLOCKS[number])
     if isinstance(example, dict) and ("@context" in example or "type" in example):
         assert vocabulary.undefined_terms(example) == set()
+
+
+def test_every_term_of_the_context_is_listed_with_its_meaning():
+    first_cells = re.findall(r"^\| ([^|]+) \|", DOC, re.MULTILINE)
+    listed = {name for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+    context = vocabulary.bloei_context()
+    prefixes = {k for k, v in context.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+    missing = sorted(set(context) - prefixes - listed)
+    assert not missing, f"list these terms with their meaning in docs/FEDERATION.md: {missing}"
+    assert [p for p in prefixes if f"`{p}`" not in DOC] == []
+
+
+@pytest.mark.parametrize("number", range(len(JSON_BLOCKS)))
+def test_every_example_with_a_context_reads_cleanly_as_json_ld(number):
+    require_contexts()
+    example = json.loads(JSON_BLOCKS[number])
+    if isinstance(example, dict) and "@context" in example:
+        assert problems(example) == []
