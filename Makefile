@@ -57,6 +57,11 @@ deploy-tools:
 CONTEXTS := tests/jsonld/node_modules/.package-lock.json
 
 $(CONTEXTS): tests/jsonld/package.json tests/jsonld/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "Installing npm from Debian's packages for the JSON-LD contexts"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
+	fi
 	cd tests/jsonld && npm ci --ignore-scripts --no-audit --no-fund --silent
 
 contexts: $(CONTEXTS)

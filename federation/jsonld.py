@@ -58,14 +58,20 @@ class Contexts:
         self,
         known: Mapping[str, Mapping[str, Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        fetching: bool = True,
     ) -> None:
         self._documents: dict[str, Mapping[str, Any]] = dict(known or {})
         self._failed: dict[str, float] = {}
         self._clock = clock
+        # Off: only `known` contexts are used, and a document naming another is read as plain
+        # JSON by the caller. Development mode (the pilot on a laptop, the process tests) runs
+        # off, so nothing there ever goes to the contexts' hosts on the internet.
+        self.fetching = fetching
 
     async def prepare(self, document: Any, fetch: FetchJson | None) -> None:
         """Fetch the contexts `document` names (and those they name) that are not known yet."""
-        if fetch is None:
+        if fetch is None or not self.fetching:
             return
         pending = list(dict.fromkeys(context_urls(document)))
         budget = MAX_FETCHES

@@ -69,7 +69,8 @@ class GemeenteFederation(RemoteClient):
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
-        self.contexts = Contexts()
+        # Development mode never fetches contexts from the internet (federation/jsonld.py).
+        self.contexts = Contexts(fetching=not settings.dev)
         self.keys = KeyCache(self.store, self.fetcher, contexts=self.contexts)
         # Set when a write queued deliveries, and when a kern accepted (pull it at once).
         self.queued = threading.Event()

@@ -75,7 +75,8 @@ class KernFederation(RemoteClient):
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
-        self.contexts = Contexts()
+        # Development mode never fetches contexts from the internet (federation/jsonld.py).
+        self.contexts = Contexts(fetching=not settings.dev)
         self.keys = KeyCache(self.store, self.fetcher, contexts=self.contexts)
         trusted = frozenset({settings.gemeente_actor} - {""})
         rules = FollowRules(self._follow_policy, trusted)

@@ -20,6 +20,7 @@ from federation.keycache import KeyCache
 from federation.keys import encode_multikey
 from federation.proofs import ProofError, sign_document
 from node.gemeente import proofcheck
+from node.kern.federation_runtime import KernFederation
 from tests.federation.federation_helpers import open_store
 from tests.jsonld.strict import official_contexts, require_contexts
 
@@ -225,6 +226,25 @@ async def test_contexts_are_fetched_once_with_those_they_name():
         [AS, "https://w3id.org/security/v2", vocabulary.MULTIKEY_V1, vocabulary.SECURITY_V1]
     )
     assert published_keys(document, ACTOR, contexts) == {KEY_ID: MULTIBASE}
+
+
+async def test_with_fetching_off_no_context_is_fetched_and_the_keys_read_as_plain_json():
+    require_contexts()
+    server = ContextServer()
+    contexts = Contexts(fetching=False)
+    document = PEERS["security/v2 by URL"]
+
+    await contexts.prepare(document, server.get_json)
+
+    assert server.fetched == []
+    with pytest.raises(ContextUnavailable):
+        published_keys(document, ACTOR, contexts)
+
+
+def test_development_mode_never_fetches_contexts(settings, db):
+    federation = KernFederation(settings.with_changes(dev=True), db, db.services["publisher"])
+    assert not federation.contexts.fetching
+    assert KernFederation(settings, db, db.services["publisher"]).contexts.fetching
 
 
 async def test_a_context_that_failed_is_tried_again_an_hour_later_not_sooner():
