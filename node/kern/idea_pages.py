@@ -20,13 +20,7 @@ from wtforms.validators import Optional, StopValidation
 from node.kern import ideas
 from node.kern.forms import at_most
 from node.kern.pages import page
-from node.kern.participation import (
-    ADDRESS_FULL,
-    SUPPORT_LIMIT,
-    count_support,
-    support_response,
-    supporter_token,
-)
+from node.kern.participation import support_answer
 from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
@@ -230,21 +224,6 @@ async def support(request: Request) -> Response:
     """Support an idea once per person, counted like a project's support (participation)."""
     idea = _published_or_404(request)
     target = f"{ideas.idea_path(idea['slug'])}#steun"
-    if not limiter(request, "steun", *SUPPORT_LIMIT).allow(client_key(request, "steun")):
-        flash(
-            request,
-            _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
-        )
-        return RedirectResponse(target, status_code=303)
-    # The same browser token as for projects: one cookie, one person, many ideas.
-    token = supporter_token(request)
-    outcome = count_support(request, "idee", idea["id"], token)
-    flash(
-        request,
-        {
-            "counted": _("Dank u wel! Uw steun is geteld."),
-            "already": _("U steunt dit idee al. Dank u wel!"),
-            "address_full": _(ADDRESS_FULL),
-        }[outcome],
+    return support_answer(
+        request, "idee", idea["id"], target, _("U steunt dit idee al. Dank u wel!")
     )
-    return support_response(request, target, token)

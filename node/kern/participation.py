@@ -80,26 +80,37 @@ ADDRESS_FULL = lazy(
 )
 
 
-async def support(request: Request) -> Response:
-    project = _project(request)
-    target = f"/projecten/{project['slug']}#steun"
+def support_answer(
+    request: Request, kind: supporting.Kind, object_id: int, target: str, already: str
+) -> Response:
+    """Count a resident's support of a project or idea and say so where they clicked: per
+    browser once, per address a few times a day (node/kern/supporting.py)."""
     if not limiter(request, "steun", *SUPPORT_LIMIT).allow(client_key(request, "steun")):
         flash(
             request,
             _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
         )
         return RedirectResponse(target, status_code=303)
+    # One browser token for projects and ideas alike: one cookie, one person.
     token = supporter_token(request)
-    outcome = count_support(request, "project", project["id"], token)
+    outcome = count_support(request, kind, object_id, token)
     flash(
         request,
         {
             "counted": _("Dank u wel! Uw steun is geteld."),
-            "already": _("U steunt dit project al. Dank u wel!"),
+            "already": already,
             "address_full": _(ADDRESS_FULL),
         }[outcome],
     )
     return support_response(request, target, token)
+
+
+async def support(request: Request) -> Response:
+    project = _project(request)
+    target = f"/projecten/{project['slug']}#steun"
+    return support_answer(
+        request, "project", project["id"], target, _("U steunt dit project al. Dank u wel!")
+    )
 
 
 async def volunteer(request: Request) -> Response:
