@@ -173,3 +173,27 @@ def running(*nodes: Node) -> Iterator[tuple[Node, ...]]:
             node.stop()
             if node.http is not None:
                 node.http.close()
+
+
+@contextmanager
+def served(argv: list[str], port: int, env: dict, cwd: Path, timeout: float = START_TIMEOUT):
+    """Run a server command until the block ends; its pipes closed and the process reaped."""
+    with subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd
+    ) as server:
+        try:
+            url = f"http://127.0.0.1:{port}/"
+
+            def answers() -> bool:
+                assert server.poll() is None, server.stderr.read().decode()
+                try:
+                    httpx.get(url, timeout=1)
+                except httpx.TransportError:
+                    return False
+                return True
+
+            wait_for(answers, timeout, f"{argv[0]} to answer on port {port}")
+            yield server
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

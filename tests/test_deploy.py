@@ -25,14 +25,13 @@ import socket
 import subprocess
 import sys
 import tarfile
-import time
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
-import httpx
 import pytest
+from process_helpers import served
 
 from node.app import MAX_BODY
 from node.cli import COMMANDS, USER_COMMANDS, build_parser
@@ -617,27 +616,8 @@ def test_dockerfile_health_check_works_against_a_real_node(tmp_path, settings):
     port = free_port()
     env = {**os.environ, "BLOEI_PORT": str(port)}
     check = [sys.executable, "-c", healthcheck_code()]
-    with subprocess.Popen(
-        [str(BLOEI), "serve", "--data", str(settings.data_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    ) as server:
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None, server.stderr.read().decode()
-                    assert time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.1)
-            assert run(check, env=env).returncode == 0
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with served([str(BLOEI), "serve", "--data", str(settings.data_dir)], port, env, tmp_path):
+        assert run(check, env=env).returncode == 0
     assert run(check, env=env).returncode != 0, "the health check must fail when nothing runs"
 
 

@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 
 import httpx
 import pytest
+from process_helpers import served
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.processes
@@ -59,45 +59,27 @@ def test_installed_package_serves_every_page(installed, tmp_path):
         cwd=tmp_path,
     )
     assert init.returncode == 0, init.stderr
-    with subprocess.Popen(
-        [str(bloei), "serve", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    ) as server:
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None, server.stderr.read().decode()
-                    assert time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.2)
-            for path in (
-                "/",
-                "/agenda",
-                "/projecten",
-                "/over",
-                "/over/privacy",
-                "/zoeken?q=a",
-                "/beheer/inloggen",
-                "/static/bloei.css",
-                "/static/tokens.css",
-            ):
-                response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
-                assert response.status_code == 200, path
-            location = subprocess.run(
-                [str(installed / "bin" / "python"), "-c", "import node; print(node.__file__)"],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-            ).stdout
-            assert str(ROOT) not in location, "the test must use the installed copy"
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    argv = [str(bloei), "serve", "--data", str(data), "--port", str(port)]
+    with served(argv, port, env, tmp_path):
+        for path in (
+            "/",
+            "/agenda",
+            "/projecten",
+            "/over",
+            "/over/privacy",
+            "/zoeken?q=a",
+            "/beheer/inloggen",
+            "/static/bloei.css",
+            "/static/tokens.css",
+        ):
+            response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+            assert response.status_code == 200, path
+        location = subprocess.run(
+            [str(installed / "bin" / "python"), "-c", "import node; print(node.__file__)"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        ).stdout
+        assert str(ROOT) not in location, "the test must use the installed copy"
     assert sys.executable
