@@ -27,6 +27,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
+from results import record  # noqa: E402
+
 from node.app import open_database  # noqa: E402
 from node.kern import calendar, meetings  # noqa: E402
 from node.settings import create_secret, load_settings, write_config  # noqa: E402
@@ -83,12 +85,7 @@ def main() -> int:
     )
     print(text)
     if args.record:
-        content = README.read_text()
-        if MARKER in content:
-            content = content.replace(MARKER, MARKER + "\n\n" + text.strip() + "\n", 1)
-        else:
-            content = content.rstrip() + f"\n\n{MARKER}\n\n{text.strip()}\n"
-        README.write_text(content)
+        record(MARKER, text)
     return 0
 
 

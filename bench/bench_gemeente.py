@@ -43,6 +43,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import bench_pages as bp  # noqa: E402
+from results import record  # noqa: E402
 
 README = HERE / "README.md"
 MARKER = "<!-- bench_gemeente.py results, newest first -->"
@@ -592,12 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(lines)
     print(report)
     if args.record:
-        content = README.read_text(encoding="utf-8")
-        if MARKER in content:
-            content = content.replace(MARKER, MARKER + "\n\n" + report.strip() + "\n", 1)
-        else:
-            content = content.rstrip() + f"\n\n{MARKER}\n\n{report.strip()}\n"
-        README.write_text(content, encoding="utf-8")
+        record(MARKER, report)
     return 0 if all(ok for ok, _ in outcome) else 1
 
 

@@ -39,6 +39,8 @@ VILLAGES = [
     "Varik", "Vuren", "Waardenburg",
 ]  # fmt: skip
 TARGET_MB = 200
+from results import record  # noqa: E402
+
 README = ROOT / "bench" / "README.md"
 MARKER = "<!-- bench_sites results -->"
 PAGES = ("/", "/projecten")
@@ -173,12 +175,7 @@ def main() -> int:
     text = report(result)
     print(text)
     if args.record:
-        content = README.read_text(encoding="utf-8")
-        if MARKER in content:
-            content = content.replace(MARKER, MARKER + "\n\n" + text.strip() + "\n", 1)
-        else:
-            content = content.rstrip() + f"\n\n{MARKER}\n\n{text.strip()}\n"
-        README.write_text(content, encoding="utf-8")
+        record(MARKER, text)
     return 0 if result["rss_mb"] < TARGET_MB else 1
 
 

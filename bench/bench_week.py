@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from process_helpers import Node, running  # noqa: E402
 from reliability.reliability_helpers import THEMA, database_descriptors, resident_kib  # noqa: E402
+from results import record  # noqa: E402
 from test_mailer import SmtpServer  # noqa: E402
 
 README = HERE / "README.md"
@@ -232,12 +233,7 @@ def main() -> int:
     text, flat = report(samples, facts, args.factor)
     print(text)
     if args.record:
-        content = README.read_text()
-        if MARKER in content:
-            content = content.replace(MARKER, MARKER + "\n\n" + text.strip() + "\n", 1)
-        else:
-            content = content.rstrip() + f"\n\n{MARKER}\n\n{text.strip()}\n"
-        README.write_text(content)
+        record(MARKER, text)
     return 0 if flat else 1
 
 
