@@ -34,7 +34,6 @@ from node.kern import calendar, meetings  # noqa: E402
 from node.settings import create_secret, load_settings, write_config  # noqa: E402
 from tests.meeting_helpers import MEETING, local_day, moments  # noqa: E402
 
-README = HERE / "README.md"
 MARKER = "<!-- bench_calendar.py results, newest first -->"
 
 

@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 import bench_pages as bp  # noqa: E402
 from results import record  # noqa: E402
 
-README = HERE / "README.md"
 MARKER = "<!-- bench_gemeente.py results, newest first -->"
 KERNEN = 26
 CATCH_UP_TARGET_S = 30.0

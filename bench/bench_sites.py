@@ -41,7 +41,6 @@ VILLAGES = [
 TARGET_MB = 200
 from results import record  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
 MARKER = "<!-- bench_sites results -->"
 PAGES = ("/", "/projecten")
 

@@ -44,7 +44,6 @@ from reliability.reliability_helpers import THEMA, database_descriptors, residen
 from results import record  # noqa: E402
 from test_mailer import SmtpServer  # noqa: E402
 
-README = HERE / "README.md"
 MARKER = "<!-- bench_week.py results, newest first -->"
 WEEK_SECONDS = 7 * 24 * 3600
 PER_WEEK = {"views": 3000, "rsvps": 150, "edits": 40, "sign_ins": 30, "ideas": 20}
