@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +28,30 @@ def make_data_dir(path: Path, name: str = "Beesd", url: str = BASE_URL, **extra)
     )
     create_secret(path)
     return path
+
+
+def is_loopback_name(name: str) -> bool:
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch):
+    """Traffic in tests goes to loopback only: any other name fails to resolve, at once, as on
+    a machine without a network, so code that would reach out is caught instead of waiting."""
+    resolve = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and not is_loopback_name(name):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests resolve loopback only, not {name}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
 @pytest.fixture(scope="session")
