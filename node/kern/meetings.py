@@ -191,6 +191,44 @@ def count_past(db: Database, thema_slug: str | None = None, at: str | None = Non
     )
 
 
+# Which meetings a listing by time shows, and in which order: what is coming the next
+# first, what is over the latest first, all of them in the order they happen.
+WHEN = {
+    "komend": ("m.ends_at >= ?", "m.starts_at, m.id"),
+    "voorbij": ("m.ends_at < ?", "m.starts_at DESC, m.id DESC"),
+    "alles": ("? IS NOT NULL", "m.starts_at, m.id"),
+}
+
+
+def list_when(
+    db: Database,
+    when: str,
+    thema_slug: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    at: str | None = None,
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of the meetings `when` (a key of WHEN) selects, and how many there are."""
+    condition, order = WHEN[when]
+    clause, params = _thema_clause(thema_slug)
+    where = f"m.removed_at IS NULL AND {condition}{clause}"
+    args = [at or now(), *params]
+    total = db.scalar(f"SELECT count(*) FROM meetings m WHERE {where}", args)
+    rows = db.execute(
+        f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, offset]
+    )
+    return rows, total
+
+
+def next_status_change(db: Database, at: str | None = None) -> str | None:
+    """The end of the next meeting to end: the first moment a meeting's status ('afgelopen')
+    and the listings by time change without anything being written."""
+    return db.scalar(
+        "SELECT min(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?",
+        (at or now(),),
+    )
+
+
 def next_meeting(db: Database) -> sqlite3.Row | None:
     """The next meeting that goes ahead: what the home page and the list put on top."""
     return db.one(
