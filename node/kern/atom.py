@@ -21,6 +21,7 @@ from node.db import Database
 from node.kern.meetings import when_text
 from node.kern.vocabulary import PHASES, label
 from node.settings import Settings
+from node.web.conditional import conditional_response
 from node.web.i18n import _
 from node.web.markdown import render_markdown
 
@@ -197,6 +198,19 @@ def feed_entries(
     return entries[:limit]
 
 
+def changed_at(db: Database, now: datetime) -> datetime | None:
+    """The newest change to what the feed shows: every change to news, projects and meetings
+    (a removal too) is an event, and scheduled news and updates appear when their time comes."""
+    event, news, update = db.execute(
+        """SELECT
+             (SELECT at FROM events ORDER BY id DESC LIMIT 1),
+             (SELECT max(published_at) FROM news WHERE removed_at IS NULL AND published_at <= ?),
+             (SELECT max(published_on) FROM project_updates WHERE published_on <= ?)""",
+        (now.isoformat(timespec="seconds"), now.date().isoformat()),
+    )[0]
+    return max((parse_stamp(value) for value in (event, news, update) if value), default=None)
+
+
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
@@ -236,6 +250,8 @@ async def feed(request: Request) -> Response:
     settings = state.settings
     author = state.site().get("group_name") or settings.name
     now = datetime.now(UTC)
+    # Read the time first: a change landing in between then makes it too old, never too new.
+    changed = changed_at(state.db, now)
     body = build_feed(
         feed_entries(state.db, settings, now),
         settings,
@@ -243,4 +259,4 @@ async def feed(request: Request) -> Response:
         author,
         now,
     )
-    return Response(body, media_type=MEDIA_TYPE)
+    return conditional_response(request, body, MEDIA_TYPE, changed)

@@ -7,6 +7,8 @@ hidden field catches bots, and a limit per address stops a script.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +20,7 @@ from node.kern.forms import STRIP, at_most, required
 from node.kern.pages import page
 from node.kern.vocabulary import PHASES, label
 from node.web.client_address import visitor_address
+from node.web.conditional import conditional_response
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
@@ -235,12 +238,16 @@ async def meeting_page(request: Request) -> Response:
 # --- Calendars -----------------------------------------------------------------------------
 
 
-def _ics(body: bytes, filename: str, inline: bool) -> Response:
+def _ics(
+    request: Request, body: bytes, filename: str, inline: bool, changed_at: datetime | None
+) -> Response:
     disposition = "inline" if inline else "attachment"
-    return Response(
+    return conditional_response(
+        request,
         body,
-        media_type=calendar.CONTENT_TYPE,
-        headers={
+        calendar.CONTENT_TYPE,
+        changed_at,
+        {
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "Cache-Control": "public, max-age=300",
         },
@@ -252,9 +259,12 @@ async def calendar_feed(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
     name = _("Bijeenkomsten in %s") % settings.name
+    since = meetings.calendar_since()
+    # Read the time first: a change landing in between then makes it too old, never too new.
+    changed_at = meetings.calendar_changed_at(state.db, since)
     body = calendar.feed(
         settings,
-        meetings.for_calendar(state.db),
+        meetings.for_calendar(state.db, since),
         name,
         _("Bijeenkomsten van %(group)s. Meer op %(url)s")
         % {
@@ -262,15 +272,17 @@ async def calendar_feed(request: Request) -> Response:
             "url": settings.url("/bijeenkomsten"),
         },
     )
-    return _ics(body, f"bijeenkomsten-{settings.slug}.ics", inline=True)
+    return _ics(request, body, f"bijeenkomsten-{settings.slug}.ics", True, changed_at)
 
 
 async def meeting_calendar(request: Request) -> Response:
     meeting = _meeting_or_404(request)
     return _ics(
+        request,
         calendar.single(request.app.state.settings, meeting),
         calendar.filename(meeting),
-        inline=False,
+        False,
+        datetime.fromisoformat(meeting["updated_at"]),
     )
 
 

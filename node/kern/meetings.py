@@ -238,12 +238,31 @@ def next_meeting(db: Database) -> sqlite3.Row | None:
     )
 
 
-def for_calendar(db: Database) -> list[sqlite3.Row]:
-    since = utc_iso(datetime.now(UTC) - timedelta(days=CALENDAR_PAST_DAYS))
+def calendar_since() -> str:
+    return utc_iso(datetime.now(UTC) - timedelta(days=CALENDAR_PAST_DAYS))
+
+
+def for_calendar(db: Database, since: str | None = None) -> list[sqlite3.Row]:
     return db.execute(
         "SELECT * FROM meetings WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
-        (since,),
+        (since or calendar_since(),),
     )
+
+
+def calendar_changed_at(db: Database, since: str) -> datetime | None:
+    """The newest change to what the calendar from `since` shows: a meeting made or changed,
+    one taken off the site, or the last one that grew too old for it and dropped out."""
+    changed, removed, aged = db.execute(
+        """SELECT
+             (SELECT max(updated_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?),
+             (SELECT max(removed_at) FROM meetings),
+             (SELECT max(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at < ?)""",
+        (since, since),
+    )[0]
+    moments = [datetime.fromisoformat(value) for value in (changed, removed) if value]
+    if aged:
+        moments.append(datetime.fromisoformat(aged) + timedelta(days=CALENDAR_PAST_DAYS))
+    return max(moments, default=None)
 
 
 def get_meeting(db_or_conn, slug: str) -> sqlite3.Row | None:
