@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from node.app import create_app
-from node.kern import meetings
+from node.kern import atom, calendar, meetings
 from node.web.conditional import etag_listed, parse_http_date
 from tests.conftest import BASE_URL
+from tests.idea_helpers import add_news
 from tests.meeting_helpers import ENV, add_meeting
 
 FEEDS = ("/bijeenkomsten.ics", "/bijeenkomsten/{slug}/kalender.ics", "/feed.atom")
@@ -285,3 +286,64 @@ def test_http_dates_in_all_three_forms():
     ):
         assert parse_http_date(text) == moment
     assert parse_http_date("6 november 1994") is None
+
+
+# --- A poll at the same version makes no new body -------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch) -> dict[str, int]:
+    """How often each feed's body was made."""
+    counts = {"calendar": 0, "single": 0, "atom": 0}
+
+    def counting(name, make):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return make(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(calendar, "feed", counting("calendar", calendar.feed))
+    monkeypatch.setattr(calendar, "single", counting("single", calendar.single))
+    monkeypatch.setattr(atom, "build_feed", counting("atom", atom.build_feed))
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("feed", "kind"),
+    [
+        ("/bijeenkomsten.ics", "calendar"),
+        ("/bijeenkomsten/{slug}/kalender.ics", "single"),
+        ("/feed.atom", "atom"),
+    ],
+)
+async def test_a_poll_that_changes_nothing_makes_no_body(
+    uncached, db, settings, meeting, renders, feed, kind
+):
+    path = feed.format(slug=meeting[1])
+    first = await first_fetch(uncached, path)
+    assert renders[kind] == 1
+    for ask in (polled, polled_by_date):
+        assert_not_modified(await ask(uncached, path, first), first)
+    assert renders[kind] == 1
+    other = await uncached.get(path, headers={"If-None-Match": '"iets-anders"'})
+    assert other.status_code == 200 and renders[kind] == 2
+    db.write(meetings.cancel_meeting, settings, "test", meeting[0], "Storm.", ENV)
+    assert (await polled(uncached, path, first)).status_code == 200
+    assert renders[kind] == 3
+
+
+def test_the_calendar_version_moves_when_its_first_meeting_grows_too_old(db, settings):
+    add_meeting(db, settings, days=-300, title="Lang geleden")
+    before = meetings.calendar_version(db, meetings.calendar_since())
+    a_year_later = meetings.utc_iso(datetime.now(UTC) + timedelta(days=100))
+    later = meetings.calendar_version(db, a_year_later)
+    assert later != before
+    assert meetings.calendar_changed_at(db, a_year_later) > datetime.now(UTC) - timedelta(days=1)
+
+
+def test_the_feed_version_moves_when_scheduled_news_comes_out(db, settings):
+    add_news(db, settings, hours_from_now=2, title="Later")
+    now = datetime.now(UTC)
+    assert atom.feed_version(db, now) != atom.feed_version(db, now + timedelta(hours=3))
+    assert atom.changed_at(db, now + timedelta(hours=3)) > now + timedelta(hours=1)

@@ -301,19 +301,24 @@ async def calendar_feed(request: Request) -> Response:
     kern = _kern_param(request, conn)
     since = utcnow() - queries.CALENDAR_PAST
     kern_id = kern["id"] if kern else None
-    # Read the time first: a change landing in between then makes it too old, never too new.
+    # Read these first: a change landing in between then makes them too old, never too new.
+    version = f"{_db(request).data_version()}|{queries.first_meeting_from(conn, since)}"
     changed_at = queries.meetings_changed_at(conn, since, kern_id)
-    found = queries.meetings(conn, since, kern_id=kern_id, limit=5000)
     settings = request.app.state.settings
     name = _("Bijeenkomsten in de kernen van %s") % settings.name
     if kern:
         name = _("Bijeenkomsten in %s") % kern["name"]
+
+    def render() -> bytes:
+        return feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name)
+
     return conditional_response(
         request,
-        feed.feed(found, name),
+        render,
         feed.CONTENT_TYPE,
         changed_at,
         {"Content-Disposition": 'inline; filename="bijeenkomsten.ics"'},
+        version,
     )
 
 

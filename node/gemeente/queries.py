@@ -297,6 +297,13 @@ def meetings(
 CALENDAR_PAST = timedelta(days=31)
 
 
+def first_meeting_from(conn: sqlite3.Connection, since: datetime) -> str | None:
+    """When the first meeting from `since` starts: the calendar changes when it grows too old."""
+    return conn.execute(
+        "SELECT min(starts_at) FROM gemeente_meetings WHERE starts_at >= ?", (timestamp(since),)
+    ).fetchone()[0]
+
+
 def meetings_changed_at(
     conn: sqlite3.Connection, since: datetime, kern_id: int | None = None
 ) -> datetime | None:

@@ -7,6 +7,7 @@ hidden field catches bots, and a limit per address stops a script.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from starlette.exceptions import HTTPException
@@ -239,18 +240,24 @@ async def meeting_page(request: Request) -> Response:
 
 
 def _ics(
-    request: Request, body: bytes, filename: str, inline: bool, changed_at: datetime | None
+    request: Request,
+    render: Callable[[], bytes],
+    filename: str,
+    inline: bool,
+    changed_at: datetime | None,
+    version: str,
 ) -> Response:
     disposition = "inline" if inline else "attachment"
     return conditional_response(
         request,
-        body,
+        render,
         calendar.CONTENT_TYPE,
         changed_at,
         {
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "Cache-Control": "public, max-age=300",
         },
+        version,
     )
 
 
@@ -260,29 +267,36 @@ async def calendar_feed(request: Request) -> Response:
     settings = state.settings
     name = _("Bijeenkomsten in %s") % settings.name
     since = meetings.calendar_since()
-    # Read the time first: a change landing in between then makes it too old, never too new.
+    # Read these first: a change landing in between then makes them too old, never too new.
+    version = meetings.calendar_version(state.db, since)
     changed_at = meetings.calendar_changed_at(state.db, since)
-    body = calendar.feed(
-        settings,
-        meetings.for_calendar(state.db, since),
-        name,
-        _("Bijeenkomsten van %(group)s. Meer op %(url)s")
-        % {
-            "group": state.site().get("group_name") or _("de inwonersgroep"),
-            "url": settings.url("/bijeenkomsten"),
-        },
-    )
-    return _ics(request, body, f"bijeenkomsten-{settings.slug}.ics", True, changed_at)
+
+    def render() -> bytes:
+        return calendar.feed(
+            settings,
+            meetings.for_calendar(state.db, since),
+            name,
+            _("Bijeenkomsten van %(group)s. Meer op %(url)s")
+            % {
+                "group": state.site().get("group_name") or _("de inwonersgroep"),
+                "url": settings.url("/bijeenkomsten"),
+            },
+        )
+
+    filename = f"bijeenkomsten-{settings.slug}.ics"
+    return _ics(request, render, filename, True, changed_at, version)
 
 
 async def meeting_calendar(request: Request) -> Response:
+    version = str(request.app.state.db.data_version())
     meeting = _meeting_or_404(request)
     return _ics(
         request,
-        calendar.single(request.app.state.settings, meeting),
+        lambda: calendar.single(request.app.state.settings, meeting),
         calendar.filename(meeting),
         False,
         datetime.fromisoformat(meeting["updated_at"]),
+        version,
     )
 
 

@@ -249,6 +249,15 @@ def for_calendar(db: Database, since: str | None = None) -> list[sqlite3.Row]:
     )
 
 
+def calendar_version(db: Database, since: str) -> str:
+    """Changes whenever the calendar from `since` may: with the data, or when the meeting that
+    ended first among those it shows grows too old for it."""
+    first_end = db.scalar(
+        "SELECT min(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?", (since,)
+    )
+    return f"{db.data_version()}|{first_end}"
+
+
 def calendar_changed_at(db: Database, since: str) -> datetime | None:
     """The newest change to what the calendar from `since` shows: a meeting made or changed,
     one taken off the site, or the last one that grew too old for it and dropped out."""

@@ -10,6 +10,11 @@ none, to an `If-Modified-Since` not older than `Last-Modified`.
 Some changes leave no time behind (a site text edited, a row deleted); when the body changed
 but the feed's time did not move past the one sent before, `Last-Modified` moves to now, so a
 client that only sends `If-Modified-Since` still gets the new body.
+
+Making a feed's body is most of what a poll costs. A feed may therefore pass a `version`:
+text that changes whenever its body may (the node's data version, and the next moment the
+feed changes by the clock alone). While the version is the one the last body was made at,
+a client that already has that body gets its 304 without the body being made again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -79,23 +84,34 @@ def not_modified(headers: Headers, etag: str, last_modified: datetime | None) ->
 
 
 class _Sent:
-    """Per address, the last tag and Last-Modified sent, so the time only ever moves on."""
+    """Per address, the version, tag and Last-Modified of the last body made, so a poll at
+    the same version needs no new body, and the time only ever moves on."""
 
     def __init__(self) -> None:
-        self._sent: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self._sent: OrderedDict[str, tuple[str, str, datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def last_modified(self, address: str, etag: str, computed: datetime) -> datetime:
+    def known(self, address: str, version: str) -> tuple[str, datetime | None] | None:
+        with self._lock:
+            found = self._sent.get(address)
+        if found is None or not version or found[0] != version:
+            return None
+        return found[1], found[2]
+
+    def remember(
+        self, address: str, version: str, etag: str, computed: datetime | None
+    ) -> datetime | None:
+        """Keep what was sent; returns the Last-Modified to send with it."""
         with self._lock:
             previous = self._sent.get(address)
             moment = computed
-            if previous is not None:
-                old_tag, old_moment = previous
+            if previous is not None and computed is not None and previous[2] is not None:
+                _, old_tag, old_moment = previous
                 if old_tag == etag:
                     moment = max(computed, old_moment)
                 elif computed <= old_moment:
                     moment = max(_whole_seconds(datetime.now(UTC)), old_moment + ONE_SECOND)
-            self._sent[address] = (etag, moment)
+            self._sent[address] = (version, etag, moment)
             self._sent.move_to_end(address)
             while len(self._sent) > MAX_REMEMBERED:
                 self._sent.popitem(last=False)
@@ -116,23 +132,45 @@ def _sent(request: Request) -> _Sent:
 
 def conditional_response(
     request: Request,
-    body: bytes,
+    render: Callable[[], bytes],
     media_type: str,
     last_modified: datetime | None,
     headers: Mapping[str, str] | None = None,
+    version: str = "",
 ) -> Response:
-    """The feed's body with its validators, or a 304 without a body if the client has it."""
+    """The feed's body with its validators, or a 304 without a body if the client has it.
+
+    Work out `last_modified` and `version` before anything `render` reads: a change landing
+    in between then makes them too old (one needless full answer), never too new (a missed
+    change).
+    """
+    sent = _sent(request)
+    address = f"{request.url.netloc}{request.url.path}?{request.url.query}"
+    known = sent.known(address, version)
+    if known is not None and not_modified(request.headers, *known):
+        return _not_modified_response(headers, *known)
+    body = render()
     etag = strong_etag(body)
-    validators = {"ETag": etag}
     if last_modified is not None:
         # Second precision, as HTTP-dates have; never later than now (RFC 9110 §8.8.2.1).
         now = _whole_seconds(datetime.now(UTC))
-        computed = min(_whole_seconds(last_modified), now)
-        address = f"{request.url.netloc}{request.url.path}?{request.url.query}"
-        last_modified = _sent(request).last_modified(address, etag, computed)
-        validators["Last-Modified"] = http_date(last_modified)
-    all_headers = {**(headers or {}), **validators}
+        last_modified = min(_whole_seconds(last_modified), now)
+    last_modified = sent.remember(address, version, etag, last_modified)
     if not_modified(request.headers, etag, last_modified):
-        kept = {k: v for k, v in all_headers.items() if k.lower() in _KEPT_ON_304}
-        return Response(status_code=304, headers={**kept, **validators})
+        return _not_modified_response(headers, etag, last_modified)
+    all_headers = {**(headers or {}), **_validators(etag, last_modified)}
     return Response(body, media_type=media_type, headers=all_headers)
+
+
+def _validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
+    validators = {"ETag": etag}
+    if last_modified is not None:
+        validators["Last-Modified"] = http_date(last_modified)
+    return validators
+
+
+def _not_modified_response(
+    headers: Mapping[str, str] | None, etag: str, last_modified: datetime | None
+) -> Response:
+    kept = {k: v for k, v in (headers or {}).items() if k.lower() in _KEPT_ON_304}
+    return Response(status_code=304, headers={**kept, **_validators(etag, last_modified)})
