@@ -14,9 +14,10 @@ from openapi_spec_validator import validate as validate_spec
 from starlette.routing import Route
 
 from node.app import create_app
-from node.kern import agenda, api, projects
+from node.kern import agenda, api, meetings, projects, rsvp
 from node.kern.openapi import openapi_document
 from tests.conftest import BASE_URL
+from tests.meeting_helpers import ENV, MEETING, local_day, moments
 
 BASE = "/api/v1"
 WHO = "Beheerder Bertha Verborgen"
@@ -28,6 +29,7 @@ VOLUNTEER = (
 SUPPORTER_HASHES = ("steunhash-geheim-0001", "steunhash-geheim-0002")
 TREKKER_HIDDEN = "Trekker Zonder-Toestemming"
 TREKKER_SHOWN = "Trekker Met-Toestemming"
+ATTENDEE = ("Rita Aanmelder-Geheim", "rita.geheim@example.org", "0687654321")
 
 
 # --- Seeding through the data layer ---------------------------------------------------------
@@ -77,6 +79,7 @@ class Seeded:
     voorjaar: str
     speeltuin: str
     fietspad: str
+    dorpsavond: str
 
 
 def seed(conn, settings) -> Seeded:
@@ -126,7 +129,18 @@ def seed(conn, settings) -> Seeded:
         projects.add_volunteer(conn, project_id, *VOLUNTEER)
         for supporter in SUPPORTER_HASHES:
             projects.add_support(conn, project_id, supporter)
-    return Seeded(verkeer, groen, parkeren, oud, wonen, najaar, voorjaar, speeltuin, fietspad)
+    dorpsavond = meetings.create_meeting(
+        conn,
+        settings,
+        WHO,
+        {**MEETING, **moments(local_day(14)), "capacity": 40},
+        [row_id(conn, "themas", groen)],
+        [speeltuin_id],
+    )
+    rsvp.sign_up(conn, settings, ENV, row_id(conn, "meetings", dorpsavond), *ATTENDEE, 2)
+    return Seeded(
+        verkeer, groen, parkeren, oud, wonen, najaar, voorjaar, speeltuin, fietspad, dorpsavond
+    )
 
 
 @pytest.fixture
@@ -189,6 +203,7 @@ async def test_index_links_to_every_collection_and_the_openapi_document(client):
         "themas": href("/themas"),
         "agendaversies": href("/agendaversies"),
         "projecten": href("/projecten"),
+        "bijeenkomsten": href("/bijeenkomsten"),
     }
 
 
@@ -420,6 +435,7 @@ def concrete(path: str, seeded: Seeded) -> str:
         path.replace("themas/{slug}", f"themas/{seeded.verkeer}")
         .replace("agendaversies/{slug}", f"agendaversies/{seeded.voorjaar}")
         .replace("projecten/{slug}", f"projecten/{seeded.fietspad}")
+        .replace("bijeenkomsten/{slug}", f"bijeenkomsten/{seeded.dorpsavond}")
     )
 
 
@@ -528,6 +544,7 @@ async def test_no_personal_data_anywhere_in_the_api(client, db, seeded):
     text = "\n".join(r.text for r in responses.values())
     values = {s for r in responses.values() for s in strings(r.json())}
     secrets = [*VOLUNTEER, *SUPPORTER_HASHES, TREKKER_HIDDEN, WHO, "Anna de Vries", "Piet Jansen"]
+    secrets += ATTENDEE
     secrets += [row["password_hash"] for row in db.execute("SELECT password_hash FROM users")]
     for secret in secrets:
         assert secret not in text, secret
@@ -537,6 +554,8 @@ async def test_no_personal_data_anywhere_in_the_api(client, db, seeded):
     assert TREKKER_SHOWN in text
     assert f"{BASE}/projecten/{seeded.fietspad}" in responses
     assert '"aantalSteunbetuigingen":2' in text
+    assert f"{BASE}/bijeenkomsten/{seeded.dorpsavond}" in responses
+    assert '"aantalAanmeldingen":2' in text
 
 
 # --- The OpenAPI document -------------------------------------------------------------------
@@ -635,6 +654,8 @@ async def test_every_response_matches_its_documented_schema(client, settings, se
         f"{BASE}/themas/bestaat-niet": 404,
         f"{BASE}/agendaversies/bestaat-niet": 404,
         f"{BASE}/projecten/bestaat-niet": 404,
+        f"{BASE}/bijeenkomsten?wanneer=morgen": 400,
+        f"{BASE}/bijeenkomsten/bestaat-niet": 404,
     }
     for path, status in errors.items():
         responses[path] = response = await client.get(path)

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from federation.store import utcnow
 from node.gemeente import categories, kernen, labels, queries
 from node.web import i18n
+from node.web.conditional import conditional_response
 from node.web.i18n import _
 from node.web.numbers import parse_id, parse_int
 from node.web.templating import render
@@ -302,18 +303,26 @@ async def calendar_feed(request: Request) -> Response:
 
     conn = _db(request).read()
     kern = _kern_param(request, conn)
-    now = utcnow()
-    found = queries.meetings(
-        conn, now - timedelta(days=31), kern_id=kern["id"] if kern else None, limit=5000
-    )
+    since = utcnow() - queries.CALENDAR_PAST
+    kern_id = kern["id"] if kern else None
+    # Read these first: a change landing in between then makes them too old, never too new.
+    version = f"{_db(request).data_version()}|{queries.first_meeting_from(conn, since)}"
+    changed_at = queries.meetings_changed_at(conn, since, kern_id)
     settings = request.app.state.settings
     name = _("Bijeenkomsten in de kernen van %s") % settings.name
     if kern:
         name = _("Bijeenkomsten in %s") % kern["name"]
-    return Response(
-        feed.feed(found, name),
-        media_type=feed.CONTENT_TYPE,
-        headers={"Content-Disposition": 'inline; filename="bijeenkomsten.ics"'},
+
+    def render() -> bytes:
+        return feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name)
+
+    return conditional_response(
+        request,
+        render,
+        feed.CONTENT_TYPE,
+        changed_at,
+        {"Content-Disposition": 'inline; filename="bijeenkomsten.ics"'},
+        version,
     )
 
 

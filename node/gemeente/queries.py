@@ -11,12 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from federation.store import rows, timestamp
+from federation.store import parse_timestamp, rows, timestamp
 from node.gemeente import kernen
 from node.gemeente.categories import category_label
 from node.gemeente.labels import ACTIVE_PHASES, PHASES
@@ -291,3 +291,41 @@ def meetings(
         [*params, limit, offset],
     )
     return [dict(r) for r in found]
+
+
+# How long a meeting that started stays in the subscribable calendar.
+CALENDAR_PAST = timedelta(days=31)
+
+
+def first_meeting_from(conn: sqlite3.Connection, since: datetime) -> str | None:
+    """When the first meeting from `since` starts: the calendar changes when it grows too old."""
+    return conn.execute(
+        "SELECT min(starts_at) FROM gemeente_meetings WHERE starts_at >= ?", (timestamp(since),)
+    ).fetchone()[0]
+
+
+def meetings_changed_at(
+    conn: sqlite3.Connection, since: datetime, kern_id: int | None = None
+) -> datetime | None:
+    """The newest change to the meetings from `since` (of one kern, or all) as the gemeente
+    knows them: when it received or removed one, stopped following a kern, or the last
+    meeting grew too old for the calendar. Times of receipt, not the kernen's own: a change a
+    kern made long ago but that arrived just now is new to whoever reads the calendar."""
+    one = kern_id is not None
+    of_kern, the_kern = ("AND kern_id = ?", "AND id = ?") if one else ("", "")
+    kern_params = [kern_id] if one else []
+    received, removed, stopped, aged = conn.execute(
+        f"""SELECT
+              (SELECT max(received_at) FROM gemeente_objects
+                 WHERE type = 'Bijeenkomst' {of_kern}),
+              (SELECT max(deleted_at) FROM gemeente_objects
+                 WHERE type = 'Bijeenkomst' {of_kern}),
+              (SELECT max(stopped_at) FROM gemeente_kernen
+                 WHERE stopped_at IS NOT NULL {the_kern}),
+              (SELECT max(starts_at) FROM gemeente_meetings WHERE starts_at < ? {of_kern})""",
+        [*kern_params, *kern_params, *kern_params, timestamp(since), *kern_params],
+    ).fetchone()
+    moments = [parse_timestamp(value) for value in (received, removed, stopped) if value]
+    if aged:
+        moments.append(parse_timestamp(aged) + CALENDAR_PAST)
+    return max(moments, default=None)

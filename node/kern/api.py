@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from node.kern import agenda, projects
+from node.kern import agenda, meetings, projects
 from node.kern.openapi import (
     API_VERSION,
     BASE,
@@ -58,6 +58,8 @@ class NotFound(Exception):
 Params = dict
 Parser = Callable[[Request], Params]
 Builder = Callable[[Request, Params], dict]
+# What else, besides the data version, decides an answer (for meetings: the clock).
+EtagPart = Callable[[Request], str]
 
 
 # --- Responses ------------------------------------------------------------------------------
@@ -95,8 +97,8 @@ def not_found(detail: str) -> JSONResponse:
 # --- ETags ----------------------------------------------------------------------------------
 
 
-def make_etag(request: Request) -> str:
-    """Same data version, address and API version give the same bytes, so the same tag.
+def make_etag(request: Request, extra: str = "") -> str:
+    """Same data version, address, API version and `extra` give the same bytes, so the same tag.
 
     Call this before reading any data: a write landing in between then yields a tag that
     is already stale (one extra fetch), never a new tag on an old body (a missed update).
@@ -104,7 +106,7 @@ def make_etag(request: Request) -> str:
     settings = request.app.state.settings
     version = request.app.state.db.data_version()
     key = "|".join(
-        (API_VERSION, settings.public_url, str(version), request.url.path, request.url.query)
+        (API_VERSION, settings.public_url, str(version), request.url.path, request.url.query, extra)
     )
     return f'"{version}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"'
 
@@ -166,26 +168,44 @@ def whole_number(raw: str, name: str, low: int, high: int | None, problems: list
     return number
 
 
+def thema_param(request: Request, values: dict[str, str], problems: list) -> str | None:
+    thema = values.get("thema")
+    if thema is not None and agenda.get_thema(request.app.state.db, thema) is None:
+        problems.append(param("thema", "Er is geen thema met deze slug."))
+    return thema
+
+
+def paging_params(values: dict[str, str], problems: list) -> Params:
+    page = whole_number(values.get("pagina", "1"), "pagina", 1, None, problems)
+    size_raw = values.get("paginaGrootte", str(DEFAULT_PAGE_SIZE))
+    size = whole_number(size_raw, "paginaGrootte", 1, MAX_PAGE_SIZE, problems)
+    return {"pagina": page, "paginaGrootte": size, "grootteGegeven": "paginaGrootte" in values}
+
+
 def project_params(request: Request) -> Params:
     values, problems = query_params(request, ("fase", "thema", "pagina", "paginaGrootte"))
     fase = values.get("fase")
     if fase is not None and fase not in PHASES:
         problems.append(param("fase", f"Onbekende fase. Kies uit: {', '.join(PHASES)}."))
-    thema = values.get("thema")
-    if thema is not None and agenda.get_thema(request.app.state.db, thema) is None:
-        problems.append(param("thema", "Er is geen thema met deze slug."))
-    page = whole_number(values.get("pagina", "1"), "pagina", 1, None, problems)
-    size_raw = values.get("paginaGrootte", str(DEFAULT_PAGE_SIZE))
-    size = whole_number(size_raw, "paginaGrootte", 1, MAX_PAGE_SIZE, problems)
+    thema = thema_param(request, values, problems)
+    paging = paging_params(values, problems)
     if problems:
         raise InvalidParams(problems)
-    return {
-        "fase": fase,
-        "thema": thema,
-        "pagina": page,
-        "paginaGrootte": size,
-        "grootteGegeven": "paginaGrootte" in values,
-    }
+    return {"fase": fase, "thema": thema, **paging}
+
+
+def meeting_params(request: Request) -> Params:
+    values, problems = query_params(request, ("wanneer", "thema", "pagina", "paginaGrootte"))
+    when = values.get("wanneer")
+    if when is not None and when not in meetings.WHEN:
+        choices = ", ".join(meetings.WHEN)
+        problems.append(param("wanneer", f"Onbekende waarde. Kies uit: {choices}."))
+    thema = thema_param(request, values, problems)
+    paging = paging_params(values, problems)
+    if problems:
+        raise InvalidParams(problems)
+    # `wanneer` stays None when it was not given, so the page links leave it out too.
+    return {"wanneer": when, "thema": thema, **paging}
 
 
 # --- Links ----------------------------------------------------------------------------------
@@ -203,7 +223,9 @@ def link(request: Request, path: str = "", query: dict | None = None) -> dict[st
 # --- The endpoint wrapper -------------------------------------------------------------------
 
 
-def endpoint(build: Builder, parse: Parser = no_params) -> Callable[[Request], Awaitable]:
+def endpoint(
+    build: Builder, parse: Parser = no_params, etag_part: EtagPart | None = None
+) -> Callable[[Request], Awaitable]:
     """Validate the query, answer 304 when nothing changed, else build the JSON body."""
 
     async def handle(request: Request) -> Response:
@@ -211,7 +233,7 @@ def endpoint(build: Builder, parse: Parser = no_params) -> Callable[[Request], A
             params = parse(request)
         except InvalidParams as error:
             return bad_request(error.params)
-        etag = make_etag(request)
+        etag = make_etag(request, etag_part(request) if etag_part else "")
         if etag_matches(request.headers.get("if-none-match", ""), etag):
             return not_modified(etag)
         try:
@@ -238,6 +260,7 @@ def build_index(request: Request, params: Params) -> dict:
             "themas": link(request, "/themas"),
             "agendaversies": link(request, "/agendaversies"),
             "projecten": link(request, "/projecten"),
+            "bijeenkomsten": link(request, "/bijeenkomsten"),
         },
     }
 
@@ -338,13 +361,17 @@ def project_summary(request: Request, project_id: int) -> dict:
     return body
 
 
-def page_links(request: Request, params: Params, last: int) -> dict:
+def page_links(
+    request: Request, path: str, filters: tuple[str, ...], params: Params, last: int
+) -> dict:
+    """self, first, last, prev and next of a paged list, each keeping the filters given."""
+
     def page_link(number: int) -> dict[str, str]:
-        query = {key: params[key] for key in ("fase", "thema") if params[key] is not None}
+        query = {key: params[key] for key in filters if params[key] is not None}
         query["pagina"] = number
         if params["grootteGegeven"]:
             query["paginaGrootte"] = params["paginaGrootte"]
-        return link(request, "/projecten", query)
+        return link(request, path, query)
 
     page = params["pagina"]
     links = {"self": page_link(page), "first": page_link(1), "last": page_link(last)}
@@ -362,7 +389,7 @@ def build_projects(request: Request, params: Params) -> dict:
     last = max(1, math.ceil(len(rows) / size))
     shown = rows[(page - 1) * size : page * size]
     return {
-        "_links": page_links(request, params, last),
+        "_links": page_links(request, "/projecten", ("fase", "thema"), params, last),
         "projecten": [project_summary(request, row["id"]) for row in shown],
         "totaal": len(rows),
         "pagina": page,
@@ -387,6 +414,59 @@ def build_project(request: Request, params: Params) -> dict:
     return body
 
 
+# --- Bijeenkomsten --------------------------------------------------------------------------
+
+
+def meeting_body(request: Request, meeting_id: int) -> dict:
+    """The meeting's public shape, as its events carry it, with links into the API."""
+    conn = request.app.state.db.read()
+    body = meetings.meeting_public(request.app.state.settings, conn, meeting_id)
+    body["_links"] = {
+        "self": link(request, f"/bijeenkomsten/{body['slug']}"),
+        "themas": [
+            link(request, f"/themas/{t['slug']}") for t in meetings.themas_of(conn, meeting_id)
+        ],
+        "projecten": [
+            link(request, f"/projecten/{p['slug']}") for p in meetings.projects_of(conn, meeting_id)
+        ],
+    }
+    return body
+
+
+def clock_part(request: Request) -> str:
+    """Meetings change status by the clock ('afgelopen', and from komend to voorbij) without
+    a write: the end of the next meeting to end goes into the ETag, so it changes then too."""
+    return meetings.next_status_change(request.app.state.db) or ""
+
+
+def build_meetings(request: Request, params: Params) -> dict:
+    page, size = params["pagina"], params["paginaGrootte"]
+    rows, total = meetings.list_when(
+        request.app.state.db,
+        params["wanneer"] or "komend",
+        params["thema"],
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    last = max(1, math.ceil(total / size))
+    return {
+        "_links": page_links(request, "/bijeenkomsten", ("wanneer", "thema"), params, last),
+        "bijeenkomsten": [meeting_body(request, row["id"]) for row in rows],
+        "totaal": total,
+        "pagina": page,
+        "paginaGrootte": size,
+        "aantalPaginas": last,
+    }
+
+
+def build_meeting(request: Request, params: Params) -> dict:
+    slug = request.path_params["slug"]
+    row = meetings.get_meeting(request.app.state.db, slug)
+    if row is None:
+        raise NotFound(f"Er is geen bijeenkomst met de slug '{slug}'.")
+    return meeting_body(request, row["id"])
+
+
 # --- Routes ---------------------------------------------------------------------------------
 
 
@@ -409,6 +489,11 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/agendaversies/{{slug}}", endpoint(build_version)),
         Route(f"{BASE}/projecten", endpoint(build_projects, project_params)),
         Route(f"{BASE}/projecten/{{slug}}", endpoint(build_project)),
+        Route(
+            f"{BASE}/bijeenkomsten",
+            endpoint(build_meetings, meeting_params, etag_part=clock_part),
+        ),
+        Route(f"{BASE}/bijeenkomsten/{{slug}}", endpoint(build_meeting, etag_part=clock_part)),
         # Last, so it only catches what no route above matched.
         Route(f"{BASE}/{{pad:path}}", unknown_path),
     ]

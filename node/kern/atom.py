@@ -21,6 +21,7 @@ from node.db import Database
 from node.kern.meetings import when_text
 from node.kern.vocabulary import PHASES, label
 from node.settings import Settings
+from node.web.conditional import conditional_response
 from node.web.i18n import _
 from node.web.markdown import render_markdown
 
@@ -197,6 +198,31 @@ def feed_entries(
     return entries[:limit]
 
 
+def changed_at(db: Database, now: datetime) -> datetime | None:
+    """The newest change to what the feed shows: every change to news, projects and meetings
+    (a removal too) is an event, and scheduled news and updates appear when their time comes."""
+    event, news, update = db.execute(
+        """SELECT
+             (SELECT at FROM events ORDER BY id DESC LIMIT 1),
+             (SELECT max(published_at) FROM news WHERE removed_at IS NULL AND published_at <= ?),
+             (SELECT max(published_on) FROM project_updates WHERE published_on <= ?)""",
+        (now.isoformat(timespec="seconds"), now.date().isoformat()),
+    )[0]
+    return max((parse_stamp(value) for value in (event, news, update) if value), default=None)
+
+
+def feed_version(db: Database, now: datetime) -> str:
+    """Changes whenever the feed may: with the data, or when scheduled news or a project
+    update dated later comes out."""
+    news, update = db.execute(
+        """SELECT
+             (SELECT min(published_at) FROM news WHERE removed_at IS NULL AND published_at > ?),
+             (SELECT min(published_on) FROM project_updates WHERE published_on > ?)""",
+        (now.isoformat(timespec="seconds"), now.date().isoformat()),
+    )[0]
+    return f"{db.data_version()}|{news}|{update}"
+
+
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
@@ -236,11 +262,18 @@ async def feed(request: Request) -> Response:
     settings = state.settings
     author = state.site().get("group_name") or settings.name
     now = datetime.now(UTC)
-    body = build_feed(
-        feed_entries(state.db, settings, now),
-        settings,
-        _("Nieuws uit %(kern)s") % {"kern": settings.name},
-        author,
-        now,
-    )
-    return Response(body, media_type=MEDIA_TYPE)
+    # Read these first: a change landing in between then makes them too old, never too new.
+    version = feed_version(state.db, now)
+    changed = changed_at(state.db, now)
+
+    def render() -> bytes:
+        return build_feed(
+            feed_entries(state.db, settings, now),
+            settings,
+            _("Nieuws uit %(kern)s") % {"kern": settings.name},
+            author,
+            # An empty feed is as old as the last change, so its bytes stay the same too.
+            changed or now,
+        )
+
+    return conditional_response(request, render, MEDIA_TYPE, changed, version=version)

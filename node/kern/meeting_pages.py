@@ -7,6 +7,9 @@ hidden field catches bots, and a limit per address stops a script.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +21,7 @@ from node.kern.forms import STRIP, at_most, required
 from node.kern.pages import page
 from node.kern.vocabulary import PHASES, label
 from node.web.client_address import visitor_address
+from node.web.conditional import conditional_response
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
@@ -236,15 +240,25 @@ async def meeting_page(request: Request) -> Response:
 # --- Calendars -----------------------------------------------------------------------------
 
 
-def _ics(body: bytes, filename: str, inline: bool) -> Response:
+def _ics(
+    request: Request,
+    render: Callable[[], bytes],
+    filename: str,
+    inline: bool,
+    changed_at: datetime | None,
+    version: str,
+) -> Response:
     disposition = "inline" if inline else "attachment"
-    return Response(
-        body,
-        media_type=calendar.CONTENT_TYPE,
-        headers={
+    return conditional_response(
+        request,
+        render,
+        calendar.CONTENT_TYPE,
+        changed_at,
+        {
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "Cache-Control": "public, max-age=300",
         },
+        version,
     )
 
 
@@ -253,25 +267,37 @@ async def calendar_feed(request: Request) -> Response:
     state = request.app.state
     settings = state.settings
     name = _("Bijeenkomsten in %s") % settings.name
-    body = calendar.feed(
-        settings,
-        meetings.for_calendar(state.db),
-        name,
-        _("Bijeenkomsten van %(group)s. Meer op %(url)s")
-        % {
-            "group": state.site().get("group_name") or _("de inwonersgroep"),
-            "url": settings.url("/bijeenkomsten"),
-        },
-    )
-    return _ics(body, f"bijeenkomsten-{settings.slug}.ics", inline=True)
+    since = meetings.calendar_since()
+    # Read these first: a change landing in between then makes them too old, never too new.
+    version = meetings.calendar_version(state.db, since)
+    changed_at = meetings.calendar_changed_at(state.db, since)
+
+    def render() -> bytes:
+        return calendar.feed(
+            settings,
+            meetings.for_calendar(state.db, since),
+            name,
+            _("Bijeenkomsten van %(group)s. Meer op %(url)s")
+            % {
+                "group": state.site().get("group_name") or _("de inwonersgroep"),
+                "url": settings.url("/bijeenkomsten"),
+            },
+        )
+
+    filename = f"bijeenkomsten-{settings.slug}.ics"
+    return _ics(request, render, filename, True, changed_at, version)
 
 
 async def meeting_calendar(request: Request) -> Response:
+    version = str(request.app.state.db.data_version())
     meeting = _meeting_or_404(request)
     return _ics(
-        calendar.single(request.app.state.settings, meeting),
+        request,
+        lambda: calendar.single(request.app.state.settings, meeting),
         calendar.filename(meeting),
-        inline=False,
+        False,
+        datetime.fromisoformat(meeting["updated_at"]),
+        version,
     )
 
 

@@ -191,6 +191,44 @@ def count_past(db: Database, thema_slug: str | None = None, at: str | None = Non
     )
 
 
+# Which meetings a listing by time shows, and in which order: what is coming the next
+# first, what is over the latest first, all of them in the order they happen.
+WHEN = {
+    "komend": ("m.ends_at >= ?", "m.starts_at, m.id"),
+    "voorbij": ("m.ends_at < ?", "m.starts_at DESC, m.id DESC"),
+    "alles": ("? IS NOT NULL", "m.starts_at, m.id"),
+}
+
+
+def list_when(
+    db: Database,
+    when: str,
+    thema_slug: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    at: str | None = None,
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of the meetings `when` (a key of WHEN) selects, and how many there are."""
+    condition, order = WHEN[when]
+    clause, params = _thema_clause(thema_slug)
+    where = f"m.removed_at IS NULL AND {condition}{clause}"
+    args = [at or now(), *params]
+    total = db.scalar(f"SELECT count(*) FROM meetings m WHERE {where}", args)
+    rows = db.execute(
+        f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, offset]
+    )
+    return rows, total
+
+
+def next_status_change(db: Database, at: str | None = None) -> str | None:
+    """The end of the next meeting to end: the first moment a meeting's status ('afgelopen')
+    and the listings by time change without anything being written."""
+    return db.scalar(
+        "SELECT min(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?",
+        (at or now(),),
+    )
+
+
 def next_meeting(db: Database) -> sqlite3.Row | None:
     """The next meeting that goes ahead: what the home page and the list put on top."""
     return db.one(
@@ -200,12 +238,40 @@ def next_meeting(db: Database) -> sqlite3.Row | None:
     )
 
 
-def for_calendar(db: Database) -> list[sqlite3.Row]:
-    since = utc_iso(datetime.now(UTC) - timedelta(days=CALENDAR_PAST_DAYS))
+def calendar_since() -> str:
+    return utc_iso(datetime.now(UTC) - timedelta(days=CALENDAR_PAST_DAYS))
+
+
+def for_calendar(db: Database, since: str | None = None) -> list[sqlite3.Row]:
     return db.execute(
         "SELECT * FROM meetings WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
-        (since,),
+        (since or calendar_since(),),
     )
+
+
+def calendar_version(db: Database, since: str) -> str:
+    """Changes whenever the calendar from `since` may: with the data, or when the meeting that
+    ended first among those it shows grows too old for it."""
+    first_end = db.scalar(
+        "SELECT min(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?", (since,)
+    )
+    return f"{db.data_version()}|{first_end}"
+
+
+def calendar_changed_at(db: Database, since: str) -> datetime | None:
+    """The newest change to what the calendar from `since` shows: a meeting made or changed,
+    one taken off the site, or the last one that grew too old for it and dropped out."""
+    changed, removed, aged = db.execute(
+        """SELECT
+             (SELECT max(updated_at) FROM meetings WHERE removed_at IS NULL AND ends_at >= ?),
+             (SELECT max(removed_at) FROM meetings),
+             (SELECT max(ends_at) FROM meetings WHERE removed_at IS NULL AND ends_at < ?)""",
+        (since, since),
+    )[0]
+    moments = [datetime.fromisoformat(value) for value in (changed, removed) if value]
+    if aged:
+        moments.append(datetime.fromisoformat(aged) + timedelta(days=CALENDAR_PAST_DAYS))
+    return max(moments, default=None)
 
 
 def get_meeting(db_or_conn, slug: str) -> sqlite3.Row | None:

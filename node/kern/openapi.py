@@ -297,6 +297,73 @@ def _project_schemas() -> dict:
     }
 
 
+MEETING_STATUSES = ("gepland", "geannuleerd", "afgelopen")
+LOCAL_TIME = text(
+    "Een tijdstip in Nederlandse tijd, op de minuut, met de afwijking van UTC "
+    "(ISO 8601, bijvoorbeeld 2026-03-02T19:30+01:00).",
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}$",
+)
+
+
+def _meeting_schemas() -> dict:
+    count = {"type": "integer", "minimum": 0}
+    meeting = {
+        "id": text("Het vaste adres van deze bijeenkomst op de site van de kern.", format="uri"),
+        "slug": text("De korte naam van de bijeenkomst in adressen; verandert nooit."),
+        "titel": text(),
+        "samenvatting": text("Wanneer en waar, in één zin."),
+        "beschrijving": text("Uitleg, in Markdown."),
+        "begintijd": LOCAL_TIME,
+        "eindtijd": LOCAL_TIME,
+        "tijdzone": choice(["Europe/Amsterdam"], "De tijdzone van begin- en eindtijd."),
+        "plaats": obj({"naam": text(), "adres": text(nullable=True)}),
+        "status": choice(
+            MEETING_STATUSES,
+            "Gepland, geannuleerd (gaat niet door) of afgelopen (de eindtijd is voorbij).",
+        ),
+        "redenAnnulering": text("Waarom de bijeenkomst niet doorgaat.", nullable=True),
+        "capaciteit": {**count, "nullable": True, "description": "Leeg: geen maximum."},
+        "plaatsenOver": {**count, "nullable": True, "description": "Leeg: geen maximum."},
+        "aantalAanmeldingen": {
+            **count,
+            "description": "Hoeveel mensen zich aanmeldden; wie dat zijn blijft geheim.",
+        },
+        "themas": array(URI, "De thema's (hun `id`) waar de bijeenkomst over gaat."),
+        "projecten": array(URI, "De projecten (hun `id`) die aan bod komen."),
+        "verslag": text("Het verslag, in Markdown.", nullable=True),
+        "verslagGepubliceerd": {**DATE_TIME, "nullable": True},
+        "kalender": text("Adres van de bijeenkomst als iCalendar-bestand.", format="uri"),
+        "volgnummer": {
+            **count,
+            "description": "Gaat omhoog als de bijeenkomst verschuift of niet doorgaat "
+            "(SEQUENCE in iCalendar).",
+        },
+        "bijgewerkt": DATE_TIME,
+    }
+    return {
+        "BijeenkomstLinks": obj(
+            {"self": ref("Link"), "themas": array(ref("Link")), "projecten": array(ref("Link"))}
+        ),
+        "Bijeenkomst": obj(
+            {**meeting, "_links": ref("BijeenkomstLinks")},
+            description="Een bijeenkomst. Wie zich aanmeldde staat nooit in de API.",
+        ),
+        "BijeenkomstenPagina": obj(
+            {
+                "_links": ref("PaginaLinks"),
+                "bijeenkomsten": array(
+                    ref("Bijeenkomst"),
+                    "Bij komend en alles de eerstvolgende eerst, bij voorbij de laatste eerst.",
+                ),
+                "totaal": {**count, "description": "Alle treffers."},
+                "pagina": {"type": "integer", "minimum": 1},
+                "paginaGrootte": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                "aantalPaginas": {"type": "integer", "minimum": 1},
+            }
+        ),
+    }
+
+
 def _index_schema() -> dict:
     links = obj(
         {
@@ -305,6 +372,7 @@ def _index_schema() -> dict:
             "themas": ref("Link"),
             "agendaversies": ref("Link"),
             "projecten": ref("Link"),
+            "bijeenkomsten": ref("Link"),
         }
     )
     return {
@@ -326,6 +394,7 @@ def schemas() -> dict:
         **_problem_schemas(),
         **_agenda_schemas(),
         **_project_schemas(),
+        **_meeting_schemas(),
         **_index_schema(),
     }
 
@@ -356,6 +425,25 @@ def _parameters() -> dict:
             "description": "Alleen projecten onder het thema met deze slug.",
             "schema": {"type": "string"},
         },
+        "wanneer": {
+            "name": "wanneer",
+            "in": "query",
+            "required": False,
+            "description": "komend: wat nog niet is afgelopen; voorbij: wat is afgelopen; "
+            "alles: allebei.",
+            "schema": {
+                "type": "string",
+                "enum": ["komend", "voorbij", "alles"],
+                "default": "komend",
+            },
+        },
+        "themaBijeenkomst": {
+            "name": "thema",
+            "in": "query",
+            "required": False,
+            "description": "Alleen bijeenkomsten over het thema met deze slug.",
+            "schema": {"type": "string"},
+        },
         "pagina": {
             "name": "pagina",
             "in": "query",
@@ -367,7 +455,7 @@ def _parameters() -> dict:
             "name": "paginaGrootte",
             "in": "query",
             "required": False,
-            "description": "Hoeveel projecten per pagina.",
+            "description": "Hoeveel per pagina.",
             "schema": {
                 "type": "integer",
                 "minimum": 1,
@@ -512,6 +600,21 @@ def paths() -> dict:
             ("slug",),
             can_be_missing=True,
         ),
+        f"{BASE}/bijeenkomsten": operation(
+            "getBijeenkomsten",
+            "Bijeenkomsten, per pagina, te filteren op tijd en thema.",
+            "Bijeenkomsten",
+            ref("BijeenkomstenPagina"),
+            ("wanneer", "themaBijeenkomst", "pagina", "paginaGrootte"),
+        ),
+        f"{BASE}/bijeenkomsten/{{slug}}": operation(
+            "getBijeenkomst",
+            "Eén bijeenkomst.",
+            "Bijeenkomsten",
+            ref("Bijeenkomst"),
+            ("slug",),
+            can_be_missing=True,
+        ),
     }
 
 
@@ -526,7 +629,8 @@ def openapi_document(settings: Settings, contact_email: str = "") -> dict:
             "title": f"Bloei: open data van {settings.name}",
             "version": API_VERSION,
             "description": (
-                f"De kernagenda en projecten van {settings.name}, als open data. "
+                f"De kernagenda, projecten en bijeenkomsten van {settings.name}, als open "
+                "data. "
                 "Alleen lezen, zonder account. Persoonsgegevens (vrijwilligers, "
                 "steunbetuigers, deelnemers) staan er nooit in. Gebruik de ETag met "
                 "If-None-Match om zuinig te verversen. Fouten volgen RFC 9457 "
@@ -539,6 +643,7 @@ def openapi_document(settings: Settings, contact_email: str = "") -> dict:
             {"name": "API", "description": "Over de API zelf."},
             {"name": "Kernagenda", "description": "Thema's en gepubliceerde versies."},
             {"name": "Projecten", "description": "Projecten en hun fasen."},
+            {"name": "Bijeenkomsten", "description": "Bijeenkomsten, komend en voorbij."},
         ],
         "paths": paths(),
         "components": {

@@ -3,6 +3,8 @@ thema's across kernen, and one calendar (page and iCalendar)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import icalendar
 import pytest
 
@@ -118,3 +120,34 @@ async def test_the_accessibility_statement_is_linked_from_every_page(gemeente):
     statement = await gemeente.get("/toegankelijkheid")
     assert 'href="/toegankelijkheid"' in page.text
     assert "WCAG 2.1" in statement.text
+
+
+async def test_the_calendar_answers_304_until_a_meeting_arrives_or_goes(two_kernen, beesd):
+    """Calendar apps poll with If-None-Match and If-Modified-Since; a change a kern made long
+    ago but that arrives only now is still new to them."""
+    http, ids = two_kernen
+    first = await http.get("/kalender.ics")
+    etag, changed = first.headers["etag"], first.headers["last-modified"]
+    assert first.status_code == 200 and not etag.startswith("W/")
+    for headers in ({"If-None-Match": f'W/{etag}, "x"'}, {"If-Modified-Since": changed}):
+        again = await http.get("/kalender.ics", headers=headers)
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+    one = await http.get(f"/kalender.ics?kern={ids['beesd.test']}")
+    assert one.headers["etag"] != etag
+    assert (await http.get("/kalender.ics?kern=abc")).status_code == 400
+
+    soon = datetime.now(UTC) + timedelta(days=3)
+    moved = beesd.meeting(
+        "dorpsavond", soon, name="Dorpsavond Beesd verplaatst", updated="2025-01-01T10:00:00Z"
+    )
+    assert (await beesd.push(http, beesd.publish("Update", moved))).status_code == 202
+    for headers in ({"If-None-Match": etag}, {"If-Modified-Since": changed}):
+        response = await http.get("/kalender.ics", headers=headers)
+        assert response.status_code == 200 and "verplaatst" in response.text
+    etag, changed = response.headers["etag"], response.headers["last-modified"]
+
+    assert (await beesd.push(http, beesd.publish("Delete", moved))).status_code == 202
+    response = await http.get("/kalender.ics", headers={"If-Modified-Since": changed})
+    assert response.status_code == 200 and "verplaatst" not in response.text
+    assert response.headers["etag"] != etag
