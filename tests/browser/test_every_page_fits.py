@@ -390,6 +390,32 @@ OVERFLOW_SCRIPT = """() => {
 }"""
 
 
+# Every box that scrolls sideways at this width: a keyboard can reach it (axe checks that
+# too), it has a role and a name to announce when focused, and a visible cue that there is
+# more (the shadow, a background image on the box).
+SCROLLERS_SCRIPT = """() => {
+  const bad = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const style = getComputedStyle(el);
+    if (!['auto', 'scroll'].includes(style.overflowX) || el.scrollWidth <= el.clientWidth + 1) {
+      continue;
+    }
+    const missing = [];
+    if (el.tabIndex < 0) missing.push('tabindex="0"');
+    if (!['region', 'group'].includes(el.getAttribute('role'))) missing.push('a role');
+    if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+      missing.push('a name');
+    }
+    if (style.backgroundImage === 'none') missing.push('a cue that it scrolls');
+    if (missing.length) {
+      bad.push(el.tagName.toLowerCase() + '.' + String(el.className).split(' ')[0]
+        + ' scrolls sideways without ' + missing.join(', '));
+    }
+  }
+  return bad;
+}"""
+
+
 def run_axe(page) -> list[str]:
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
@@ -402,7 +428,13 @@ def run_axe(page) -> list[str]:
 
 
 def check_page(
-    page, url: str, widths: list[int], shots: Path | None, *, fit_only: bool = False
+    page,
+    url: str,
+    widths: list[int],
+    shots: Path | None,
+    *,
+    fit_only: bool = False,
+    role: str = "kern",
 ) -> list[str]:
     """Every problem of one page, each with the widths it shows at. `fit_only`: the same
     template with other data, where only the length of the content differs."""
@@ -418,6 +450,7 @@ def check_page(
         fits = page.evaluate(OVERFLOW_SCRIPT)
         if fits["scroll"] > fits["inner"]:
             found.append(f"the page is wider than the window, sticking out: {fits['out']}")
+        found += page.evaluate(SCROLLERS_SCRIPT)
         if not fit_only:
             found += run_axe(page)
         # Colours do not change with the width: the narrowest and widest layouts will do.
@@ -427,7 +460,8 @@ def check_page(
             problems.setdefault(line, []).append(width)
         if shots is not None and not fit_only and width in SCREENSHOT_WIDTHS:
             name = re.sub(r"[^a-z0-9]+", "-", url.split("//", 1)[1].split("/", 1)[1]).strip("-")
-            page.screenshot(path=str(shots / f"{name or 'home'}-{width}.png"), full_page=True)
+            target = shots / f"{role}-{name or 'home'}-{width}.png"
+            page.screenshot(path=str(target), full_page=True)
     return [f"{', '.join(map(str, w))} px: {line}" for line, w in problems.items()]
 
 
@@ -502,6 +536,31 @@ def test_gemeente_page_fits_and_shows_focus(
         shots = screenshots if path in SCREENSHOTS else None
         problems += [
             f"gemeente {address} at {line}"
-            for line in check_page(page, gemeente(address), widths, shots)
+            for line in check_page(page, gemeente(address), widths, shots, role="gemeente")
         ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", ["/agenda", "/agenda/versies/{version}"])
+def test_kernagenda_on_a_phone_shows_every_column_and_stays_a_table(browser, node, path):
+    """On a phone each thema is a card: "Wie is aan zet" shows without scrolling sideways, and
+    a screen reader still finds a table with its column headers and cells."""
+    ctx = browser.new_context(locale="nl-NL", viewport={"width": 360, "height": HEIGHT})
+    try:
+        page = ctx.new_page()
+        page.goto(node(path.format(version=node.version)))
+        table = page.get_by_role("table")
+        assert table.get_by_role("columnheader", name="Wie is aan zet").count() == 1
+        assert table.get_by_role("cell").count() >= 3
+        hidden = page.evaluate(
+            """() => [...document.querySelectorAll('main td')]
+                .filter((td) => td.getBoundingClientRect().right > window.innerWidth)
+                .map((td) => td.textContent.trim())"""
+        )
+        assert not hidden, f"cells off the side of a 360 px screen on {path}: {hidden}"
+        who = page.locator("main td").nth(2)
+        assert who.evaluate("td => getComputedStyle(td, '::before').content").startswith(
+            '"Wie is aan zet'
+        )
+    finally:
+        ctx.close()
