@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from starlette.routing import Route
@@ -564,3 +565,25 @@ def test_kernagenda_on_a_phone_shows_every_column_and_stays_a_table(browser, nod
         )
     finally:
         ctx.close()
+
+
+def test_the_lists_of_skipped_routes_name_real_routes():
+    """A route that is renamed or removed must leave these lists too, or they hide nothing."""
+    routes = set(get_routes(kern_routes())) | set(get_routes(gemeente_routes()))
+    for path in [*NOT_PAGES, *UNFILLABLE, *ANONYMOUS]:
+        assert path in routes, f"{path} is listed here but is no GET route of either role"
+    for prefix in NOT_PAGE_PREFIXES:
+        assert any(route.startswith(prefix) for route in routes), prefix
+
+
+def test_what_is_not_a_page_answers_with_something_else_than_html(node, gemeente):
+    """The routes skipped as "not a page" really answer without HTML (those without a
+    parameter; the others are fed by the same code)."""
+    with httpx.Client(timeout=10, headers={"Accept": "text/html,*/*;q=0.8"}) as http:
+        for base, routes in ((node.url, kern_routes()), (gemeente.url, gemeente_routes())):
+            for path in get_routes(routes):
+                if is_page(path) or "{" in path:
+                    continue
+                response = http.get(base + path)
+                kind = response.headers.get("content-type", "")
+                assert not kind.startswith("text/html"), f"{base}{path} is a page: {kind}"
