@@ -89,6 +89,7 @@ NOT_PAGES = {
     "/actor/activities/{activity}": "an ActivityPub activity (JSON)",
     "/reacties/{key}": "an ActivityPub object (JSON)",
     "/berichten/{key}": "an ActivityPub object (JSON)",
+    "/ns/bloei.jsonld": "Bloei's JSON-LD context",
 }
 NOT_PAGE_PREFIXES = {"/api/v1": "the open data API (JSON)"}
 
@@ -96,7 +97,7 @@ NOT_PAGE_PREFIXES = {"/api/v1": "the open data API (JSON)"}
 UNFILLABLE = {
     "/aanmelding/bevestigen/{token}": "its token exists only in the mail sent to a resident",
     "/beheer/inloggen/code": "needs a beheerder with two-step login half-way through logging in",
-    "/beheer/projecten/{project_id:int}/foto/verwijderen": "only for a project with a photo; "
+    "/beheer/projecten/{project_id:id}/foto/verwijderen": "only for a project with a photo; "
     "the sample has none (without one it answers 404)",
 }
 
@@ -183,10 +184,10 @@ def kern_values(node, browser) -> dict[str, list[str]]:
             f"/projecten/{row[0]}"
             for row in db("SELECT slug FROM projects WHERE removed_at IS NULL ORDER BY id")
         ],
-        "/projecten/{slug}/updates/{update_id:int}": [
+        "/projecten/{slug}/updates/{update_id:id}": [
             f"/projecten/{update[0]}/updates/{update[1]}"
         ],
-        "/beheer/bijeenkomsten/{meeting_id:int}/verslag": [
+        "/beheer/bijeenkomsten/{meeting_id:id}/verslag": [
             f"/beheer/bijeenkomsten/{one(past)}/verslag"
         ],
         "/aanmelding/{token}": [rsvp_url],
@@ -200,14 +201,14 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         ],
         "/nieuws/": [one(db("SELECT slug FROM news ORDER BY published_at DESC"))],
         # Ids, by their name.
-        "{thema_id:int}": [one(db("SELECT id FROM themas WHERE removed_at IS NULL ORDER BY id"))],
-        "{project_id:int}": [project_id],
-        "{update_id:int}": [str(update[1])],
-        "{meeting_id:int}": [str(upcoming[0])],
-        "{idea_id:int}": [
+        "{thema_id:id}": [one(db("SELECT id FROM themas WHERE removed_at IS NULL ORDER BY id"))],
+        "{project_id:id}": [project_id],
+        "{update_id:id}": [str(update[1])],
+        "{meeting_id:id}": [str(upcoming[0])],
+        "{idea_id:id}": [
             one(db("SELECT id FROM ideas WHERE status = 'nieuw' AND removed_at IS NULL"))
         ],
-        "{news_id:int}": [one(db("SELECT id FROM news ORDER BY id"))],
+        "{news_id:id}": [one(db("SELECT id FROM news ORDER BY id"))],
     }
 
 
@@ -261,7 +262,7 @@ def fill_kern(path: str, values: dict[str, list[str]]) -> list[str]:
 
 
 def fill_gemeente(path: str, gemeente) -> list[str]:
-    filled = path.replace("{kern_id:int}", str(gemeente.kern_id))
+    filled = path.replace("{kern_id:id}", str(gemeente.kern_id))
     if path == "/beheer/reactie":
         filled += f"?op={gemeente.project}"
     assert "{" not in filled, (
