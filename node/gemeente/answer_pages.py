@@ -78,19 +78,30 @@ def _answered(request: Request, object_id: str) -> dict:
 
 def _reactie_page(request: Request, answered: dict, form: ReactieForm, status: int = 200, **extra):
     conn = request.app.state.db.read()
+    # A reactie answers a project or a thema: the page shows the facts of whichever it is,
+    # and the template is given both names, so neither is ever undefined.
+    project = thema = None
+    history: list = []
+    if answered["type"] == "Project":
+        project = _row(conn, "gemeente_projects", answered["object_id"])
+        history = queries.phase_history(conn, project["id"]) if project else []
+    else:
+        thema = _row(conn, "gemeente_themas", answered["object_id"])
     context = {
         "answered": answered,
         "form": form,
         "trail": reactions.trail(conn, answered["object_id"]),
+        "project": project,
+        "thema": thema,
+        "history": history,
         **extra,
     }
-    if answered["type"] == "Project":
-        project = conn.execute(
-            "SELECT * FROM gemeente_projects WHERE object_id = ?", (answered["object_id"],)
-        ).fetchone()
-        context["project"] = dict(project) if project else None
-        context["history"] = queries.phase_history(conn, project["id"]) if project else []
     return render(request, "gemeente/beheer/reactie.html", context, status)
+
+
+def _row(conn: sqlite3.Connection, table: str, object_id: str) -> dict | None:
+    found = conn.execute(f"SELECT * FROM {table} WHERE object_id = ?", (object_id,)).fetchone()
+    return dict(found) if found else None
 
 
 @auth.login_required()

@@ -3,8 +3,13 @@ delivered to the kern's inbox and kept as the trail of what was said when."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from federation import proofs
 from node.gemeente import reactions
+
+REAGEREN_RE = re.compile(r'href="(/beheer/reactie\?op=[^"]+)">Reageren')
 
 
 async def test_a_reactie_is_delivered_signed_and_kept(two_kernen, gemeente_app, beesd):
@@ -81,7 +86,43 @@ async def test_a_bericht_needs_a_title_and_a_known_kern(staff):
     assert response.status_code == 400 and "Vul een titel in" in response.text
 
 
-def _token(page) -> str:
-    import re
+async def test_a_reactie_on_a_thema_is_delivered_as_a_reply_and_kept(
+    two_kernen, gemeente_app, beesd
+):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    thema = "http://beesd.test/agenda/themas/verkeer"
 
+    page = await http.get(f"/beheer/reactie?op={thema}")
+    sent = await http.post(
+        f"/beheer/reactie?op={thema}",
+        data={"csrf": token, "text": "We kijken in januari naar de oversteekplaatsen."},
+    )
+    await gemeente_app.state.federation.deliver()
+
+    assert page.status_code == 200 and "Verkeer en vervoer" in page.text
+    assert sent.status_code == 303
+    reactie = beesd.received[-1]["object"]
+    assert reactie["type"] == ["Note", "Reactie"] and reactie["inReplyTo"] == thema
+    again = await http.get(f"/beheer/reactie?op={thema}")
+    assert "We kijken in januari naar de oversteekplaatsen." in again.text
+
+
+async def test_every_reageren_link_on_the_gemeente_pages_leads_to_a_form(two_kernen):
+    http, ids = two_kernen
+    pages = ["/", "/projecten", "/themas", *(f"/kernen/{i}" for i in ids.values())]
+    links = set()
+    for path in pages:
+        page = await http.get(path)
+        assert page.status_code == 200, path
+        links |= set(REAGEREN_RE.findall(page.text))
+
+    assert len(links) >= 6  # three projects and three thema's of the two kernen
+    for link in sorted(links):
+        form = await http.get(html.unescape(link))
+        assert form.status_code == 200, link
+        assert 'name="text"' in form.text, link
+
+
+def _token(page) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
