@@ -14,25 +14,26 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from federation.store import utcnow
-from node.gemeente import kernen, queries, reactions
+from node.gemeente import conversations, kernen, queries, reactions
 from node.gemeente.runtime import GemeenteFederation
-from node.web import auth
+from node.web import auth, thread_state
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, no_control_characters, strip_text
 from node.web.i18n import _
 from node.web.templating import flash, render
 
 ALL = "alle"
+CLOSE = "afronden"  # the name of the button that sends the reactie and closes the thread
 
 
 class ReactieForm(BaseForm):
     text = TextAreaField(
         _("Reactie van de gemeente"),
         [
-            InputRequired(message=_("Schrijf een reactie.")),
+            DataRequired(message=_("Schrijf een reactie.")),
             Length(max=5000, message=_("Gebruik hoogstens 5000 tekens.")),
             no_control_characters,
         ],
@@ -45,7 +46,7 @@ class BerichtForm(BaseForm):
     title = StringField(
         _("Titel"),
         [
-            InputRequired(message=_("Vul een titel in.")),
+            DataRequired(message=_("Vul een titel in.")),
             Length(max=150, message=_("Gebruik hoogstens 150 tekens.")),
             no_control_characters,
         ],
@@ -54,7 +55,7 @@ class BerichtForm(BaseForm):
     text = TextAreaField(
         _("Bericht"),
         [
-            InputRequired(message=_("Schrijf het bericht.")),
+            DataRequired(message=_("Schrijf het bericht.")),
             Length(max=5000, message=_("Gebruik hoogstens 5000 tekens.")),
             no_control_characters,
         ],
@@ -87,10 +88,13 @@ def _reactie_page(request: Request, answered: dict, form: ReactieForm, status: i
         history = queries.phase_history(conn, project["id"]) if project else []
     else:
         thema = _row(conn, "gemeente_themas", answered["object_id"])
+    trail = reactions.trail(conn, answered["object_id"])
+    answers = conversations.answers_to(conn, [r["object_id"] for r in trail])
     context = {
         "answered": answered,
         "form": form,
-        "trail": reactions.trail(conn, answered["object_id"]),
+        "trail": [{**r, "answers": answers.get(r["object_id"], [])} for r in trail],
+        "state": thread_state.label(conversations.state_of(conn, answered["object_id"])),
         "project": project,
         "thema": thema,
         "history": history,
@@ -119,10 +123,11 @@ async def reactie(request: Request) -> Response:
     fed = _federation(request)
     me = auth.current_user(request)
     settings = request.app.state.settings
+    closes = data.get(CLOSE) == "ja"
 
     def send(conn: sqlite3.Connection) -> str:
         return reactions.send_reactie(
-            conn, settings, fed.identity, answered, form.text.data, me, utcnow()
+            conn, settings, fed.identity, answered, form.text.data, me, utcnow(), closes
         )
 
     request.app.state.db.write(send)

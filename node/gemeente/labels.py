@@ -74,6 +74,7 @@ OBJECT_TYPES = {
     "Bijeenkomst": _("Bijeenkomst"),
     "Idee": _("Idee"),
     "Bericht": _("Nieuws"),
+    "Reactie": _("Antwoord van de kern"),
 }
 VERBS = {
     "Create": _("nieuw"),

@@ -18,6 +18,7 @@ from node.kern import (
 )
 from node.kern.beheer import dashboard, site, themas
 from node.kern.beheer import federation as beheer_federation
+from node.kern.beheer import gemeente as beheer_gemeente
 from node.kern.beheer import ideas as beheer_ideas
 from node.kern.beheer import mail as beheer_mail
 from node.kern.beheer import news as beheer_news
@@ -223,7 +224,11 @@ def mail_and_privacy_routes() -> list[BaseRoute]:
 
 def federation_routes() -> list[BaseRoute]:
     """WebFinger, NodeInfo, the actor, its inbox and outbox, and their beheer."""
-    return [*federation_pages.routes(), *beheer_federation.routes()]
+    return [
+        *federation_pages.routes(),
+        *beheer_federation.routes(),
+        *beheer_gemeente.routes(),
+    ]
 
 
 def kern_routes() -> list[BaseRoute]:

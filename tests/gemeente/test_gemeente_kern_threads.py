@@ -3,6 +3,7 @@ through ASGI, so what crosses the wire is the documents each really publishes.""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -61,14 +62,16 @@ async def linked(kern_app, gemeente_app, gemeente, settings, db):
     }
 
 
-async def send_reactie(gemeente_app, gemeente, object_id: str, text: str) -> None:
+async def send_reactie(
+    gemeente_app, gemeente, object_id: str, text: str, close: bool = False
+) -> None:
     """Gemeente staff react on a kern's project or thema, and the reactie is delivered."""
     page = await gemeente.get(f"/beheer/reactie?op={object_id}")
     assert page.status_code == 200, page.text
-    token = CSRF_RE.search(page.text).group(1)
-    sent = await gemeente.post(
-        f"/beheer/reactie?op={object_id}", data={"csrf": token, "text": text}
-    )
+    data = {"csrf": CSRF_RE.search(page.text).group(1), "text": text}
+    if close:
+        data["afronden"] = "ja"
+    sent = await gemeente.post(f"/beheer/reactie?op={object_id}", data=data)
     assert sent.status_code == 303, sent.text
     report = await gemeente_app.state.federation.deliver()
     assert report.done == 1 and report.failed == 0, report
@@ -87,3 +90,121 @@ async def test_a_reactie_on_a_thema_reaches_the_kern_and_shows_on_both_sides(
     assert "We plannen een schouw in mei." in thema_page.text
     trail = await gemeente.get(f"/beheer/reactie?op={linked['thema']}")
     assert "We plannen een schouw in mei." in trail.text and "bezorgd" in trail.text
+
+
+KERN_PASSWORD = "test-wachtwoord-beheer"  # anna, beheerder of Beesd (tests/conftest.py)
+
+
+async def kern_login(kern: httpx.AsyncClient) -> None:
+    signed_in = await kern.post(
+        "/beheer/inloggen", data={"username": "anna", "password": KERN_PASSWORD}
+    )
+    assert signed_in.status_code == 303, signed_in.text
+
+
+async def kern_answer(kern_app, kern, reactie_id: str, text: str, close: bool = False):
+    """A kern beheerder answers a reactie through its beheer form; the answer is delivered."""
+    form = await kern.get(f"/beheer/gemeente/antwoord?op={reactie_id}")
+    assert form.status_code == 200, form.text
+    data = {"csrf": CSRF_RE.search(form.text).group(1), "text": text}
+    if close:
+        data["afronden"] = "ja"
+    sent = await kern.post(f"/beheer/gemeente/antwoord?op={reactie_id}", data=data)
+    assert sent.status_code == 303, sent.text
+    return await kern_app.state.federation.deliver()
+
+
+def gemeente_reactie_id(gemeente_app, about: str) -> str:
+    return gemeente_app.state.db.scalar(
+        "SELECT object_id FROM gemeente_reacties WHERE in_reply_to = ? ORDER BY id DESC",
+        (about,),
+    )
+
+
+async def test_a_kern_answers_a_reactie_and_the_gemeente_sees_it_in_the_thread(
+    linked, kern_app, gemeente_app, gemeente, kern, settings, db
+):
+    project = linked["project"]
+    await send_reactie(gemeente_app, gemeente, project, "Wat is de beste plek voor het zebrapad?")
+    reactie_id = gemeente_reactie_id(gemeente_app, project)
+    await kern_login(kern)
+
+    listed = await kern.get("/beheer/gemeente")
+    assert listed.status_code == 200
+    assert "Veilig oversteken bij de school" in listed.text
+    assert "Wat is de beste plek voor het zebrapad?" in listed.text
+    assert "Wacht op de kern" in listed.text
+
+    report = await kern_answer(kern_app, kern, reactie_id, "Bij de ingang van de school.")
+    assert report.done == 1 and report.failed == 0, report
+
+    # On the wire: a Note/Reactie answering the gemeente's reactie, addressed to the gemeente.
+    sent = db.one(
+        "SELECT document FROM federation_outbox WHERE type = 'Create' ORDER BY position DESC"
+    )
+    activity = json.loads(sent["document"])
+    answer = activity["object"]
+    assert answer["type"] == ["Note", "Reactie"]
+    assert answer["inReplyTo"] == reactie_id
+    assert answer["to"] == [GEMEENTE_URL + "/actor"] and activity["to"] == answer["to"]
+    assert answer["attributedTo"] == settings.url("/actor")
+    assert "afgerond" not in answer
+
+    # The kern shows it under the reactie; the gemeente stored it and shows the thread.
+    page = await kern.get(linked["project_path"])
+    assert "Wat is de beste plek voor het zebrapad?" in page.text
+    assert "Bij de ingang van de school." in page.text
+    kept = gemeente_app.state.db.one("SELECT * FROM gemeente_kern_answers")
+    assert kept["object_id"] == answer["id"] and kept["reactie_id"] == reactie_id
+    assert kept["about"] == project and kept["content"] == "Bij de ingang van de school."
+    thread = await gemeente.get(f"/beheer/reactie?op={project}")
+    assert "Bij de ingang van de school." in thread.text
+    assert "Wacht op de gemeente" in thread.text
+
+    # The gemeente answers again and closes it: afgerond on both sides.
+    await send_reactie(gemeente_app, gemeente, project, "Dan leggen we het daar aan.", close=True)
+    thread = await gemeente.get(f"/beheer/reactie?op={project}")
+    assert "Afgerond" in thread.text
+    listed = await kern.get("/beheer/gemeente")
+    assert "Dan leggen we het daar aan." in listed.text and "Afgerond" in listed.text
+
+
+async def test_the_kern_closes_a_thread(linked, kern_app, gemeente_app, gemeente, kern):
+    thema = linked["thema"]
+    await send_reactie(gemeente_app, gemeente, thema, "Zullen we de snelheid meten?")
+    await kern_login(kern)
+
+    report = await kern_answer(
+        kern_app, kern, gemeente_reactie_id(gemeente_app, thema), "Is al gebeurd, dank.", True
+    )
+
+    assert report.done == 1, report
+    assert gemeente_app.state.db.scalar("SELECT closes FROM gemeente_kern_answers") == 1
+    thread = await gemeente.get(f"/beheer/reactie?op={thema}")
+    assert "Is al gebeurd, dank." in thread.text and "Afgerond" in thread.text
+    thema_page = await kern.get(linked["thema_path"])
+    assert "Is al gebeurd, dank." in thema_page.text
+
+
+async def test_an_empty_answer_is_refused_in_dutch_and_nothing_is_sent(
+    linked, kern_app, gemeente_app, gemeente, kern, db
+):
+    await send_reactie(gemeente_app, gemeente, linked["project"], "Hoe staat het ervoor?")
+    reactie_id = gemeente_reactie_id(gemeente_app, linked["project"])
+    await kern_login(kern)
+    form = await kern.get(f"/beheer/gemeente/antwoord?op={reactie_id}")
+    token = CSRF_RE.search(form.text).group(1)
+    before = db.scalar("SELECT count(*) FROM federation_outbox")
+
+    empty = await kern.post(
+        f"/beheer/gemeente/antwoord?op={reactie_id}", data={"csrf": token, "text": "  "}
+    )
+    unknown = await kern.post(
+        "/beheer/gemeente/antwoord?op=http://gemeente.test/reacties/bestaat-niet",
+        data={"csrf": token, "text": "Hallo"},
+    )
+
+    assert empty.status_code == 400 and "Schrijf een antwoord." in empty.text
+    assert unknown.status_code == 404
+    assert db.scalar("SELECT count(*) FROM gemeente_answers") == 0
+    assert db.scalar("SELECT count(*) FROM federation_outbox") == before

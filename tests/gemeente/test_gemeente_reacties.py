@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from federation import proofs
+from federation import proofs, vocabulary
 from node.gemeente import reactions
 
 REAGEREN_RE = re.compile(r'href="(/beheer/reactie\?op=[^"]+)">Reageren')
@@ -126,3 +126,46 @@ async def test_every_reageren_link_on_the_gemeente_pages_leads_to_a_form(two_ker
 
 def _token(page) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+async def test_a_reactie_of_only_spaces_is_refused_and_nothing_is_sent(two_kernen, gemeente_app):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://beesd.test/projecten/zebrapad"
+
+    response = await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "   "})
+
+    assert response.status_code == 400 and "Schrijf een reactie." in response.text
+    assert gemeente_app.state.db.scalar("SELECT count(*) FROM gemeente_reacties") == 0
+
+
+async def test_a_kern_reactie_that_answers_nothing_of_the_gemeente_is_refused(
+    two_kernen, gemeente_app, beesd, heukelum
+):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://heukelum.test/projecten/drempels"
+    await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "Komt eraan."})
+    to_heukelum = reactions.trail(gemeente_app.state.db.read(), project)[0]["object_id"]
+
+    def answer(kern, in_reply_to):
+        obj = vocabulary.typed(
+            "Reactie",
+            id=f"{kern.base}/antwoorden/{len(kern.outbox)}",
+            content="<p>Dank u.</p>",
+            inReplyTo=in_reply_to,
+            attributedTo=kern.id,
+        )
+        return kern.publish("Create", obj)
+
+    # Beesd answers the reactie the gemeente sent Heukelum, and a project of its own.
+    other_kern = await beesd.push(http, answer(beesd, to_heukelum))
+    no_reactie = await beesd.push(http, answer(beesd, "http://beesd.test/projecten/zebrapad"))
+    # Heukelum answers its own reactie: that one is kept.
+    kept = await heukelum.push(http, answer(heukelum, to_heukelum))
+
+    assert other_kern.status_code == 403 and "not_an_answer" in other_kern.text
+    assert no_reactie.status_code == 403
+    assert kept.status_code == 202
+    answers = gemeente_app.state.db.execute("SELECT reactie_id, about FROM gemeente_kern_answers")
+    assert [tuple(a) for a in answers] == [(to_heukelum, project)]
