@@ -3,6 +3,7 @@ project or thema, a gemeentebericht to one kern or to all, and the trail of what
 
     GET/POST /beheer/reactie?op=<id of the kern's project or thema>
     GET/POST /beheer/berichten
+    GET      /beheer/werklijst    what waits for an answer of the gemeente, per kern
 """
 
 from __future__ import annotations
@@ -199,8 +200,23 @@ async def berichten(request: Request) -> Response:
     return RedirectResponse("/beheer/berichten", status_code=303)
 
 
+# --- work list ---------------------------------------------------------------------------------
+
+
+@auth.login_required()
+async def werklijst(request: Request) -> Response:
+    conn = request.app.state.db.read()
+    kernen_waiting = conversations.work_list(conn, utcnow())
+    context = {
+        "kernen": kernen_waiting,
+        "total": sum(len(k["items"]) for k in kernen_waiting),
+    }
+    return render(request, "gemeente/beheer/werklijst.html", context)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/beheer/reactie", reactie, methods=["GET", "POST"]),
         Route("/beheer/berichten", berichten, methods=["GET", "POST"]),
+        Route("/beheer/werklijst", werklijst),
     ]

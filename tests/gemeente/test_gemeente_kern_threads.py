@@ -3,8 +3,10 @@ through ASGI, so what crosses the wire is the documents each really publishes.""
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -208,3 +210,76 @@ async def test_an_empty_answer_is_refused_in_dutch_and_nothing_is_sent(
     assert unknown.status_code == 404
     assert db.scalar("SELECT count(*) FROM gemeente_answers") == 0
     assert db.scalar("SELECT count(*) FROM federation_outbox") == before
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days, hours=1)).isoformat(timespec="microseconds")
+
+
+def age(conn, about: str, days: int) -> None:
+    """Move a conversation back in time: the reactie a day before the kern's answer."""
+    conn.execute(
+        "UPDATE gemeente_reacties SET published = ? WHERE in_reply_to = ?",
+        (days_ago(days + 1), about),
+    )
+    conn.execute(
+        "UPDATE gemeente_kern_answers SET received_at = ? WHERE about = ?",
+        (days_ago(days), about),
+    )
+
+
+async def test_the_work_list_shows_what_waits_for_the_gemeente_per_kern_oldest_first(
+    linked, kern_app, gemeente_app, gemeente, kern
+):
+    project, thema = linked["project"], linked["thema"]
+    await send_reactie(gemeente_app, gemeente, project, "Wanneer kunt u beginnen?")
+    await send_reactie(gemeente_app, gemeente, thema, "Wie is de trekker?")
+    empty = await gemeente.get("/beheer/werklijst")
+    assert "Er wacht nu niets op een antwoord van de gemeente." in empty.text
+
+    await kern_login(kern)
+    for about, text in ((thema, "Dat is Anna."), (project, "In het voorjaar.")):
+        report = await kern_answer(kern_app, kern, gemeente_reactie_id(gemeente_app, about), text)
+        assert report.done == 1, report
+    # As if the thema's answer came in three days ago, the project's one day ago (each a day
+    # after the reactie it answers).
+    for about, days in ((thema, 3), (project, 1)):
+        gemeente_app.state.db.write_quiet(age, about, days)
+
+    listed = await gemeente.get("/beheer/werklijst")
+    assert listed.status_code == 200
+    assert "2 gesprekken wachten op de gemeente." in listed.text
+    assert "Beesd" in listed.text
+    oldest, newer = listed.text.index("Verkeer en vervoer"), listed.text.index("Veilig oversteken")
+    assert oldest < newer
+    assert "3 dagen" in listed.text and "1 dag<" in listed.text
+    links = re.findall(r'href="(/beheer/reactie\?op=[^"]+)">Antwoorden', listed.text)
+    assert len(links) == 2
+    for link in links:
+        form = await gemeente.get(html.unescape(link))
+        assert form.status_code == 200 and 'name="text"' in form.text
+
+    # Once the gemeente answers, or closes, it leaves the list.
+    await send_reactie(gemeente_app, gemeente, project, "Fijn, we plannen het in.")
+    await send_reactie(gemeente_app, gemeente, thema, "Dank u, dan is dit rond.", close=True)
+    listed = await gemeente.get("/beheer/werklijst")
+    assert "Er wacht nu niets op een antwoord van de gemeente." in listed.text
+
+
+async def test_the_kern_dashboard_shows_new_reacties_of_the_gemeente(
+    linked, kern_app, gemeente_app, gemeente, kern
+):
+    await kern_login(kern)
+    before = await kern.get("/beheer")
+    assert "Nieuwe reacties van de gemeente" not in before.text
+
+    await send_reactie(gemeente_app, gemeente, linked["project"], "Wat heeft u nodig?")
+    after = await kern.get("/beheer")
+    assert "Nieuwe reacties van de gemeente" in after.text
+    assert "Veilig oversteken bij de school" in after.text
+    assert 'href="/beheer/gemeente"' in after.text
+
+    reactie_id = gemeente_reactie_id(gemeente_app, linked["project"])
+    await kern_answer(kern_app, kern, reactie_id, "Een besluit over het budget.")
+    answered = await kern.get("/beheer")
+    assert "Nieuwe reacties van de gemeente" not in answered.text
