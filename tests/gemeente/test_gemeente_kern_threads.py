@@ -283,3 +283,25 @@ async def test_the_kern_dashboard_shows_new_reacties_of_the_gemeente(
     await kern_answer(kern_app, kern, reactie_id, "Een besluit over het budget.")
     answered = await kern.get("/beheer")
     assert "Nieuwe reacties van de gemeente" not in answered.text
+
+
+async def test_an_answer_whose_push_was_lost_arrives_with_the_pull(
+    linked, kern_app, gemeente_app, gemeente, kern, db
+):
+    await send_reactie(gemeente_app, gemeente, linked["project"], "Kunt u het budget sturen?")
+    reactie_id = gemeente_reactie_id(gemeente_app, linked["project"])
+    await kern_login(kern)
+    form = await kern.get(f"/beheer/gemeente/antwoord?op={reactie_id}")
+    token = CSRF_RE.search(form.text).group(1)
+    await kern.post(
+        f"/beheer/gemeente/antwoord?op={reactie_id}",
+        data={"csrf": token, "text": "Het staat in de bijlage."},
+    )
+    db.write_quiet(lambda conn: conn.execute("DELETE FROM federation_deliveries"))
+
+    kern_id = gemeente_app.state.db.scalar("SELECT id FROM gemeente_kernen")
+    pulled = await gemeente_app.state.federation.pull_now(kern_id)
+
+    assert pulled.ok and pulled.refused == 0 and pulled.applied >= 1
+    kept = gemeente_app.state.db.one("SELECT reactie_id, content FROM gemeente_kern_answers")
+    assert tuple(kept) == (reactie_id, "Het staat in de bijlage.")
