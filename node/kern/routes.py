@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from node.kern import (
+    answer_pages,
     api,
     atom,
     federation_pages,
@@ -228,6 +229,7 @@ def federation_routes() -> list[BaseRoute]:
         *federation_pages.routes(),
         *beheer_federation.routes(),
         *beheer_gemeente.routes(),
+        *answer_pages.routes(),
     ]
 
 

@@ -152,6 +152,14 @@ async def test_a_kern_answers_a_reactie_and_the_gemeente_sees_it_in_the_thread(
     assert answer["attributedTo"] == settings.url("/actor")
     assert "afgerond" not in answer
 
+    # Its id serves it to a server, and sends a person to the page where it is shown.
+    path = answer["id"].removeprefix("http://beesd.test")
+    served = await kern.get(path, headers={"Accept": "application/activity+json"})
+    assert served.status_code == 200 and served.json()["inReplyTo"] == reactie_id
+    person = await kern.get(path)
+    assert person.status_code == 303
+    assert person.headers["location"] == f"{project}#reacties-gemeente"
+
     # The kern shows it under the reactie; the gemeente stored it and shows the thread.
     page = await kern.get(linked["project_path"])
     assert "Wat is de beste plek voor het zebrapad?" in page.text
