@@ -313,3 +313,23 @@ async def test_an_answer_whose_push_was_lost_arrives_with_the_pull(
     assert pulled.ok and pulled.refused == 0 and pulled.applied >= 1
     kept = gemeente_app.state.db.one("SELECT reactie_id, content FROM gemeente_kern_answers")
     assert tuple(kept) == (reactie_id, "Het staat in de bijlage.")
+
+
+async def test_the_group_gets_a_mail_when_the_gemeente_reacts(
+    linked, kern_app, gemeente_app, gemeente, db, settings
+):
+    db.write(
+        lambda conn: conn.execute(
+            "UPDATE users SET email = 'anna@beesd.example' WHERE username = 'anna'"
+        )
+    )
+
+    await send_reactie(gemeente_app, gemeente, linked["project"], "Wij *bellen* u deze week.")
+
+    mails = db.execute("SELECT * FROM mail_queue WHERE purpose = 'gemeente.reactie'")
+    assert [m["to_address"] for m in mails] == ["anna@beesd.example"]
+    mail = mails[0]
+    assert mail["subject"] == "Reactie van de gemeente op Veilig oversteken bij de school"
+    assert "Wij bellen u deze week." in mail["body"] and "<" not in mail["body"]
+    reactie_id = gemeente_reactie_id(gemeente_app, linked["project"])
+    assert settings.url(f"/beheer/gemeente/antwoord?op={reactie_id}") in mail["body"]
