@@ -254,6 +254,8 @@ async def test_the_work_list_shows_what_waits_for_the_gemeente_per_kern_oldest_f
     for about, days in ((thema, 3), (project, 1)):
         gemeente_app.state.db.write_quiet(age, about, days)
 
+    start = await gemeente.get("/beheer")
+    assert "2 gesprekken met kernen wachten op een antwoord van de gemeente." in start.text
     listed = await gemeente.get("/beheer/werklijst")
     assert listed.status_code == 200
     assert "2 gesprekken wachten op de gemeente." in listed.text
@@ -272,6 +274,7 @@ async def test_the_work_list_shows_what_waits_for_the_gemeente_per_kern_oldest_f
     await send_reactie(gemeente_app, gemeente, thema, "Dank u, dan is dit rond.", close=True)
     listed = await gemeente.get("/beheer/werklijst")
     assert "Er wacht nu niets op een antwoord van de gemeente." in listed.text
+    assert "Naar de werklijst" not in (await gemeente.get("/beheer")).text
 
 
 async def test_the_kern_dashboard_shows_new_reacties_of_the_gemeente(
