@@ -17,11 +17,12 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from federation.rebase import Rebase
 from federation.store import timestamp
 from federation.vocabulary import id_of
 from node.db import Database
 from node.kern.node_identity import ACTOR_PATH
-from node.kern.rehome import former_ids
+from node.kern.rehome import former_actors, former_ids
 from node.settings import Settings
 from node.web.i18n import _
 from node.web.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -52,7 +53,10 @@ def answers_own_object(conn: sqlite3.Connection, settings: Settings, obj: dict[s
 
 
 def own_object(conn: sqlite3.Connection, settings: Settings, url: Any) -> dict[str, str] | None:
-    """The kern's own project or thema at `url` (not removed): its type, title and path."""
+    """The kern's own project or thema at `url` (not removed): its type, title and path. A
+    reactie from before a move (node/kern/rehome.py) names the object's former address."""
+    if isinstance(url, str):
+        url = current_id(conn, settings, url)
     prefix = settings.url("/")
     if not isinstance(url, str) or not url.startswith(prefix):
         return None
@@ -63,6 +67,16 @@ def own_object(conn: sqlite3.Connection, settings: Settings, url: Any) -> dict[s
             found = conn.execute(sql, (slug,)).fetchone()
             return {"type": kind, "title": found[0], "path": path} if found else None
     return None
+
+
+def current_id(conn: sqlite3.Connection, settings: Settings, object_id: str) -> str:
+    """The id under this kern's address of an object id at one of its former addresses."""
+    actor_id = settings.url(ACTOR_PATH)
+    for former in former_actors(conn):
+        forward = Rebase.between_actors(former, actor_id, ACTOR_PATH)
+        if forward is not None and forward.covers(object_id):
+            return forward.id(object_id)
+    return object_id
 
 
 def touch(conn: sqlite3.Connection) -> None:

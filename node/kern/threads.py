@@ -113,6 +113,8 @@ def _answerable(conn: sqlite3.Connection, settings: Settings, reactie_id: str) -
     if found is None:
         raise NotAnswerable(reactie_id)
     about_id = id_of(json.loads(found[0]).get("inReplyTo"))
+    if about_id is not None:  # a reactie from before a move names the former address
+        about_id = gemeente_messages.current_id(conn, settings, about_id)
     about = gemeente_messages.own_object(conn, settings, about_id)
     if about is None:
         raise NotAnswerable(reactie_id)  # the project or thema was removed since
@@ -171,6 +173,8 @@ def conversations(db: Database, settings: Settings) -> list[dict[str, Any]]:
         about = gemeente_messages.own_object(conn, settings, reactie["about_id"])
         if about is None:
             continue  # the project or thema is gone: nothing to answer any more
+        # Reacties from before a move name the former address: one conversation all the same.
+        reactie["about_id"] = gemeente_messages.current_id(conn, settings, reactie["about_id"])
         thread = threads.setdefault(
             reactie["about_id"], {"about_id": reactie["about_id"], "about": about, "reacties": []}
         )
