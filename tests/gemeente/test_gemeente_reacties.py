@@ -169,3 +169,6 @@ async def test_a_kern_reactie_that_answers_nothing_of_the_gemeente_is_refused(
     assert kept.status_code == 202
     answers = gemeente_app.state.db.execute("SELECT reactie_id, about FROM gemeente_kern_answers")
     assert [tuple(a) for a in answers] == [(to_heukelum, project)]
+    # Staff see why, in Dutch, on the kern's page.
+    page = await http.get(f"/kernen/{_ids['beesd.test']}")
+    assert "Een reactie van de kern op iets wat de gemeente haar niet schreef" in page.text
