@@ -64,6 +64,14 @@ def state_of(conn: sqlite3.Connection, about: str) -> str | None:
     return thread_state.state([_said(m) for m in _messages(conn, "about = ?", (about,))])
 
 
+def states_of_kern(conn: sqlite3.Connection, kern_id: int) -> dict[str, str]:
+    """The state of every conversation with one kern, by project or thema id."""
+    conversations: dict[str, list[thread_state.Said]] = {}
+    for found in _messages(conn, "kern_id = ?", (kern_id,)):
+        conversations.setdefault(found["about"], []).append(_said(found))
+    return {about: thread_state.state(said) or "" for about, said in conversations.items()}
+
+
 def work_list(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
     """What waits for an answer of the gemeente, per kern (by name), oldest first: each
     conversation whose kern wrote last, since when, and how many days that is."""

@@ -192,6 +192,9 @@ async def test_the_kern_closes_a_thread(linked, kern_app, gemeente_app, gemeente
     assert gemeente_app.state.db.scalar("SELECT closes FROM gemeente_kern_answers") == 1
     thread = await gemeente.get(f"/beheer/reactie?op={thema}")
     assert "Is al gebeurd, dank." in thread.text and "Afgerond" in thread.text
+    kern_id = gemeente_app.state.db.scalar("SELECT id FROM gemeente_kernen")
+    kern_page = await gemeente.get(f"/kernen/{kern_id}")
+    assert "(gesprek: afgerond)" in kern_page.text
     thema_page = await kern.get(linked["thema_path"])
     assert "Is al gebeurd, dank." in thema_page.text
 
