@@ -100,7 +100,11 @@ TERMS: tuple[Term, ...] = (
     _type("Idee", "Note", "A resident's idea, published after moderation."),
     _type("Bericht", "Note", "News from the kern."),
     _type("Gemeentebericht", "Note", "News the gemeente sends to one kern or to all."),
-    _type("Reactie", "Note", "The gemeente's answer on a thema or project (inReplyTo)."),
+    _type(
+        "Reactie",
+        "Note",
+        "The gemeente's answer on a thema or project, or a kern's answer to one (inReplyTo).",
+    ),
     Term("FaseWijziging", "One change of a project's phase, dated, with a note.", kind="type"),
     Term("Budget", "A project's money: requested, granted, source.", kind="type"),
     # project
@@ -167,6 +171,12 @@ TERMS: tuple[Term, ...] = (
     Term("geannuleerd", "True when the meeting was cancelled.", value="xsd:boolean"),
     Term("annuleringsreden", "Why the meeting was cancelled."),
     Term("verslag", "The minutes and decisions (HTML), once published."),
+    # reactie
+    Term(
+        "afgerond",
+        "True on a Reactie that closes the conversation about its project or thema.",
+        value="xsd:boolean",
+    ),
     # idea
     Term("antwoord", "The kern's public answer to an idea."),
     Term("project", "The project an idea became.", value="@id"),

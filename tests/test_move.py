@@ -386,6 +386,50 @@ def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_pa
     assert [str(r["content"]) for r in found] == ["<p>We kijken ernaar.</p>"]
 
 
+def test_a_conversation_with_the_gemeente_moves_along(busy_node, tmp_path):
+    from node.kern import threads
+
+    gemeente = "https://gemeente.example/actor"
+    slug = rows(busy_node, "SELECT slug FROM projects WHERE title = 'Bankje bij de kerk'")[0][0]
+    reactie = {
+        "id": "https://gemeente.example/reacties/1",
+        "type": ["Note", "Reactie"],
+        "attributedTo": gemeente,
+        "inReplyTo": f"{OLD_URL}/projecten/{slug}",
+        "content": "<p>Waar moet het bankje staan?</p>",
+        "published": "2026-11-20T10:00:00Z",
+    }
+    with sqlite3.connect(busy_node / "bloei.db") as conn:
+        conn.execute(
+            """INSERT INTO received_objects (object_id, actor_id, activity_id, type, document,
+                   received_at, updated_at) VALUES (?, ?, ?, 'Reactie', ?, '2026-11-20', '2026')""",
+            (reactie["id"], gemeente, reactie["id"] + "/create", json.dumps(reactie)),
+        )
+        conn.execute(
+            """INSERT INTO gemeente_answers (object_id, activity_id, reactie_id, about, content,
+                   author, published) VALUES (?, ?, ?, ?, 'Bij de kerk.', 'Anna', '2026-11-21')""",
+            (
+                f"{OLD_URL}/antwoorden/1",
+                f"{OLD_URL}/actor/activities/1",
+                reactie["id"],
+                reactie["inReplyTo"],
+            ),
+        )
+    new = imported(busy_node, tmp_path)
+    settings = load_settings(new, environ={"BLOEI_GEMEENTE_ACTOR": gemeente})
+    db = open_database(settings)
+    try:
+        found = threads.conversations(db, settings)
+        answer = db.one("SELECT object_id, about FROM gemeente_answers")
+    finally:
+        db.close()
+    assert [(c["about_id"], c["about"]["path"], c["state"]) for c in found] == [
+        (f"{NEW_URL}/projecten/{slug}", f"/projecten/{slug}", "wacht_op_gemeente")
+    ]
+    assert [a["content"] for a in found[0]["reacties"][0]["answers"]] == ["Bij de kerk."]
+    assert tuple(answer) == (f"{NEW_URL}/antwoorden/1", f"{NEW_URL}/projecten/{slug}")
+
+
 # --- nothing is sent by both nodes -------------------------------------------------------------
 
 GEMEENTE = "https://gemeente.example/actor"

@@ -3,6 +3,7 @@ project or thema, a gemeentebericht to one kern or to all, and the trail of what
 
     GET/POST /beheer/reactie?op=<id of the kern's project or thema>
     GET/POST /beheer/berichten
+    GET      /beheer/werklijst    what waits for an answer of the gemeente, per kern
 """
 
 from __future__ import annotations
@@ -14,25 +15,26 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from federation.store import utcnow
-from node.gemeente import kernen, queries, reactions
+from node.gemeente import conversations, kernen, queries, reactions
 from node.gemeente.runtime import GemeenteFederation
-from node.web import auth
+from node.web import auth, thread_state
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, no_control_characters, strip_text
 from node.web.i18n import _
 from node.web.templating import flash, render
 
 ALL = "alle"
+CLOSE = "afronden"  # the name of the button that sends the reactie and closes the thread
 
 
 class ReactieForm(BaseForm):
     text = TextAreaField(
         _("Reactie van de gemeente"),
         [
-            InputRequired(message=_("Schrijf een reactie.")),
+            DataRequired(message=_("Schrijf een reactie.")),
             Length(max=5000, message=_("Gebruik hoogstens 5000 tekens.")),
             no_control_characters,
         ],
@@ -45,7 +47,7 @@ class BerichtForm(BaseForm):
     title = StringField(
         _("Titel"),
         [
-            InputRequired(message=_("Vul een titel in.")),
+            DataRequired(message=_("Vul een titel in.")),
             Length(max=150, message=_("Gebruik hoogstens 150 tekens.")),
             no_control_characters,
         ],
@@ -54,7 +56,7 @@ class BerichtForm(BaseForm):
     text = TextAreaField(
         _("Bericht"),
         [
-            InputRequired(message=_("Schrijf het bericht.")),
+            DataRequired(message=_("Schrijf het bericht.")),
             Length(max=5000, message=_("Gebruik hoogstens 5000 tekens.")),
             no_control_characters,
         ],
@@ -78,22 +80,33 @@ def _answered(request: Request, object_id: str) -> dict:
 
 def _reactie_page(request: Request, answered: dict, form: ReactieForm, status: int = 200, **extra):
     conn = request.app.state.db.read()
+    # A reactie answers a project or a thema: the page shows the facts of whichever it is,
+    # and the template is given both names, so neither is ever undefined.
+    project = thema = None
+    history: list = []
+    if answered["type"] == "Project":
+        project = _row(conn, "gemeente_projects", answered["object_id"])
+        history = queries.phase_history(conn, project["id"]) if project else []
+    else:
+        thema = _row(conn, "gemeente_themas", answered["object_id"])
+    trail = reactions.trail(conn, answered["object_id"])
+    answers = conversations.answers_to(conn, [r["object_id"] for r in trail])
     context = {
         "answered": answered,
         "form": form,
-        "trail": reactions.trail(conn, answered["object_id"]),
-        # Only a project has a phase and its history; a thema or meeting shows neither.
-        "project": None,
-        "history": [],
+        "trail": [{**r, "answers": answers.get(r["object_id"], [])} for r in trail],
+        "state": thread_state.label(conversations.state_of(conn, answered["object_id"])),
+        "project": project,
+        "thema": thema,
+        "history": history,
         **extra,
     }
-    if answered["type"] == "Project":
-        project = conn.execute(
-            "SELECT * FROM gemeente_projects WHERE object_id = ?", (answered["object_id"],)
-        ).fetchone()
-        context["project"] = dict(project) if project else None
-        context["history"] = queries.phase_history(conn, project["id"]) if project else []
     return render(request, "gemeente/beheer/reactie.html", context, status)
+
+
+def _row(conn: sqlite3.Connection, table: str, object_id: str) -> dict | None:
+    found = conn.execute(f"SELECT * FROM {table} WHERE object_id = ?", (object_id,)).fetchone()
+    return dict(found) if found else None
 
 
 @auth.login_required()
@@ -111,10 +124,11 @@ async def reactie(request: Request) -> Response:
     fed = _federation(request)
     me = auth.current_user(request)
     settings = request.app.state.settings
+    closes = data.get(CLOSE) == "ja"
 
     def send(conn: sqlite3.Connection) -> str:
         return reactions.send_reactie(
-            conn, settings, fed.identity, answered, form.text.data, me, utcnow()
+            conn, settings, fed.identity, answered, form.text.data, me, utcnow(), closes
         )
 
     request.app.state.db.write(send)
@@ -186,8 +200,23 @@ async def berichten(request: Request) -> Response:
     return RedirectResponse("/beheer/berichten", status_code=303)
 
 
+# --- work list ---------------------------------------------------------------------------------
+
+
+@auth.login_required()
+async def werklijst(request: Request) -> Response:
+    conn = request.app.state.db.read()
+    kernen_waiting = conversations.work_list(conn, utcnow())
+    context = {
+        "kernen": kernen_waiting,
+        "total": sum(len(k["items"]) for k in kernen_waiting),
+    }
+    return render(request, "gemeente/beheer/werklijst.html", context)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/beheer/reactie", reactie, methods=["GET", "POST"]),
         Route("/beheer/berichten", berichten, methods=["GET", "POST"]),
+        Route("/beheer/werklijst", werklijst),
     ]

@@ -18,7 +18,7 @@ from wtforms import RadioField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
 from federation.store import utcnow
-from node.gemeente import kernen, labels
+from node.gemeente import conversations, kernen, labels
 from node.gemeente.runtime import GemeenteFederation
 from node.web import auth
 from node.web.audit import record_audit
@@ -60,9 +60,11 @@ def _page(
     request: Request, form: AddKernForm | None = None, status_code: int = 200, **extra
 ) -> Response:
     conn = request.app.state.db.read()
+    waiting = conversations.work_list(conn, utcnow())
     context = {
         "form": form or AddKernForm(),
         "kernen": kernen.list_kernen(conn),
+        "waiting": sum(len(k["items"]) for k in waiting),
         **extra,
     }
     return render(request, TEMPLATE, context, status_code)

@@ -25,7 +25,14 @@ CONTENT_TYPES = ("Create", "Update", "Delete", "Announce")
 # Refusal reasons of content handlers: the runtime keeps a note of these for staff.
 PROOF_PREFIX = "proof_"
 NOTED_REASONS = frozenset(
-    {"foreign_object", "not_owner", "other_actor", "foreign_id", "move_not_confirmed"}
+    {
+        "foreign_object",
+        "not_owner",
+        "other_actor",
+        "foreign_id",
+        "move_not_confirmed",
+        "not_an_answer",
+    }
 )
 
 

@@ -16,6 +16,7 @@ Rules, so that the copy stays faithful and no kern can touch another's objects:
   nothing else: the kern erased the object, so the copy of it goes (readmodel.delete);
 * a Create, Update or Announce whose object is a Tombstone (an activity the kern replaced in
   its history when it erased the object) is ignored: it has no Bloei type;
+* a `Reactie` is kept only as the answer to one of the gemeente's own reacties to that kern;
 * Announce adds an embedded object the copy does not have yet; Bloei never fetches an object
   for an Announce. Move and other types are recorded and ignored.
 """
@@ -151,6 +152,9 @@ def _store(
     kind = readmodel.bloei_type(obj)
     if kind is None:
         return IGNORED
+    if kind == "Reactie" and readmodel.answered_reactie(conn, kern.id, obj) is None:
+        # A kern answers the gemeente's reacties to it, and nothing else.
+        raise Refused("not_an_answer")
     existing = _existing(conn, kern, object_id)
     if existing is not None:
         if existing["changed_at"] > published:

@@ -74,6 +74,7 @@ OBJECT_TYPES = {
     "Bijeenkomst": _("Bijeenkomst"),
     "Idee": _("Idee"),
     "Bericht": _("Nieuws"),
+    "Reactie": _("Antwoord van de kern"),
 }
 VERBS = {
     "Create": _("nieuw"),
@@ -94,6 +95,7 @@ REFUSALS = {
     "other_actor": _("Komt van een ander dan de kern"),
     "not_an_activity": _("Onleesbaar"),
     "object_without_id": _("Onleesbaar: zonder adres"),
+    "not_an_answer": _("Een reactie van de kern op iets wat de gemeente haar niet schreef"),
     # A kern's Move (node/gemeente/moves.py) that was not taken.
     "move_not_confirmed": _("Verhuizing: het nieuwe adres bevestigt die niet"),
     "move_target_unknown": _("Verhuizing: het nieuwe adres is niet te bereiken"),

@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.store import utcnow
-from node.gemeente import categories, kernen, labels, queries
-from node.web import i18n
+from node.gemeente import categories, conversations, kernen, labels, queries
+from node.web import i18n, thread_state
 from node.web.conditional import conditional_response
 from node.web.i18n import _
 from node.web.numbers import parse_id, parse_int
@@ -98,6 +98,8 @@ async def kern_page(request: Request) -> Response:
             "recent": queries.recent_changes(conn, 10, kern["id"]),
             "themas": queries.themas_of_kern(conn, kern["id"]),
             "refusals": kernen.recent_refusals(conn, kern["id"], 5),
+            "conversation_states": conversations.states_of_kern(conn, kern["id"]),
+            "state_label": thread_state.label,
         },
     )
 

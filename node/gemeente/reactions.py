@@ -81,15 +81,19 @@ def send_reactie(
     text: str,
     author: User,
     now: datetime,
+    closes: bool = False,
 ) -> str:
-    """Publish a reactie on a kern's project or thema and queue it to the kern; its id."""
+    """Publish a reactie on a kern's project or thema and queue it to the kern; its id.
+    A reactie that `closes` the conversation says so on the wire (`afgerond`)."""
     object_id = vocabulary.new_id(settings.url("/reacties"))
+    properties = {"afgerond": True} if closes else {}
     obj = vocabulary.typed(
         "Reactie",
         id=object_id,
         url=object_id,
         content=str(render_markdown(text)),
         inReplyTo=answered["object_id"],
+        **properties,
     )
     activity_id = _publish(conn, identity, obj, [answered["kern"]], now)
     _keep(
@@ -104,9 +108,10 @@ def send_reactie(
         author,
         now,
     )
-    record_audit(
-        conn, author, "reactie.verstuurd", answered["type"], answered["object_id"], answered["name"]
-    )
+    if closes:
+        conn.execute("UPDATE gemeente_reacties SET closes = 1 WHERE object_id = ?", (object_id,))
+    action = "reactie.afgerond" if closes else "reactie.verstuurd"
+    record_audit(conn, author, action, answered["type"], answered["object_id"], answered["name"])
     return object_id
 
 

@@ -21,8 +21,9 @@ from federation.vocabulary import id_of, types_of
 from node.gemeente.categories import categorize
 from node.kern.search import terms
 
-# The Bloei object types the aggregator keeps; other types are ignored.
-KEPT_TYPES = ("Project", "Thema", "AgendaVersie", "Bijeenkomst", "Idee", "Bericht")
+# The Bloei object types the aggregator keeps; other types are ignored. A kern's `Reactie` is
+# its answer to one of the gemeente's own reacties (ingest checks that it is one).
+KEPT_TYPES = ("Project", "Thema", "AgendaVersie", "Bijeenkomst", "Idee", "Bericht", "Reactie")
 MAX_NAME = 300
 MAX_SUMMARY = 1000
 MAX_TEXT = 20_000
@@ -174,6 +175,7 @@ def delete(conn: sqlite3.Connection, object_id: str, changed_at: str, now: datet
         conn.execute("DELETE FROM gemeente_projects WHERE id = ?", (found[0],))
     conn.execute("DELETE FROM gemeente_themas WHERE object_id = ?", (object_id,))
     conn.execute("DELETE FROM gemeente_meetings WHERE object_id = ?", (object_id,))
+    conn.execute("DELETE FROM gemeente_kern_answers WHERE object_id = ?", (object_id,))
 
 
 # --- projections, one per type -----------------------------------------------------------------
@@ -329,4 +331,48 @@ def _meeting(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
     )
 
 
-PROJECTORS = {"Project": _project, "Thema": _thema, "Bijeenkomst": _meeting}
+def answered_reactie(conn: sqlite3.Connection, kern_id: int, obj: Any) -> sqlite3.Row | None:
+    """The gemeente's own reactie to this kern that a kern's `Reactie` answers, if it is one."""
+    target = id_of(obj.get("inReplyTo")) if isinstance(obj, dict) else None
+    if target is None:
+        return None
+    return row(
+        conn,
+        """SELECT object_id, in_reply_to FROM gemeente_reacties
+           WHERE object_id = ? AND kind = 'Reactie' AND kern_id = ?""",
+        (target, kern_id),
+    )
+
+
+def _kern_answer(
+    conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], changed_at: str
+) -> None:
+    reactie = answered_reactie(conn, kern_id, obj)
+    if reactie is None:
+        return  # ingest refuses those; a copy saved without projection stays unprojected
+    conn.execute(
+        """INSERT INTO gemeente_kern_answers
+               (object_id, kern_id, reactie_id, about, content, closes, published, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?,
+                   (SELECT received_at FROM gemeente_objects WHERE object_id = ?))
+           ON CONFLICT (object_id) DO UPDATE SET content = excluded.content,
+               closes = excluded.closes""",
+        (
+            obj["id"],
+            kern_id,
+            reactie["object_id"],
+            reactie["in_reply_to"],
+            plain(obj.get("content"), 5000),
+            int(obj.get("afgerond") is True),
+            moment(obj.get("published")) or changed_at,
+            obj["id"],  # received_at: when the gemeente got it (save stored the copy just now)
+        ),
+    )
+
+
+PROJECTORS = {
+    "Project": _project,
+    "Thema": _thema,
+    "Bijeenkomst": _meeting,
+    "Reactie": _kern_answer,
+}

@@ -7,8 +7,8 @@ the one copy the gemeente has, instead of arriving as a second project.
 
 What moves: the copies (id, page link and the ids inside the document, tombstones too), their
 projections (projects, thema's, meetings, a project's thema links), the reacties the gemeente
-gave on them, the kern's log of received activities (by object; an activity's own id is
-history and stays). What stays: the audit log, which records what happened as it happened
+gave on them and the kern's answers to those, the kern's log of received activities (by
+object; an activity's own id is history and stays). What stays: the audit log, which records what happened as it happened
 (the move itself is a line of it, old actor and new), and row ids (the search index is
 keyed by them), the times things were received, published or first asked for the gemeente,
 and the phase history.
@@ -40,6 +40,8 @@ _KERN_COLUMNS = (
     ("gemeente_meetings", "object_id"),
     ("gemeente_meetings", "url"),
     ("gemeente_reacties", "in_reply_to"),
+    ("gemeente_kern_answers", "object_id"),
+    ("gemeente_kern_answers", "about"),
     ("gemeente_activities", "object_id"),
 )
 _KERN_PROJECTS = "project_id IN (SELECT id FROM gemeente_projects WHERE kern_id = ?)"

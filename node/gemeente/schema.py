@@ -269,3 +269,27 @@ def _kern_failing_since(db) -> None:
     # The first failed pull since the last one that worked; NULL while pulls work. While it is
     # set the gemeente does not know how far behind it is (the lag is "onbekend").
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN failing_since TEXT")
+
+
+@gemeente(name="0009_kern_answers_threads")
+def _kern_answers_threads(db) -> None:
+    # A kern's answers to the gemeente's reacties (readmodel._kern_answer): `reactie_id` is the
+    # gemeente's reactie it answers, `about` that reactie's project or thema. The text is kept
+    # as plain text, like everything else a kern sends. `closes` is set when the message closed
+    # the conversation ("afgerond"), on the kern's answers and on the gemeente's own reacties.
+    db.execute(
+        """CREATE TABLE gemeente_kern_answers (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            reactie_id TEXT NOT NULL,
+            about TEXT NOT NULL,
+            content TEXT NOT NULL,
+            closes INTEGER NOT NULL DEFAULT 0,
+            published TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_kern_answers_about ON gemeente_kern_answers (about)")
+    db.execute("CREATE INDEX gemeente_kern_answers_reactie ON gemeente_kern_answers (reactie_id)")
+    db.execute("ALTER TABLE gemeente_reacties ADD COLUMN closes INTEGER NOT NULL DEFAULT 0")

@@ -29,6 +29,7 @@ LAYOUT_DIR = TEMPLATES_DIR / "gemeente" / "layout"
 MENU = [
     ("/beheer", _("Kernen volgen"), False),
     ("/beheer/berichten", _("Berichten en reacties"), False),
+    ("/beheer/werklijst", _("Werklijst"), False),
     ("/beheer/gebruikers", _("Gebruikers"), True),
     ("/beheer/logboek", _("Logboek"), True),
 ]

@@ -45,7 +45,7 @@ from node.web.errors import problem
 
 # Public objects whose pages also answer as ActivityStreams objects.
 OBJECT_PATH_RE = re.compile(
-    r"^/(?:projecten|agenda/themas|agenda/versies|bijeenkomsten|nieuws|ideeen)/[^/]+$"
+    r"^/(?:projecten|agenda/themas|agenda/versies|bijeenkomsten|nieuws|ideeen|antwoorden)/[^/]+$"
 )
 
 

@@ -17,11 +17,12 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from federation.rebase import Rebase
 from federation.store import timestamp
 from federation.vocabulary import id_of
 from node.db import Database
 from node.kern.node_identity import ACTOR_PATH
-from node.kern.rehome import former_ids
+from node.kern.rehome import former_actors, former_ids
 from node.settings import Settings
 from node.web.i18n import _
 from node.web.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -32,10 +33,10 @@ KINDS = frozenset({REACTIE, GEMEENTEBERICHT})
 MAX_BERICHTEN = 50
 
 # The addresses of what a reactie may answer, as the kern's own objects name them
-# (projects.project_public, agenda.thema_public).
+# (projects.project_public, agenda.thema_public): (path prefix, type, the query for its title).
 _ANSWERABLE = (
-    ("/projecten/", "SELECT 1 FROM projects WHERE slug = ? AND removed_at IS NULL"),
-    ("/agenda/themas/", "SELECT 1 FROM themas WHERE slug = ? AND removed_at IS NULL"),
+    ("/projecten/", "Project", "SELECT title FROM projects WHERE slug = ? AND removed_at IS NULL"),
+    ("/agenda/themas/", "Thema", "SELECT title FROM themas WHERE slug = ? AND removed_at IS NULL"),
 )
 
 
@@ -48,16 +49,34 @@ def kinds_of(obj: Any) -> set[str]:
 
 def answers_own_object(conn: sqlite3.Connection, settings: Settings, obj: dict[str, Any]) -> bool:
     """Whether a reactie's `inReplyTo` is one of this kern's own projects or thema's."""
-    target = id_of(obj.get("inReplyTo"))
+    return own_object(conn, settings, id_of(obj.get("inReplyTo"))) is not None
+
+
+def own_object(conn: sqlite3.Connection, settings: Settings, url: Any) -> dict[str, str] | None:
+    """The kern's own project or thema at `url` (not removed): its type, title and path. A
+    reactie from before a move (node/kern/rehome.py) names the object's former address."""
+    if isinstance(url, str):
+        url = current_id(conn, settings, url)
     prefix = settings.url("/")
-    if not target or not target.startswith(prefix):
-        return False
-    path = "/" + target[len(prefix) :]
-    for base, sql in _ANSWERABLE:
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    path = "/" + url[len(prefix) :]
+    for base, kind, sql in _ANSWERABLE:
         slug = path.removeprefix(base)
         if path.startswith(base) and slug and "/" not in slug:
-            return conn.execute(sql, (slug,)).fetchone() is not None
-    return False
+            found = conn.execute(sql, (slug,)).fetchone()
+            return {"type": kind, "title": found[0], "path": path} if found else None
+    return None
+
+
+def current_id(conn: sqlite3.Connection, settings: Settings, object_id: str) -> str:
+    """The id under this kern's address of an object id at one of its former addresses."""
+    actor_id = settings.url(ACTOR_PATH)
+    for former in former_actors(conn):
+        forward = Rebase.between_actors(former, actor_id, ACTOR_PATH)
+        if forward is not None and forward.covers(object_id):
+            return forward.id(object_id)
+    return object_id
 
 
 def touch(conn: sqlite3.Connection) -> None:
@@ -136,12 +155,12 @@ def _message(row: sqlite3.Row, sender: str) -> dict[str, Any]:
         "id": doc.get("id"),
         "name": name.strip() if isinstance(name, str) else "",
         "content": sanitise(doc.get("content")),
-        "published": _published(doc.get("published"), row["received_at"]),
+        "published": published_at(doc.get("published"), row["received_at"]),
         "sender": sender,
     }
 
 
-def _published(value: Any, fallback: str) -> str:
+def published_at(value: Any, fallback: str) -> str:
     """The sender's own date when it is a valid timestamp (the trail says when it was said),
     else when the kern received it."""
     if isinstance(value, str):

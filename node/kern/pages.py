@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.kern import agenda, gemeente_messages, ideas, projects, search
+from node.kern import agenda, gemeente_messages, ideas, projects, search, threads
 from node.kern.forms import VolunteerForm
 from node.kern.vocabulary import (
     ACTORS,
@@ -83,9 +83,12 @@ async def thema_page(request: Request) -> Response:
 
 
 def _reacties(request: Request, path: str) -> list[dict]:
-    """The gemeente's reacties on the object at `path` (its id is the public URL)."""
-    settings = request.app.state.settings
-    return gemeente_messages.reacties_for(request.app.state.db, settings, settings.url(path))
+    """The gemeente's reacties on the object at `path` (its id is the public URL), each with
+    the kern's answers to it."""
+    settings, db = request.app.state.settings, request.app.state.db
+    found = gemeente_messages.reacties_for(db, settings, settings.url(path))
+    answers = threads.answers_to(db, [r["id"] for r in found])
+    return [{**r, "answers": answers.get(r["id"], [])} for r in found]
 
 
 async def gemeente_page(request: Request) -> Response:

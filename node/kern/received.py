@@ -14,7 +14,8 @@ row marked deleted (with when). Rules, so nobody can change what another publish
 * a `Reactie` or `Gemeentebericht` (created, changed, deleted or announced) is taken only from
   the gemeente itself: from anyone else, also a kern this kern follows, 403 and nothing kept.
   A `Reactie` must answer one of this kern's own projects or thema's (else 403). Storing one
-  bumps the data version, so the cached pages show it at once (node/kern/gemeente_messages.py).
+  bumps the data version, so the cached pages show it at once (node/kern/gemeente_messages.py),
+  and a new reactie is mailed to the group (node/kern/gemeente_notice.py).
 
 A `Move` of a kern this kern follows is followed to the new actor (node/kern/followed_moves.py).
 """
@@ -28,7 +29,7 @@ from typing import Any
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.store import rows, timestamp
 from federation.vocabulary import id_of, types_of
-from node.kern import followed_moves, gemeente_messages
+from node.kern import followed_moves, gemeente_messages, gemeente_notice
 from node.settings import Settings
 
 MAX_NAME = 200
@@ -86,7 +87,7 @@ def handle_create(ctx: InboxContext, settings: Settings) -> None:
     check_gemeente_message(ctx, settings, obj)
     if not may_send_content(ctx.conn, settings, ctx.actor.id):
         return
-    _store(ctx, _owned_object(ctx, obj))
+    _store(ctx, _owned_object(ctx, obj), settings)
 
 
 def handle_update(ctx: InboxContext, settings: Settings) -> None:
@@ -100,7 +101,7 @@ def handle_update(ctx: InboxContext, settings: Settings) -> None:
     existing = get(ctx.conn, object_id)
     if existing is not None and existing["deleted"]:
         return  # deleted stays deleted: an Update may have been overtaken by its Delete
-    _store(ctx, object_id)
+    _store(ctx, object_id, settings)
 
 
 def handle_delete(ctx: InboxContext, settings: Settings) -> None:
@@ -140,7 +141,7 @@ def handle_announce(ctx: InboxContext, settings: Settings) -> None:
     if object_id is None or not ctx.owns(object_id):
         return  # someone else's object: we do not fetch it
     if get(ctx.conn, object_id) is None:
-        _store(ctx, object_id)
+        _store(ctx, object_id, settings)
 
 
 def _is_tombstone(obj: dict[str, Any]) -> bool:
@@ -156,7 +157,7 @@ def _owned_object(ctx: InboxContext, obj: dict[str, Any]) -> str:
     return object_id
 
 
-def _store(ctx: InboxContext, object_id: str) -> None:
+def _store(ctx: InboxContext, object_id: str, settings: Settings) -> None:
     existing = get(ctx.conn, object_id)
     if existing is not None and existing["actor_id"] != ctx.actor.id:
         raise InboxRefusal(403, "not_owner")
@@ -180,8 +181,11 @@ def _store(ctx: InboxContext, object_id: str) -> None:
             stamp,
         ),
     )
-    if gemeente_messages.kinds_of(obj):
+    kinds = gemeente_messages.kinds_of(obj)
+    if kinds:
         gemeente_messages.touch(ctx.conn)
+    if gemeente_messages.REACTIE in kinds and existing is None:
+        gemeente_notice.tell_the_group(ctx.conn, settings, obj)  # new, not a changed one
 
 
 def _kind(obj: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ new one. What moves:
   that adds the kern later) then gets one history it can check against the new actor alone,
   and the object pages served as ActivityStreams find their objects under the new ids;
 * the events (object id and snapshot) the publisher compares against, the published agenda
-  versions, and berichten waiting to be published.
+  versions, berichten waiting to be published, and the kern's answers to the gemeente.
 
 What stays: the audit log records what happened as it happened (the import adds a line for
 the move, old actor and new). Deliveries still queued at export are removed here, since the old node delivers
@@ -62,6 +62,8 @@ def rehome(
     records += rebase_json_column(conn, rebase, "events", "id", "snapshot")
     records += rebase_json_column(conn, rebase, "agenda_versions", "id", "snapshot")
     records += rebase_column(conn, rebase, "publishing_deferred", "object_id")
+    records += rebase_column(conn, rebase, "gemeente_answers", "object_id")
+    records += rebase_column(conn, rebase, "gemeente_answers", "about")
     activities = _rewrite_outbox(conn, rebase, identity, now)
     dropped = conn.execute("DELETE FROM federation_deliveries WHERE status = 'pending'").rowcount
     _leave_a_position_for_the_move(conn)

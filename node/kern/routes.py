@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from node.kern import (
+    answer_pages,
     api,
     atom,
     federation_pages,
@@ -18,6 +19,7 @@ from node.kern import (
 )
 from node.kern.beheer import dashboard, site, themas
 from node.kern.beheer import federation as beheer_federation
+from node.kern.beheer import gemeente as beheer_gemeente
 from node.kern.beheer import ideas as beheer_ideas
 from node.kern.beheer import mail as beheer_mail
 from node.kern.beheer import news as beheer_news
@@ -221,7 +223,12 @@ def mail_and_privacy_routes() -> list[BaseRoute]:
 
 def federation_routes() -> list[BaseRoute]:
     """WebFinger, NodeInfo, the actor, its inbox and outbox, and their beheer."""
-    return [*federation_pages.routes(), *beheer_federation.routes()]
+    return [
+        *federation_pages.routes(),
+        *beheer_federation.routes(),
+        *beheer_gemeente.routes(),
+        *answer_pages.routes(),
+    ]
 
 
 def kern_routes() -> list[BaseRoute]:

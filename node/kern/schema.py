@@ -320,3 +320,25 @@ def _address_counts(db) -> None:
         )"""
     )
     db.execute("CREATE INDEX address_counts_day ON address_counts (day)")
+
+
+@kern(name="0007_gemeente_answers")
+def _gemeente_answers(db) -> None:
+    # The kern's answers to the gemeente's reacties (node/kern/threads.py). `reactie_id` is the
+    # gemeente's reactie it answers, `about` the kern's own project or thema (its public URL).
+    # `closes` marks an answer that closed the thread ("afgerond").
+    db.execute(
+        """CREATE TABLE gemeente_answers (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            activity_id TEXT NOT NULL,
+            reactie_id TEXT NOT NULL,
+            about TEXT NOT NULL,
+            content TEXT NOT NULL,
+            closes INTEGER NOT NULL DEFAULT 0 CHECK (closes IN (0, 1)),
+            author TEXT NOT NULL,
+            published TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_answers_about ON gemeente_answers (about, published)")
+    db.execute("CREATE INDEX gemeente_answers_reactie ON gemeente_answers (reactie_id)")

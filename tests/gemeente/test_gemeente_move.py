@@ -257,6 +257,33 @@ async def test_a_reactie_given_before_the_move_stays_with_the_project(
     assert audit == old_id
 
 
+async def test_a_kern_answer_given_before_the_move_stays_in_the_thread(
+    two_kernen, gemeente_app, beesd, router
+):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    old_id = "http://beesd.test/projecten/zebrapad"
+    await http.post(f"/beheer/reactie?op={old_id}", data={"csrf": token, "text": "Wanneer?"})
+    reactie_id = reactions.trail(gemeente_app.state.db.read(), old_id)[0]["object_id"]
+    answer = vocabulary.typed(
+        "Reactie",
+        id="http://beesd.test/antwoorden/1",
+        content="<p>In april.</p>",
+        inReplyTo=reactie_id,
+        attributedTo=beesd.id,
+    )
+    assert (await beesd.push(http, beesd.publish("Create", answer))).status_code == 202
+
+    new = moved_kern(router, beesd, NEW_HOST)
+    assert (await beesd.push(http, move_of(beesd, new))).status_code == 202
+
+    new_id = new.project("zebrapad")["id"]
+    kept = gemeente_app.state.db.one("SELECT object_id, about FROM gemeente_kern_answers")
+    assert tuple(kept) == (f"http://{NEW_HOST}/antwoorden/1", new_id)
+    page = await http.get(f"/beheer/reactie?op={new_id}")
+    assert "In april." in page.text and "Wacht op de gemeente" in page.text
+
+
 @pytest.mark.parametrize("newer", ["new_id", "old_id"])
 async def test_a_copy_already_under_the_new_id_gives_one_project_the_newer(
     gemeente_app, staff, beesd, router, newer

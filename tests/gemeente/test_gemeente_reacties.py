@@ -3,8 +3,13 @@ delivered to the kern's inbox and kept as the trail of what was said when."""
 
 from __future__ import annotations
 
-from federation import proofs
+import html
+import re
+
+from federation import proofs, vocabulary
 from node.gemeente import reactions
+
+REAGEREN_RE = re.compile(r'href="(/beheer/reactie\?op=[^"]+)">Reageren')
 
 
 async def test_a_reactie_is_delivered_signed_and_kept(two_kernen, gemeente_app, beesd):
@@ -81,7 +86,89 @@ async def test_a_bericht_needs_a_title_and_a_known_kern(staff):
     assert response.status_code == 400 and "Vul een titel in" in response.text
 
 
-def _token(page) -> str:
-    import re
+async def test_a_reactie_on_a_thema_is_delivered_as_a_reply_and_kept(
+    two_kernen, gemeente_app, beesd
+):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    thema = "http://beesd.test/agenda/themas/verkeer"
 
+    page = await http.get(f"/beheer/reactie?op={thema}")
+    sent = await http.post(
+        f"/beheer/reactie?op={thema}",
+        data={"csrf": token, "text": "We kijken in januari naar de oversteekplaatsen."},
+    )
+    await gemeente_app.state.federation.deliver()
+
+    assert page.status_code == 200 and "Verkeer en vervoer" in page.text
+    assert sent.status_code == 303
+    reactie = beesd.received[-1]["object"]
+    assert reactie["type"] == ["Note", "Reactie"] and reactie["inReplyTo"] == thema
+    again = await http.get(f"/beheer/reactie?op={thema}")
+    assert "We kijken in januari naar de oversteekplaatsen." in again.text
+
+
+async def test_every_reageren_link_on_the_gemeente_pages_leads_to_a_form(two_kernen):
+    http, ids = two_kernen
+    pages = ["/", "/projecten", "/themas", *(f"/kernen/{i}" for i in ids.values())]
+    links = set()
+    for path in pages:
+        page = await http.get(path)
+        assert page.status_code == 200, path
+        links |= set(REAGEREN_RE.findall(page.text))
+
+    assert len(links) >= 6  # three projects and three thema's of the two kernen
+    for link in sorted(links):
+        form = await http.get(html.unescape(link))
+        assert form.status_code == 200, link
+        assert 'name="text"' in form.text, link
+
+
+def _token(page) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+async def test_a_reactie_of_only_spaces_is_refused_and_nothing_is_sent(two_kernen, gemeente_app):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://beesd.test/projecten/zebrapad"
+
+    response = await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "   "})
+
+    assert response.status_code == 400 and "Schrijf een reactie." in response.text
+    assert gemeente_app.state.db.scalar("SELECT count(*) FROM gemeente_reacties") == 0
+
+
+async def test_a_kern_reactie_that_answers_nothing_of_the_gemeente_is_refused(
+    two_kernen, gemeente_app, beesd, heukelum
+):
+    http, _ids = two_kernen
+    token = _token(await http.get("/beheer"))
+    project = "http://heukelum.test/projecten/drempels"
+    await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "Komt eraan."})
+    to_heukelum = reactions.trail(gemeente_app.state.db.read(), project)[0]["object_id"]
+
+    def answer(kern, in_reply_to):
+        obj = vocabulary.typed(
+            "Reactie",
+            id=f"{kern.base}/antwoorden/{len(kern.outbox)}",
+            content="<p>Dank u.</p>",
+            inReplyTo=in_reply_to,
+            attributedTo=kern.id,
+        )
+        return kern.publish("Create", obj)
+
+    # Beesd answers the reactie the gemeente sent Heukelum, and a project of its own.
+    other_kern = await beesd.push(http, answer(beesd, to_heukelum))
+    no_reactie = await beesd.push(http, answer(beesd, "http://beesd.test/projecten/zebrapad"))
+    # Heukelum answers its own reactie: that one is kept.
+    kept = await heukelum.push(http, answer(heukelum, to_heukelum))
+
+    assert other_kern.status_code == 403 and "not_an_answer" in other_kern.text
+    assert no_reactie.status_code == 403
+    assert kept.status_code == 202
+    answers = gemeente_app.state.db.execute("SELECT reactie_id, about FROM gemeente_kern_answers")
+    assert [tuple(a) for a in answers] == [(to_heukelum, project)]
+    # Staff see why, in Dutch, on the kern's page.
+    page = await http.get(f"/kernen/{_ids['beesd.test']}")
+    assert "Een reactie van de kern op iets wat de gemeente haar niet schreef" in page.text

@@ -10,6 +10,7 @@ MENU = [
     ("/beheer/projecten", _("Projecten"), False),
     ("/beheer/ideeen", _("Ideeën"), False),
     ("/beheer/nieuws", _("Nieuws"), False),
+    ("/beheer/gemeente", _("Gemeente"), False),
     ("/beheer/site", _("Over de site"), True),
     ("/beheer/gebruikers", _("Gebruikers"), True),
     ("/beheer/mail", _("Mail"), True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.kern import agenda, projects
+from node.kern import agenda, projects, threads
 from node.kern.pages import VOCABULARY
 from node.web.auth import login_required
 from node.web.mailer import mail_status
@@ -29,5 +29,6 @@ async def dashboard(request: Request) -> Response:
             ),
             "mail": mail_status(db, request.app.state.settings, failures=0),
             "pending": agenda.unpublished_changes(db, request.app.state.settings),
+            "gemeente_waiting": threads.waiting_for_kern(db, request.app.state.settings),
         },
     )
