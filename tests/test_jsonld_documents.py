@@ -21,8 +21,19 @@ from federation import follows, proofs, vocabulary
 from federation.actors import ActorProfile, ActorRoutes, RemoteActor, actor_document
 from federation.followers import save_follower
 from federation.jsonld import Contexts, published_keys
+from federation.store import timestamp
 from node import migrate
-from node.kern import as_objects, federation_pages, ideas, kern_actor, meetings, projects, sample
+from node.kern import (
+    as_objects,
+    federation_pages,
+    ideas,
+    kern_actor,
+    meetings,
+    projects,
+    sample,
+    threads,
+)
+from node.web.auth import User
 from tests.helpers import add_project
 from tests.idea_helpers import add_news, add_published_idea
 from tests.jsonld.strict import (
@@ -102,7 +113,35 @@ def busy_kern(db, settings, app) -> None:
 
     db.write(follow_traffic)
     publisher = db.services["publisher"]
+    answer_and_close_a_reactie(db, settings, thema_id, now)
     db.write(kern_actor.rotate_keys, settings, publisher, datetime.now(UTC) + timedelta(seconds=1))
+
+
+def answer_and_close_a_reactie(db, settings, thema_id: int, now: datetime) -> None:
+    """The gemeente reacted on a thema; the kern answers and closes the conversation."""
+    gemeente = "https://gemeente.example/actor"
+    slug = db.scalar("SELECT slug FROM themas WHERE id = ?", (thema_id,))
+    reactie_id = "https://gemeente.example/reacties/1"
+    reactie = {
+        "id": reactie_id,
+        "type": "Reactie",
+        "inReplyTo": settings.url(f"/agenda/themas/{slug}"),
+        "content": "<p>We komen kijken.</p>",
+    }
+    stamp = timestamp(now)
+
+    def receive_and_answer(conn):
+        conn.execute(
+            """INSERT INTO received_objects (object_id, actor_id, activity_id, type, document,
+                   received_at, updated_at) VALUES (?, ?, ?, 'Reactie', ?, ?, ?)""",
+            (reactie_id, gemeente, reactie_id + "/create", json.dumps(reactie), stamp, stamp),
+        )
+        author = User(1, "anna", "Anna de Vries", "beheerder", False)
+        answering = settings.with_changes(gemeente_actor=gemeente)
+        publisher = db.services["publisher"]
+        threads.answer(conn, answering, publisher, reactie_id, "Graag.", True, author, now)
+
+    db.write(receive_and_answer)
 
 
 async def served_documents(app, settings, with_objects: bool = True) -> dict[str, object]:

@@ -184,9 +184,7 @@ def kern_values(node, browser) -> dict[str, list[str]]:
             f"/projecten/{row[0]}"
             for row in db("SELECT slug FROM projects WHERE removed_at IS NULL ORDER BY id")
         ],
-        "/projecten/{slug}/updates/{update_id:id}": [
-            f"/projecten/{update[0]}/updates/{update[1]}"
-        ],
+        "/projecten/{slug}/updates/{update_id:id}": [f"/projecten/{update[0]}/updates/{update[1]}"],
         "/beheer/bijeenkomsten/{meeting_id:id}/verslag": [
             f"/beheer/bijeenkomsten/{one(past)}/verslag"
         ],
