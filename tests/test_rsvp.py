@@ -182,7 +182,9 @@ async def test_a_cancelled_meeting_refuses_rsvps(client, db, settings):
 async def test_a_past_meeting_refuses_rsvps(client, db, settings):
     meeting_id, slug = add_meeting(db, settings, days=-3)
     page = (await client.get(f"/bijeenkomsten/{slug}")).text
-    assert "al begonnen of voorbij" in page
+    # Nothing on the page offers a sign-up any more; it says the meeting is over.
+    assert "Deze bijeenkomst is voorbij" in page
+    assert 'id="aanmelden-titel"' not in page and "/poster" not in page
     response = await rsvp_post(client, slug)
     assert response.status_code == 400
     assert "Deze bijeenkomst is al begonnen of voorbij." in response.text
@@ -377,3 +379,10 @@ def test_threads_signing_off_and_up_keep_the_count_right(db, settings):
         )
         == 20
     )
+
+
+async def test_a_planned_meeting_links_its_poster(client, db, settings):
+    _, slug = add_meeting(db, settings, days=5)
+    page = (await client.get(f"/bijeenkomsten/{slug}")).text
+    assert f'href="/bijeenkomsten/{slug}/poster"' in page
+    assert (await client.get(f"/bijeenkomsten/{slug}/poster")).status_code == 200
