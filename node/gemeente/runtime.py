@@ -126,10 +126,9 @@ class GemeenteFederation(RemoteClient):
         return asyncio.run(self.deliver())
 
     async def deliver(self, now: datetime | None = None) -> delivery.Report:
-        """Send every due delivery, in batches; then tidy up now and then."""
-        now = now or utcnow()
-        total = await self.deliver_batches(now)
-        self.prune(now)
+        """Send every due delivery, and what comes due meanwhile; then tidy up now and then."""
+        total = await self.deliver_due(now)
+        self.prune(now or utcnow())
         return total
 
     # --- pulling ---

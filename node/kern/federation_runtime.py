@@ -10,8 +10,10 @@ data version, and so the page cache, alone.
 
 Delivery runs as a worker job (node/web/worker.py): it looks every `DELIVERY_TICK` seconds
 whether a write queued something (`Publisher.queued`) and otherwise does a full round every
-`DELIVERY_INTERVAL` seconds. A published change therefore leaves within a fraction of a second,
-and the write that published it never waits for the network.
+`DELIVERY_INTERVAL` seconds. A round lasts while deliveries are in flight and sends what is
+queued meanwhile at once, each inbox in a lane of its own, so a published change leaves within
+a fraction of a second even while a follower does not answer, and the write that published it
+never waits for the network.
 """
 
 from __future__ import annotations
@@ -125,19 +127,24 @@ class KernFederation(RemoteClient):
         return asyncio.run(self.deliver())
 
     async def deliver(self, now: datetime | None = None) -> delivery.Report:
-        """One round: publish berichten that came due, send every due delivery, tidy up."""
-        now = now or utcnow()
+        """One round: publish berichten that came due, send every due delivery (and what
+        comes due while the round runs), tidy up."""
+        moment = now or utcnow()
+        self._prepare(moment)
+        total = delivery.Report()
+        if self._has_due(moment):
+            held = moving_in.held_inboxes(self.db.read())
+            total = await self.deliver_due(now, held, before_claim=self._prepare)
+        self.prune(moment)
+        return total
+
+    def _prepare(self, now: datetime) -> None:
+        """Before each look for due deliveries: what became due is queued, and an exported
+        node holds back what it queued after the export."""
         self._publish_due(now)
         if handover.exported_at(self.db.read()):
             # Exported to move: the new node publishes; this one sends its Move and retries.
             self.store.write(handover.hold_back_deliveries, now)
-        total = delivery.Report()
-        if not self._has_due(now):
-            self.prune(now)
-            return total
-        total = await self.deliver_batches(now, moving_in.held_inboxes(self.db.read()))
-        self.prune(now)
-        return total
 
     def _has_due(self, now: datetime) -> bool:
         # A cheap look (the queue's own due index) before a client is made for a round.
