@@ -34,6 +34,7 @@ from federation.fetch import Fetcher
 from federation.follows import FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.keycache import KeyCache
+from federation.knocking import DoubleKnockAuth, SchemeMemory
 from federation.moves import receive_offering_moves_again
 from federation.store import utcnow
 from node.db import Database
@@ -64,7 +65,8 @@ class GemeenteFederation(RemoteClient):
         self.identity = gemeente_identity.load_identity(settings)
         self.routes = gemeente_identity.routes(settings)
         self.store = QuietStore(db)
-        self.auth = self.identity.http_auth()
+        # RFC 9421 first, draft-cavage for a host that refuses it (federation/knocking.py).
+        self.auth = DoubleKnockAuth(self.identity.http_auth, SchemeMemory(self.store))
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Generator
 from datetime import datetime
 
 import httpx
@@ -33,6 +32,7 @@ from federation.fetch import Fetcher
 from federation.follows import FollowDecision, FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.keycache import KeyCache
+from federation.knocking import DoubleKnockAuth, SchemeMemory
 from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
@@ -41,19 +41,6 @@ from node.kern.publishing import Publisher
 from node.settings import Settings
 from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.web.worker import Job
-
-
-class NodeAuth(httpx.Auth):
-    """Signs requests with the node's current key (draft-cavage, as Mastodon expects), so a
-    key rotation takes effect without a restart."""
-
-    requires_request_body = True
-
-    def __init__(self, publisher: Publisher):
-        self.publisher = publisher
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        yield from self.publisher.identity.http_auth().auth_flow(request)
 
 
 class KernFederation(RemoteClient):
@@ -72,7 +59,8 @@ class KernFederation(RemoteClient):
         self.db = db
         self.publisher = publisher
         self.store = QuietStore(db)
-        self.auth = NodeAuth(publisher)
+        # RFC 9421 first, draft-cavage for a host that refuses it (federation/knocking.py).
+        self.auth = DoubleKnockAuth(self._http_auth, SchemeMemory(self.store))
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
@@ -87,6 +75,10 @@ class KernFederation(RemoteClient):
         self._last_round = float("-inf")
 
     # --- wiring ---
+
+    def _http_auth(self, scheme: str) -> httpx.Auth:
+        # The key now on disk: a key rotation takes effect without a restart.
+        return self.publisher.identity.http_auth(scheme)
 
     def _follow_policy(self, conn: sqlite3.Connection, actor: RemoteActor) -> FollowDecision:
         manual = kern_actor.follow_approval(conn, self.settings) == "manual"
