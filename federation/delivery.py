@@ -33,7 +33,7 @@ import os
 import secrets
 import socket
 import sqlite3
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -213,7 +213,8 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-# Due, not leased, the first of its inbox's due jobs, and its inbox has nothing in flight.
+# Due, not leased, the first of its inbox's due jobs, its inbox has nothing in flight and is
+# not one the caller skips (a JSON list).
 _CLAIMABLE = """
     SELECT id FROM (
         SELECT id, inbox, next_try_at,
@@ -225,14 +226,19 @@ _CLAIMABLE = """
       AND inbox NOT IN (
           SELECT inbox FROM federation_deliveries
           WHERE status = 'pending' AND lease_until > :now)
+      AND inbox NOT IN (SELECT value FROM json_each(:skip))
     ORDER BY next_try_at, id LIMIT :limit"""
 
 
 def claim(
-    conn: sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+    conn: sqlite3.Connection,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+    skip: Collection[str] = (),
 ) -> list[Job]:
-    """Claim up to `limit` due jobs, one per idle inbox; call inside an IMMEDIATE transaction
-    (see `claim_due`)."""
+    """Claim up to `limit` due jobs, one per idle inbox and none for an inbox in `skip`; call
+    inside an IMMEDIATE transaction (see `claim_due`)."""
     token = f"{worker_name()} {secrets.token_hex(8)}"
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row  # named parameters, which `store.rows` does not take
@@ -245,6 +251,7 @@ def claim(
             "token": token,
             "now": timestamp(now),
             "limit": limit,
+            "skip": json.dumps(sorted(skip)),
         },
     ).fetchall()
     jobs = [Job(**dict(r)) for r in found]
@@ -252,18 +259,23 @@ def claim(
     return jobs
 
 
-def has_claimable(conn: sqlite3.Connection, now: datetime) -> bool:
+def has_claimable(conn: sqlite3.Connection, now: datetime, skip: Collection[str] = ()) -> bool:
     """Whether `claim` would find a job: a read, so a worker can look often without taking
     the write lock."""
-    found = conn.execute(_CLAIMABLE, {"now": timestamp(now), "limit": 1}).fetchone()
+    params = {"now": timestamp(now), "limit": 1, "skip": json.dumps(sorted(skip))}
+    found = conn.execute(_CLAIMABLE, params).fetchone()
     return found is not None
 
 
 def claim_due(
-    db: Store | sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+    db: Store | sqlite3.Connection,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+    skip: Collection[str] = (),
 ) -> list[Job]:
     """Claim due jobs in a transaction of their own, committed before anything is sent."""
-    return as_store(db).write(claim, now, limit, lease)
+    return as_store(db).write(claim, now, limit, lease, skip)
 
 
 def _process_alive(pid: int) -> bool:
@@ -502,7 +514,8 @@ async def deliver_due(
 
     A job is claimed the moment a slot is free and it is due: when another job finished, or
     every `poll` seconds while jobs are in flight (a job queued meanwhile goes out at once, not
-    after the slowest of the round). Claims stay lanes (`claim`): one job in flight per inbox.
+    after the slowest of the round). Claims stay lanes (`claim`): one job in flight per inbox,
+    and an inbox whose delivery failed gets no more in this round.
     `now` fixes the time for tests; without it the clock runs. `before_claim(now)` runs before
     each look for due jobs (the kern publishes berichten that came due there). The other
     arguments are those of `process_next`.
@@ -519,8 +532,12 @@ async def deliver_due(
         retries,
         deadline,
     )
-    in_flight: set[asyncio.Task[str | None]] = set()
+    in_flight: dict[asyncio.Task[str | None], Job] = {}
     statuses: list[str | None] = []
+    # Inboxes whose delivery failed in this round (no answer, an error) rest until the next
+    # round: a receiver that hangs costs each round one timeout, not one per job it has due,
+    # and the round ends soon after the rest is sent.
+    resting: set[str] = set()
     claimed = 0
     try:
         while True:
@@ -528,16 +545,21 @@ async def deliver_due(
             if before_claim is not None:
                 before_claim(moment)
             free = slots - len(in_flight)
-            if free > 0 and has_claimable(target.read(), moment):
-                jobs = claim_due(target, moment, free, lease)
+            if free > 0 and has_claimable(target.read(), moment, resting):
+                jobs = claim_due(target, moment, free, lease, resting)
                 claimed += len(jobs)
-                in_flight.update(asyncio.create_task(sender.send(job)) for job in jobs)
+                in_flight.update({asyncio.create_task(sender.send(job)): job for job in jobs})
             if not in_flight:
                 return _report(claimed, statuses)
-            finished, in_flight = await asyncio.wait(
+            finished, _pending = await asyncio.wait(
                 in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED
             )
-            statuses.extend(task.result() for task in finished)
+            for task in finished:
+                job = in_flight.pop(task)
+                status = task.result()
+                statuses.append(status)
+                if status == PENDING:
+                    resting.add(job.inbox)
     finally:
         # Only after a failure (a full disk, say): the jobs in flight still record their
         # outcome before the round gives up.
