@@ -1,13 +1,14 @@
 """The durable outgoing queue: one job per activity and inbox, retried for about three days.
 
 After microblog.pub's outgoing queue: jobs live in SQLite with `tries` and `next_try_at`, and a
-worker calls `process_next()`; tests call it directly with a chosen `now` instead of sleeping.
+worker calls `deliver_due()` (or `process_next()` for one batch); tests pass a chosen `now`
+instead of sleeping.
 
 A worker claims a few due jobs with a short lease (one `UPDATE ... RETURNING` in an IMMEDIATE
 transaction, so two processes never claim the same job), POSTs each signed body outside any
 transaction, and records each outcome as soon as it has it, only if its claim is still
-current. Every attempt ends within `ATTEMPT_DEADLINE` (or the caller's shorter deadline), well
-inside the `LEASE`.
+current. Every attempt ends within `ATTEMPT_DEADLINE` (or the deadline the caller gives, at
+most a minute), well inside the `LEASE`.
 
 Each inbox is a lane: a claim takes at most one job per inbox, and none for an inbox that has a
 job in flight (in any process), so one inbox's jobs arrive in the order they were queued and a
