@@ -540,13 +540,16 @@ async def deliver_due(
     # and the round ends soon after the rest is sent.
     resting: set[str] = set()
     claimed = 0
+    something_ended = True  # the first look claims at once, as `process_next` does
     try:
         while True:
             moment = clock()
             if before_claim is not None:
                 before_claim(moment)
             free = slots - len(in_flight)
-            if free > 0 and has_claimable(target.read(), moment, resting):
+            # After a job ended another is likely due: claim at once. After a quiet poll, look
+            # first with a read, which takes no write lock.
+            if free > 0 and (something_ended or has_claimable(target.read(), moment, resting)):
                 jobs = claim_due(target, moment, free, lease, resting)
                 claimed += len(jobs)
                 in_flight.update({asyncio.create_task(sender.send(job)): job for job in jobs})
@@ -555,6 +558,7 @@ async def deliver_due(
             finished, _pending = await asyncio.wait(
                 in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED
             )
+            something_ended = bool(finished)
             for task in finished:
                 job = in_flight.pop(task)
                 status = task.result()
