@@ -16,7 +16,8 @@ Modules, one job each:
     followers          follower and following records
     follows            the Follow protocol: Follow, Undo, Accept, Reject, approve, follow
     outbox             publishing in the caller's transaction; the paged, signed feed
-    delivery           the durable outgoing queue: process_next() with leases and retries
+    delivery           the durable outgoing queue: deliver_due() with lanes, leases, retries
+    knocking           sign with RFC 9421, fall back to draft-cavage, remember per host
     addresses, fetch   which URLs may be contacted; fetching remote JSON safely
     transport          the HTTP client that connects only to addresses the policy checked
     keycache           remote actors and keys: memory, database, network
@@ -29,11 +30,12 @@ Wiring a node, in short:
     me = LocalIdentity(settings.url("/actor"), load_or_create_key_pair(settings.keys_dir))
     policy = AddressPolicy(dev=settings.dev)
     client = checked_client(lambda: policy)    # connects only to checked addresses
-    fetcher = Fetcher(client, policy, auth=me.http_auth())
+    auth = DoubleKnockAuth(me.http_auth, SchemeMemory(db))  # RFC 9421, else draft-cavage
+    fetcher = Fetcher(client, policy, auth=auth)
     keys = KeyCache(db, fetcher)
     handlers = follows.default_handlers(FollowRules(auto_accept, trusted={gemeente_id}))
     handlers.register("Create", ...)            # the node's own types
     inbox = Inbox(db, me, keys, handlers)       # POST /inbox -> inbox.receive(InboxRequest)
     db.write(outbox.publish, me, activity, now) # inside the change's own transaction
-    await delivery.process_next(db, me.http_auth(), client, policy=policy)  # the worker
+    await delivery.deliver_due(db, auth, client, policy=policy)  # the worker
 """

@@ -1,12 +1,20 @@
 """The durable outgoing queue: one job per activity and inbox, retried for about three days.
 
 After microblog.pub's outgoing queue: jobs live in SQLite with `tries` and `next_try_at`, and a
-worker calls `process_next()`; tests call it directly with a chosen `now` instead of sleeping.
+worker calls `deliver_due()` (or `process_next()` for one batch); tests pass a chosen `now`
+instead of sleeping.
 
 A worker claims a few due jobs with a short lease (one `UPDATE ... RETURNING` in an IMMEDIATE
 transaction, so two processes never claim the same job), POSTs each signed body outside any
 transaction, and records each outcome as soon as it has it, only if its claim is still
-current. Every attempt ends within `ATTEMPT_DEADLINE`, well inside the `LEASE`. A claim names
+current. Every attempt ends within `ATTEMPT_DEADLINE` (or the deadline the caller gives, at
+most a minute), well inside the `LEASE`.
+
+Each inbox is a lane: a claim takes at most one job per inbox, and none for an inbox that has a
+job in flight (in any process), so one inbox's jobs arrive in the order they were queued and a
+receiver that never answers holds up only its own lane. `deliver_due` keeps up to `slots`
+jobs in flight and claims the next due job the moment one finishes, or comes due, so the
+round never waits for its slowest job before sending the rest. A claim names
 the process that made it (`worker_name()`): a worker that was killed mid-round leaves leases
 that the next worker started on the same host releases at once (`release_dead_claims`); on
 another host they run out after `LEASE`. Either way the job is sent again (receivers drop the
@@ -26,7 +34,7 @@ import os
 import secrets
 import socket
 import sqlite3
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,12 +60,17 @@ RETRY_DELAYS: tuple[timedelta, ...] = (
     timedelta(hours=24),
 )
 MAX_TRIES = len(RETRY_DELAYS) + 1
-REQUEST_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
-# httpx's timeouts hold per step (connect, each read); this bounds one attempt as a whole.
-ATTEMPT_DEADLINE = 60.0
-# The jobs of one claim are sent at once, so each is recorded within ATTEMPT_DEADLINE of the
+# httpx's timeouts hold per step (connect, each read); the deadline bounds one attempt as a
+# whole. Short, so a receiver that never answers costs its lane seconds, not minutes.
+ATTEMPT_DEADLINE = 10.0
+CONNECT_TIMEOUT = 5.0
+# The jobs of one claim are sent at once, so each is recorded within its deadline of the
 # claim: a live worker never loses its claim, and a dead one's jobs wait at most this long.
 LEASE = timedelta(seconds=90)
+# How many jobs `deliver_due` keeps in flight, and how often it looks for newly due jobs
+# while some are.
+SLOTS = 10
+POLL = 0.2
 # The longest wait between two tries of the short schedules (`quick_retries`).
 QUICK_RETRY_CAP = timedelta(seconds=10)
 RETRYABLE_4XX = frozenset({401, 408, 429})
@@ -201,33 +214,69 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# Due, not leased, the first of its inbox's due jobs, its inbox has nothing in flight and is
+# not one the caller skips (a JSON list).
+_CLAIMABLE = """
+    SELECT id FROM (
+        SELECT id, inbox, next_try_at,
+               row_number() OVER (PARTITION BY inbox ORDER BY next_try_at, id) AS place
+        FROM federation_deliveries
+        WHERE status = 'pending' AND next_try_at <= :now
+          AND (lease_until IS NULL OR lease_until <= :now))
+    WHERE place = 1
+      AND inbox NOT IN (
+          SELECT inbox FROM federation_deliveries
+          WHERE status = 'pending' AND lease_until > :now)
+      AND inbox NOT IN (SELECT value FROM json_each(:skip))
+    ORDER BY next_try_at, id LIMIT :limit"""
+
+
 def claim(
-    conn: sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+    conn: sqlite3.Connection,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+    skip: Collection[str] = (),
 ) -> list[Job]:
-    """Claim up to `limit` due jobs; call inside an IMMEDIATE transaction (see `claim_due`)."""
-    stamp = timestamp(now)
+    """Claim up to `limit` due jobs, one per idle inbox and none for an inbox in `skip`; call
+    inside an IMMEDIATE transaction (see `claim_due`)."""
     token = f"{worker_name()} {secrets.token_hex(8)}"
-    found = rows(
-        conn,
-        """UPDATE federation_deliveries SET lease_until = ?, claim_token = ?
-           WHERE id IN (
-               SELECT id FROM federation_deliveries
-               WHERE status = 'pending' AND next_try_at <= ?
-                 AND (lease_until IS NULL OR lease_until <= ?)
-               ORDER BY next_try_at, id LIMIT ?)
-           RETURNING id, activity_id, inbox, body, tries, claim_token""",
-        (timestamp(now + lease), token, stamp, stamp, limit),
-    )
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row  # named parameters, which `store.rows` does not take
+    found = cursor.execute(
+        f"""UPDATE federation_deliveries SET lease_until = :lease_until, claim_token = :token
+            WHERE id IN ({_CLAIMABLE})
+            RETURNING id, activity_id, inbox, body, tries, claim_token""",
+        {
+            "lease_until": timestamp(now + lease),
+            "token": token,
+            "now": timestamp(now),
+            "limit": limit,
+            "skip": json.dumps(sorted(skip)),
+        },
+    ).fetchall()
     jobs = [Job(**dict(r)) for r in found]
     jobs.sort(key=lambda job: job.id)
     return jobs
 
 
+def has_claimable(conn: sqlite3.Connection, now: datetime, skip: Collection[str] = ()) -> bool:
+    """Whether `claim` would find a job: a read, so a worker can look often without taking
+    the write lock."""
+    params = {"now": timestamp(now), "limit": 1, "skip": json.dumps(sorted(skip))}
+    found = conn.execute(_CLAIMABLE, params).fetchone()
+    return found is not None
+
+
 def claim_due(
-    db: Store | sqlite3.Connection, now: datetime, limit: int = 20, lease: timedelta = LEASE
+    db: Store | sqlite3.Connection,
+    now: datetime,
+    limit: int = 20,
+    lease: timedelta = LEASE,
+    skip: Collection[str] = (),
 ) -> list[Job]:
     """Claim due jobs in a transaction of their own, committed before anything is sent."""
-    return as_store(db).write(claim, now, limit, lease)
+    return as_store(db).write(claim, now, limit, lease, skip)
 
 
 def _process_alive(pid: int) -> bool:
@@ -336,19 +385,24 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
 
 
 async def attempt(
-    job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
+    job: Job,
+    client: httpx.AsyncClient,
+    auth: httpx.Auth,
+    policy: AddressPolicy,
+    deadline: float | None = None,
 ) -> Outcome:
     """POST one job's body to its inbox, signed by `auth`; never raises, and ends within
-    ATTEMPT_DEADLINE."""
+    `deadline` seconds (ATTEMPT_DEADLINE by default), a second knock of `auth` included."""
+    deadline = deadline or ATTEMPT_DEADLINE
     try:
-        async with asyncio.timeout(ATTEMPT_DEADLINE):
-            return await _post(job, client, auth, policy)
+        async with asyncio.timeout(deadline):
+            return await _post(job, client, auth, policy, deadline)
     except TimeoutError:
-        return Outcome(ok=False, retry=True, error=f"no answer within {ATTEMPT_DEADLINE:g} s")
+        return Outcome(ok=False, retry=True, error=f"no answer within {deadline:g} s")
 
 
 async def _post(
-    job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy
+    job: Job, client: httpx.AsyncClient, auth: httpx.Auth, policy: AddressPolicy, deadline: float
 ) -> Outcome:
     try:
         # The URL rules; the address rules apply where the client connects (see
@@ -363,7 +417,7 @@ async def _post(
                 "User-Agent": USER_AGENT,
             },
             auth=auth,
-            timeout=REQUEST_TIMEOUT,
+            timeout=httpx.Timeout(deadline, connect=min(CONNECT_TIMEOUT, deadline)),
             follow_redirects=False,
         )
     except AddressRefused as exc:
@@ -371,6 +425,37 @@ async def _post(
     except httpx.HTTPError as exc:
         return Outcome(ok=False, retry=True, error=f"{type(exc).__name__}: {exc}"[:500])
     return classify(response)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How a worker sends and records one claimed job; shared by `process_next` and
+    `deliver_due`."""
+
+    store: Store
+    auth: httpx.Auth
+    client: httpx.AsyncClient
+    policy: AddressPolicy
+    clock: Callable[[], datetime]
+    retry_refusals_from: Container[str]
+    retries: RetrySchedule
+    deadline: float | None
+
+    async def send(self, job: Job) -> str | None:
+        outcome = await attempt(job, self.client, self.auth, self.policy, self.deadline)
+        if job.inbox in self.retry_refusals_from:
+            outcome = held(outcome)
+        # Recorded at once: a worker killed later in the round leaves this job settled.
+        return self.store.write(record, job, outcome, self.clock(), self.retries)
+
+
+def _report(claimed: int, statuses: list[str | None]) -> Report:
+    return Report(
+        claimed=claimed,
+        done=statuses.count(DONE),
+        retrying=statuses.count(PENDING),
+        failed=statuses.count(FAILED),
+    )
 
 
 async def process_next(
@@ -384,9 +469,10 @@ async def process_next(
     lease: timedelta = LEASE,
     retry_refusals_from: Container[str] = frozenset(),
     retries: RetrySchedule = PROTOCOL_RETRIES,
+    deadline: float | None = None,
 ) -> Report:
-    """Claim due jobs, send them concurrently, record each outcome the moment it is known;
-    returns what happened.
+    """Claim one batch of due jobs, send them concurrently, record each outcome the moment it
+    is known; returns what happened. (`deliver_due` keeps going until nothing is due.)
 
     `db` is the node's Database (or anything with `write(fn)`), or a bare autocommit
     connection; `auth` signs each request (`LocalIdentity.http_auth()`); `now` is when this
@@ -396,25 +482,97 @@ async def process_next(
     """
     target = as_store(db)
     now = now or utcnow()
-    policy = policy or AddressPolicy()
+    sender = Sender(
+        target,
+        auth,
+        client,
+        policy or AddressPolicy(),
+        lambda: now,
+        retry_refusals_from,
+        retries,
+        deadline,
+    )
     jobs = claim_due(target, now, limit, lease)
     if not jobs:
         return Report()
+    statuses = await asyncio.gather(*(sender.send(job) for job in jobs))
+    return _report(len(jobs), list(statuses))
 
-    async def send(job: Job) -> str | None:
-        outcome = await attempt(job, client, auth, policy)
-        if job.inbox in retry_refusals_from:
-            outcome = held(outcome)
-        # Recorded at once: a worker killed later in the round leaves this job settled.
-        return target.write(record, job, outcome, now, retries)
 
-    statuses = await asyncio.gather(*(send(job) for job in jobs))
-    return Report(
-        claimed=len(jobs),
-        done=statuses.count(DONE),
-        retrying=statuses.count(PENDING),
-        failed=statuses.count(FAILED),
+async def deliver_due(
+    db: Store | sqlite3.Connection,
+    auth: httpx.Auth,
+    client: httpx.AsyncClient,
+    now: datetime | None = None,
+    *,
+    policy: AddressPolicy | None = None,
+    slots: int = SLOTS,
+    lease: timedelta = LEASE,
+    retry_refusals_from: Container[str] = frozenset(),
+    retries: RetrySchedule = PROTOCOL_RETRIES,
+    deadline: float | None = None,
+    poll: float = POLL,
+    before_claim: Callable[[datetime], object] | None = None,
+) -> Report:
+    """Send due jobs until none is due or in flight, with up to `slots` in flight at once.
+
+    A job is claimed the moment a slot is free and it is due: when another job finished, or
+    every `poll` seconds while jobs are in flight (a job queued meanwhile goes out at once, not
+    after the slowest of the round). Claims stay lanes (`claim`): one job in flight per inbox,
+    and an inbox whose delivery failed gets no more in this round.
+    `now` fixes the time for tests; without it the clock runs. `before_claim(now)` runs before
+    each look for due jobs (the kern publishes berichten that came due there). The other
+    arguments are those of `process_next`.
+    """
+    target = as_store(db)
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    sender = Sender(
+        target,
+        auth,
+        client,
+        policy or AddressPolicy(),
+        clock,
+        retry_refusals_from,
+        retries,
+        deadline,
     )
+    in_flight: dict[asyncio.Task[str | None], Job] = {}
+    statuses: list[str | None] = []
+    # Inboxes whose delivery failed in this round (no answer, an error) rest until the next
+    # round: a receiver that hangs costs each round one timeout, not one per job it has due,
+    # and the round ends soon after the rest is sent.
+    resting: set[str] = set()
+    claimed = 0
+    something_ended = True  # the first look claims at once, as `process_next` does
+    try:
+        while True:
+            moment = clock()
+            if before_claim is not None:
+                before_claim(moment)
+            free = slots - len(in_flight)
+            # After a job ended another is likely due: claim at once. After a quiet poll, look
+            # first with a read, which takes no write lock.
+            if free > 0 and (something_ended or has_claimable(target.read(), moment, resting)):
+                jobs = claim_due(target, moment, free, lease, resting)
+                claimed += len(jobs)
+                in_flight.update({asyncio.create_task(sender.send(job)): job for job in jobs})
+            if not in_flight:
+                return _report(claimed, statuses)
+            finished, _pending = await asyncio.wait(
+                in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED
+            )
+            something_ended = bool(finished)
+            for task in finished:
+                job = in_flight.pop(task)
+                status = task.result()
+                statuses.append(status)
+                if status == PENDING:
+                    resting.add(job.inbox)
+    finally:
+        # Only after a failure (a full disk, say): the jobs in flight still record their
+        # outcome before the round gives up.
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
 
 # --- for beheer --------------------------------------------------------------------------------

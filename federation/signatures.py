@@ -4,9 +4,12 @@ Two schemes live side by side, because the fediverse is between them:
 
 * draft-cavage-http-signatures-12, as Mastodon signs and verifies it: a `Signature` header with
   rsa-sha256 (or the `hs2019` label) over `(request-target) host date digest`, and a legacy
-  `Digest: SHA-256=<base64>` header (RFC 3230) for the body. This is what we send by default.
+  `Digest: SHA-256=<base64>` header (RFC 3230) for the body.
 * RFC 9421 HTTP Message Signatures with `Signature-Input` / `Signature` and RFC 9530
-  `Content-Digest`, with rsa-v1_5-sha256, rsa-pss-sha512 or ed25519. We verify it, and can sign it.
+  `Content-Digest`, with rsa-v1_5-sha256, rsa-pss-sha512 or ed25519.
+
+We verify both. A node signs with RFC 9421 first and with draft-cavage for a host that refuses
+it (`federation.knocking`); `HttpSignatureAuth` signs with one scheme, draft-cavage by default.
 
 Verification is in two steps so that a caller can fetch a remote key asynchronously in between:
 `check_request` does everything that needs no key (parsing, coverage, digest, clock) and returns

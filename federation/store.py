@@ -132,6 +132,19 @@ def _initial(db: Any) -> None:
     db.execute("CREATE INDEX federation_remote_keys_actor ON federation_remote_keys (actor_id)")
 
 
+@migrations(name="0002_double_knock_signature_schemes")
+def _signature_schemes(db: Any) -> None:
+    # Which HTTP signature scheme each host took last (federation.knocking): RFC 9421 is tried
+    # first, draft-cavage when a host refuses it; "host" is the host with a non-default port.
+    db.execute(
+        """CREATE TABLE federation_signature_schemes (
+            host TEXT PRIMARY KEY,
+            scheme TEXT NOT NULL CHECK (scheme IN ('rfc9421', 'draft-cavage')),
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 

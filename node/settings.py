@@ -97,6 +97,9 @@ class Settings:
     # Tests and the pilot: retry a failed delivery after this many seconds instead of the
     # protocol's 1 minute ... 24 hours. 0 keeps the protocol's schedule.
     delivery_retry_seconds: int = 0
+    # The longest one delivery may take, connecting and answering included: a follower that
+    # does not answer delays only its own deliveries, and only this long.
+    delivery_timeout_seconds: int = 10
     # Gemeente: seconds between two pulls of a kern's outbox (push brings changes at once;
     # the pull catches what a kern that was down or a lost delivery missed).
     pull_interval_seconds: int = 900
@@ -267,6 +270,9 @@ def _check(settings: Settings) -> None:
             )
     if settings.delivery_retry_seconds < 0:
         raise SettingsError("setting delivery_retry_seconds must be 0 or more")
+    if not 1 <= settings.delivery_timeout_seconds <= 60:
+        # Within the 90 s lease of a claimed delivery (federation/delivery.py).
+        raise SettingsError("setting delivery_timeout_seconds must be from 1 to 60")
     if settings.pull_interval_seconds < 1:
         raise SettingsError("setting pull_interval_seconds must be 1 or more")
     contact = settings.security_contact

@@ -638,7 +638,8 @@ def test_a_refusal_before_the_followers_took_the_move_is_retried_and_released_by
     # The gemeente does not know the new actor before it read the Move: 403.
     refused = Receivers(status=403)
     deliver_round(new, refused)
-    assert len(refused.posts) == 1
+    # One delivery, knocked on twice: a 403 may be a refused RFC 9421 signature
+    assert len(refused.posts) == 2 and len(set(refused.activity_ids())) == 1
     assert rows(new, "SELECT status, tries, last_status FROM federation_deliveries") == [
         ("pending", 1, 403)
     ]

@@ -67,13 +67,15 @@ def test_a_killed_workers_deliveries_go_out_when_the_next_worker_starts(tmp_path
         init = node.init()
         init.communicate(timeout=60)
         assert init.returncode == 0
-        # Three deliveries wait for an inbox on 127.0.0.1 (development mode allows it)
+        # Three deliveries wait for three inboxes on 127.0.0.1 (development mode allows it;
+        # one inbox would get them one at a time)
         conn = store.open_connection(str(node.folder / "bloei.db"))
         with conn:
             for number in range(3):
                 activity = {"id": f"{node.actor}#test/{number}", "type": "Create"}
                 body = delivery.encode(activity)
-                delivery.enqueue(conn, activity["id"], body, [inbox.url], datetime.now(UTC))
+                inboxes = [f"{inbox.url}/{number}"]
+                delivery.enqueue(conn, activity["id"], body, inboxes, datetime.now(UTC))
         conn.close()
 
         # A worker claims them, sends them, and is killed -9 while the inbox keeps it waiting

@@ -35,6 +35,7 @@ from federation.follows import FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.jsonld import Contexts
 from federation.keycache import KeyCache
+from federation.knocking import DoubleKnockAuth, SchemeMemory
 from federation.moves import receive_offering_moves_again
 from federation.store import utcnow
 from node.db import Database
@@ -65,7 +66,8 @@ class GemeenteFederation(RemoteClient):
         self.identity = gemeente_identity.load_identity(settings)
         self.routes = gemeente_identity.routes(settings)
         self.store = QuietStore(db)
-        self.auth = self.identity.http_auth()
+        # RFC 9421 first, draft-cavage for a host that refuses it (federation/knocking.py).
+        self.auth = DoubleKnockAuth(self.identity.http_auth, SchemeMemory(self.store))
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
@@ -129,10 +131,9 @@ class GemeenteFederation(RemoteClient):
         return asyncio.run(self.deliver())
 
     async def deliver(self, now: datetime | None = None) -> delivery.Report:
-        """Send every due delivery, in batches; then tidy up now and then."""
-        now = now or utcnow()
-        total = await self.deliver_batches(now)
-        self.prune(now)
+        """Send every due delivery, and what comes due meanwhile; then tidy up now and then."""
+        total = await self.deliver_due(now)
+        self.prune(now or utcnow())
         return total
 
     # --- pulling ---

@@ -10,8 +10,10 @@ data version, and so the page cache, alone.
 
 Delivery runs as a worker job (node/web/worker.py): it looks every `DELIVERY_TICK` seconds
 whether a write queued something (`Publisher.queued`) and otherwise does a full round every
-`DELIVERY_INTERVAL` seconds. A published change therefore leaves within a fraction of a second,
-and the write that published it never waits for the network.
+`DELIVERY_INTERVAL` seconds. A round lasts while deliveries are in flight and sends what is
+queued meanwhile at once, each inbox in a lane of its own, so a published change leaves within
+a fraction of a second even while a follower does not answer, and the write that published it
+never waits for the network.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Generator
 from datetime import datetime
 
 import httpx
@@ -32,6 +33,7 @@ from federation.follows import FollowDecision, FollowRules
 from federation.inbox import Inbox, InboxRequest, InboxResponse
 from federation.jsonld import Contexts
 from federation.keycache import KeyCache
+from federation.knocking import DoubleKnockAuth, SchemeMemory
 from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
@@ -40,19 +42,6 @@ from node.kern.publishing import Publisher
 from node.settings import Settings
 from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.web.worker import Job
-
-
-class NodeAuth(httpx.Auth):
-    """Signs requests with the node's current key (draft-cavage, as Mastodon expects), so a
-    key rotation takes effect without a restart."""
-
-    requires_request_body = True
-
-    def __init__(self, publisher: Publisher):
-        self.publisher = publisher
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        yield from self.publisher.identity.http_auth().auth_flow(request)
 
 
 class KernFederation(RemoteClient):
@@ -71,7 +60,8 @@ class KernFederation(RemoteClient):
         self.db = db
         self.publisher = publisher
         self.store = QuietStore(db)
-        self.auth = NodeAuth(publisher)
+        # RFC 9421 first, draft-cavage for a host that refuses it (federation/knocking.py).
+        self.auth = DoubleKnockAuth(self._http_auth, SchemeMemory(self.store))
         self.transport = transport
         self._tls = self.tls_context()
         self.fetcher = Fetcher(self._client(), policy or AddressPolicy(dev=settings.dev), self.auth)
@@ -88,6 +78,10 @@ class KernFederation(RemoteClient):
         self._last_round = float("-inf")
 
     # --- wiring ---
+
+    def _http_auth(self, scheme: str) -> httpx.Auth:
+        # The key now on disk: a key rotation takes effect without a restart.
+        return self.publisher.identity.http_auth(scheme)
 
     def _follow_policy(self, conn: sqlite3.Connection, actor: RemoteActor) -> FollowDecision:
         manual = kern_actor.follow_approval(conn, self.settings) == "manual"
@@ -128,19 +122,24 @@ class KernFederation(RemoteClient):
         return asyncio.run(self.deliver())
 
     async def deliver(self, now: datetime | None = None) -> delivery.Report:
-        """One round: publish berichten that came due, send every due delivery, tidy up."""
-        now = now or utcnow()
+        """One round: publish berichten that came due, send every due delivery (and what
+        comes due while the round runs), tidy up."""
+        moment = now or utcnow()
+        self._prepare(moment)
+        total = delivery.Report()
+        if self._has_due(moment):
+            held = moving_in.held_inboxes(self.db.read())
+            total = await self.deliver_due(now, held, before_claim=self._prepare)
+        self.prune(moment)
+        return total
+
+    def _prepare(self, now: datetime) -> None:
+        """Before each look for due deliveries: what became due is queued, and an exported
+        node holds back what it queued after the export."""
         self._publish_due(now)
         if handover.exported_at(self.db.read()):
             # Exported to move: the new node publishes; this one sends its Move and retries.
             self.store.write(handover.hold_back_deliveries, now)
-        total = delivery.Report()
-        if not self._has_due(now):
-            self.prune(now)
-            return total
-        total = await self.deliver_batches(now, moving_in.held_inboxes(self.db.read()))
-        self.prune(now)
-        return total
 
     def _has_due(self, now: datetime) -> bool:
         # A cheap look (the queue's own due index) before a client is made for a round.

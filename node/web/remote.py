@@ -23,8 +23,9 @@ from node.settings import Settings
 T = TypeVar("T")
 DELIVERY_TICK = 0.2
 DELIVERY_INTERVAL = 2.0
-# Claimed together and sent at once: few, so a worker killed mid-round holds few leases.
-DELIVERY_BATCH = 10
+# Jobs in flight at once, one per inbox, each claimed as a slot frees: few, so a worker
+# killed mid-round holds few leases.
+DELIVERY_SLOTS = 10
 PRUNE_INTERVAL = 3600.0
 # Replays older than the hour of allowed clock skew fail the signature check anyway.
 KEEP_SEEN = timedelta(days=2)
@@ -93,37 +94,32 @@ class RemoteClient:
 
     # --- delivering ---
 
-    async def deliver_batches(
-        self, now: datetime, retry_refusals_from: Container[str] = frozenset()
+    async def deliver_due(
+        self,
+        now: datetime | None = None,
+        retry_refusals_from: Container[str] = frozenset(),
+        before_claim: Callable[[datetime], object] | None = None,
     ) -> delivery.Report:
-        """Send every due delivery, a batch at a time, on a client of this event loop's own;
-        a refusal from an inbox in `retry_refusals_from` is retried (delivery.held)."""
+        """Send every due delivery, and what comes due meanwhile, on a client of this event
+        loop's own, each inbox in a lane of its own (`delivery.deliver_due`); a refusal from
+        an inbox in `retry_refusals_from` is retried (delivery.held)."""
         if not self._claims_checked:
             # The first round after a start: a worker killed mid-round left its claims.
             self._claims_checked = True
             self.store.write(delivery.release_dead_claims)
-        total = delivery.Report()
-        retries = retry_schedule(self.settings)
         async with self._client() as client:
-            while True:
-                report = await delivery.process_next(
-                    self.store,
-                    self.auth,
-                    client,
-                    now,
-                    policy=self.policy,
-                    limit=DELIVERY_BATCH,
-                    retry_refusals_from=retry_refusals_from,
-                    retries=retries,
-                )
-                total = delivery.Report(
-                    total.claimed + report.claimed,
-                    total.done + report.done,
-                    total.retrying + report.retrying,
-                    total.failed + report.failed,
-                )
-                if report.claimed < DELIVERY_BATCH:
-                    return total
+            return await delivery.deliver_due(
+                self.store,
+                self.auth,
+                client,
+                now,
+                policy=self.policy,
+                slots=DELIVERY_SLOTS,
+                retry_refusals_from=retry_refusals_from,
+                retries=retry_schedule(self.settings),
+                deadline=self.settings.delivery_timeout_seconds,
+                before_claim=before_claim,
+            )
 
     def prune(self, now: datetime) -> None:
         """Forget finished deliveries and old seen ids, at most once per PRUNE_INTERVAL."""

@@ -25,10 +25,11 @@ def test_the_migrations_create_every_table_and_apply_only_once(tmp_path):
     assert tables >= TABLES
     applied = sqlite_utils.Database(db.conn)["_sqlite_migrations"].rows
     assert [r["name"] for r in applied if r["migration_set"] == "federation"] == [
-        "0001_outbox_followers_deliveries_seen_remote"
+        "0001_outbox_followers_deliveries_seen_remote",
+        "0002_double_knock_signature_schemes",
     ]
     store.apply_migrations(db.conn)  # a second open changes nothing
-    assert len(list(sqlite_utils.Database(db.conn)["_sqlite_migrations"].rows)) == 1
+    assert len(list(sqlite_utils.Database(db.conn)["_sqlite_migrations"].rows)) == 2
 
 
 def test_outbox_positions_are_never_reused(tmp_path):
