@@ -90,6 +90,7 @@ NOT_PAGES = {
     "/reacties/{key}": "an ActivityPub object (JSON)",
     "/berichten/{key}": "an ActivityPub object (JSON)",
     "/ns/bloei.jsonld": "Bloei's JSON-LD context",
+    "/antwoorden/{answer}": "an ActivityPub object (JSON); a person is sent on to its page",
 }
 NOT_PAGE_PREFIXES = {"/api/v1": "the open data API (JSON)"}
 
@@ -99,6 +100,8 @@ UNFILLABLE = {
     "/beheer/inloggen/code": "needs a beheerder with two-step login half-way through logging in",
     "/beheer/projecten/{project_id:id}/foto/verwijderen": "only for a project with a photo; "
     "the sample has none (without one it answers 404)",
+    "/beheer/gemeente/antwoord": "answers a reactie of the gemeente (?op=its id), which a kern "
+    "only holds once its gemeente sent one; the sample kern has no gemeente (404 without)",
 }
 
 # Pages visited without signing in (signed in, they send you on).
