@@ -28,8 +28,12 @@ from urllib.parse import urlencode
 
 from federation import outbox, vocabulary
 from federation.actors import ActorError, ActorRoutes, RemoteActor
+from federation.addresses import AddressPolicy
+from federation.fetch import Fetcher
 from federation.moves import also_known_as
 from federation.rebase import Rebase
+from federation.transport import checked_client
+from node.app import open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.kern import handover, kern_actor, moving_in
 from node.kern.node_identity import ACTOR_PATH
@@ -94,7 +98,6 @@ def export_node(source: Settings | Path | str, target: Path | str) -> ExportResu
     if settings.role != "kern" or not settings.database_path.is_file():
         result = create_backup(settings, target)
         return ExportResult(result.path, result.files, result.size, 0)
-    from node.app import open_database
 
     db = open_database(settings)
     try:
@@ -143,7 +146,6 @@ def import_node(
 
 def _take_over(settings: Settings, finished: dict) -> None:
     """The mail the old node handed over is this node's to send (node/kern/handover.py)."""
-    from node.app import open_database
 
     db = open_database(settings)
     try:
@@ -157,7 +159,6 @@ def _move_to_new_address(folder: Path, old: Settings, new_url: str, finished: di
     returns the old actor id, which the new actor lists in alsoKnownAs."""
     if old.role != "kern":
         raise BackupError(f"only a kern can move to a new address, this is a {old.role}")
-    from node.app import open_database
 
     new = replace(old, public_url=new_url)
     old_actor = actor_id(old)
@@ -279,9 +280,6 @@ def announce_move(
 
 async def fetch_with_policy(settings: Settings) -> tuple[FetchJson, Callable[[], Awaitable]]:
     """A fetch under the node's address policy (dev allows loopback), and its closer."""
-    from federation.addresses import AddressPolicy
-    from federation.fetch import Fetcher
-    from federation.transport import checked_client
 
     policy = AddressPolicy(dev=settings.dev)
     fetcher = Fetcher(checked_client(lambda: policy), policy)
