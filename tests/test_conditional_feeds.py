@@ -180,6 +180,16 @@ async def test_through_the_page_cache_the_same_tag_still_gives_304(client, meeti
     assert again.status_code == 304 and again.content == b""
 
 
+@pytest.mark.parametrize("feed", ["/bijeenkomsten.ics", "/feed.atom"])
+async def test_the_page_cache_answers_a_weak_tag_or_a_date_as_the_feed_does(client, meeting, feed):
+    first = await first_fetch(client, feed)
+    await client.get(feed)  # now stored in the page cache
+    weak = await client.get(feed, headers={"If-None-Match": "W/" + first.headers["etag"]})
+    by_date = await client.get(feed, headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert (weak.status_code, weak.content) == (304, b"")
+    assert (by_date.status_code, by_date.content) == (304, b"")
+
+
 # --- A change is a new body, a new tag and a later date -------------------------------------
 
 

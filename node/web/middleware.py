@@ -6,10 +6,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.web import errors
+from node.web.conditional import not_modified, parse_http_date
 
 
 class BodySizeLimitMiddleware:
@@ -195,14 +197,15 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _not_modified(scope: Scope, start: dict) -> bool:
-        """A stored response whose ETag the client already has: answer 304, as the app would."""
-        etag = dict(start.get("headers", [])).get(b"etag")
+        """A stored response the client already has: answer 304 by the same RFC 9110 rules as
+        the app (node/web/conditional.py: weak comparison, If-Modified-Since)."""
+        stored = Headers(raw=start.get("headers", []))
+        etag = stored.get("etag")
         if etag is None:
             return False
-        for key, value in scope["headers"]:
-            if key == b"if-none-match":
-                return etag in [tag.strip() for tag in value.split(b",")] or value.strip() == b"*"
-        return False
+        last_modified = stored.get("last-modified")
+        since = parse_http_date(last_modified) if last_modified else None
+        return not_modified(Headers(scope=scope), etag, since)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._cacheable(scope):
