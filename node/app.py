@@ -190,7 +190,11 @@ def create_app(
         # Inside the headers: a 500 page carries them like every other answer.
         Middleware(ServerErrorPageMiddleware),
         Middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY),
-        Middleware(OriginCheckMiddleware, public_url=settings.public_url),
+        Middleware(
+            OriginCheckMiddleware,
+            public_url=settings.public_url,
+            on_refusal=errors.forbidden_cross_site,
+        ),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,

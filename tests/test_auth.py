@@ -121,3 +121,24 @@ async def test_login_helper_works_for_the_editor(client):
 async def test_new_passwords_use_owasp_argon2id_parameters(db):
     stored = db.scalar("SELECT password_hash FROM users WHERE username = 'anna'")
     assert "$m=19456,t=2,p=1$" in stored
+
+
+async def test_a_redacteur_gets_the_403_page_on_a_beheerders_page(editor):
+    client, _ = editor
+    response = await client.get("/beheer/gebruikers")
+    assert response.status_code == 403
+    assert "Dit mag niet" in response.text
+    assert "U heeft geen toestemming voor deze pagina of actie." in response.text
+    # The full page of the site, rendered by the app's handler, not a bare message.
+    assert 'class="bloei-footer"' in response.text
+
+
+async def test_a_cross_site_post_gets_the_dutch_refusal(client):
+    response = await client.post(
+        "/beheer/inloggen", data={}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 403
+    assert "Dit formulier kwam niet van deze site." in response.text
+    api = await client.post("/api/v1/projecten", headers={"Origin": "https://kwaad.example"})
+    assert api.status_code == 403
+    assert api.headers["content-type"] == "application/problem+json"

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.db import Database, insert
 from node.web import login_sessions
+from node.web.refusals import Forbidden
 
 ROLES = ("beheerder", "redacteur")
 # Argon2id with OWASP's recommended minimum (19 MiB, two passes): strong, and light enough
@@ -222,7 +223,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def login_required(role: str | None = None) -> Callable[[Endpoint], Endpoint]:
-    """Guard a beheer endpoint: sign in first; with role='beheerder', only beheerders."""
+    """Guard a beheer endpoint: sign in first; with role='beheerder', only beheerders.
+
+    A user without the role gets `Forbidden`, which the app's handler for HTTPException
+    answers with the 403 page.
+    """
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
@@ -235,9 +240,7 @@ def login_required(role: str | None = None) -> Callable[[Endpoint], Endpoint]:
             if user.must_change_password and request.url.path != "/beheer/wachtwoord":
                 return RedirectResponse("/beheer/wachtwoord", status_code=303)
             if role == "beheerder" and not user.is_beheerder:
-                from node.web.errors import error_page
-
-                return error_page(request, 403)
+                raise Forbidden()
             return await endpoint(request)
 
         return guarded

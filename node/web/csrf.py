@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node.web.auth import current_session
+from node.web.refusals import CrossSiteRefusal
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -24,10 +25,21 @@ def _origin(url: str) -> str:
 
 
 class OriginCheckMiddleware:
-    """Refuse a POST from another site with 403 before any endpoint sees it."""
+    """Refuse a POST from another site before any endpoint sees it.
 
-    def __init__(self, app: ASGIApp, public_url: str, exempt_prefixes: tuple[str, ...] = ()):
+    `on_refusal` makes the answer (node/web/errors.py's 403): this middleware runs outside
+    the app's exception handlers, so it is handed the answer instead of raising.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        public_url: str,
+        on_refusal: CrossSiteRefusal,
+        exempt_prefixes: tuple[str, ...] = (),
+    ):
         self.app = app
+        self.on_refusal = on_refusal
         self.public_origin = _origin(public_url)
         self.exempt_prefixes = exempt_prefixes
 
@@ -38,9 +50,7 @@ class OriginCheckMiddleware:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if not self._allowed(headers, scope):
-            from node.web.errors import forbidden_cross_site
-
-            response = forbidden_cross_site(scope)
+            response = self.on_refusal(scope)
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 

@@ -15,6 +15,7 @@ from starlette.types import Scope
 
 from node.storage import StorageError
 from node.web.i18n import _
+from node.web.templating import render
 
 log = logging.getLogger("bloei")
 
@@ -77,8 +78,6 @@ def error_page(
     title = _(TITLES.get(status, TITLES[500]))
     if is_api(request.url.path):
         return problem(status, title, detail)
-    from node.web.templating import render
-
     explanation = detail or _(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     try:
         return render(
