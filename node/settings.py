@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from node.web.client_address import parse_trusted_proxies
-from node.web.email_address import is_email_address
+from node.addresses import parse_trusted_proxies
+from node.email_address import is_email_address
 
 CONFIG_FILE = "bloei.toml"
 DATABASE_FILE = "bloei.db"

@@ -15,17 +15,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from node.addresses import address_group, is_trusted, parse_trusted_proxies
 from node.app import create_app
 from node.commands import serve
 from node.kern import meeting_pages
 from node.settings import Settings, SettingsError, load_settings
-from node.web.client_address import (
-    ClientAddressMiddleware,
-    address_group,
-    forwarded_client,
-    is_trusted,
-    parse_trusted_proxies,
-)
+from node.web.client_address import ClientAddressMiddleware, forwarded_client
 from node.web.login_throttle import ADDRESS_FACTOR
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import add_meeting

@@ -16,11 +16,11 @@ from node.commands.common import (
     login_url,
     open_node,
 )
+from node.email_address import is_email_address
 from node.web import two_step
 from node.web.audit import record_audit
 from node.web.auth import ROLES as USER_ROLES
 from node.web.auth import create_user, generate_password, set_password
-from node.web.email_address import is_email_address
 from node.web.login_sessions import end_all as end_all_sessions
 
 

@@ -25,6 +25,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from node.email_address import is_email_address
 from node.kern.vocabulary import (
     ACTORS,
     BUDGET_SOURCES,
@@ -35,7 +36,6 @@ from node.kern.vocabulary import (
     THEMA_STATUSES,
     choices,
 )
-from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, strip_text
 from node.web.i18n import _
 from node.web.numbers import ascii_digits, parse_amount

@@ -17,11 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Optional, StopValidation
 
+from node.email_address import is_email_address
 from node.kern import ideas
 from node.kern.forms import at_most
 from node.kern.pages import page
 from node.kern.participation import support_answer
-from node.web.email_address import is_email_address
 from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
 from node.web.numbers import ascii_digits

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from node.db import Database
+from node.email_address import is_email_address
 from node.kern import projects
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User
-from node.web.email_address import is_email_address
 
 REMOVED_NAME = "verwijderd"
 SYSTEM = "systeem"

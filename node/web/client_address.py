@@ -13,64 +13,15 @@ where a mistyped setting here stops the node with one clear line.
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
-
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_trusted_proxies(text: str) -> tuple[Network, ...]:
-    """The addresses and networks of a setting like "127.0.0.1, ::1, 172.17.0.0/16".
-
-    Raises ValueError naming the entry that is not an IP address or network.
-    """
-    networks = []
-    for entry in (part.strip() for part in text.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(
-                f"{entry!r} is not an IP address or network like 127.0.0.1 or 172.17.0.0/16"
-            ) from None
-    return tuple(networks)
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-    # An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: one client, one key.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-def address_group(host: str) -> str:
-    """What counts as one address for a limit: an IPv4 address, or an IPv6 /64.
-
-    A household gets a whole /64 from its provider and every device picks addresses in it
-    at will; counting single IPv6 addresses would give anyone endless fresh ones.
-    """
-    address = _address(host)
-    if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address) if address is not None else host
+from node.addresses import Network, address_group, ip_address, is_trusted, parse_trusted_proxies
 
 
 def visitor_address(request: Request) -> str:
     """The visitor's address as limits count it (set by ClientAddressMiddleware)."""
     return address_group(request.client.host if request.client else "unknown")
-
-
-def is_trusted(host: str | None, trusted: Iterable[Network]) -> bool:
-    address = _address(host or "")
-    return address is not None and any(address in network for network in trusted)
 
 
 def forwarded_client(
@@ -86,15 +37,15 @@ def forwarded_client(
     entries = [entry for value in forwarded_for for entry in value.split(",")]
     if entries:
         for entry in reversed(entries):
-            address = _address(entry)
+            address = ip_address(entry)
             if address is None:
                 return None
             if not any(address in network for network in trusted):
                 return str(address)
         # Only our own proxies: the request came from one of them.
-        return str(_address(entries[0]))
+        return str(ip_address(entries[0]))
     if real_ip is not None:
-        address = _address(real_ip)
+        address = ip_address(real_ip)
         return None if address is None else str(address)
     return None
 

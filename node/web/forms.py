@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from wtforms import Form, ValidationError
 
-from node.web.email_address import is_email_address
+from node.email_address import is_email_address
 from node.web.i18n import _
 
 MAX_FORM_FIELDS = 200

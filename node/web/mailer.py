@@ -25,8 +25,8 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from node.db import Database
+from node.email_address import mail_address
 from node.settings import Settings
-from node.web.email_address import mail_address
 from node.web.i18n import _, ngettext
 from node.web.mail import decode_attachments
 
