@@ -179,8 +179,8 @@ def prepare_receiver(folder: Path, count: int):
     from federation.keys import generate_key_pair
     from federation.signatures import sign_cavage
     from node.app import open_database
+    from node.remote_client import QuietStore
     from node.settings import load_settings
-    from node.web.remote import QuietStore
 
     settings = load_settings(make_node(folder, KERN_URL))
     db = open_database(settings)

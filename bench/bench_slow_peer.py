@@ -120,7 +120,7 @@ class BackgroundWorker:
     """The node's background worker with only the delivery job, on a loop in a thread."""
 
     def __init__(self, job) -> None:
-        from node.web.worker import Worker
+        from node.jobs import Worker
 
         self.loop = asyncio.new_event_loop()
         self.worker = Worker([job])

@@ -16,22 +16,22 @@ from starlette.staticfiles import StaticFiles
 
 from node import positions
 from node.db import Database
+from node.diskwatch import DiskWatch
+from node.jobs import Job, Worker
+from node.schema import core
 from node.settings import Settings
 from node.storage import StorageError
 from node.web import errors
 from node.web.client_address import ClientAddressMiddleware
 from node.web.csrf import OriginCheckMiddleware
-from node.web.diskwatch import DiskWatch
 from node.web.middleware import (
     BodySizeLimitMiddleware,
     PageCacheMiddleware,
     SecurityHeadersMiddleware,
     ServerErrorPageMiddleware,
 )
-from node.web.schema import core
 from node.web.security_txt import security_txt_route
 from node.web.templating import STATIC_DIR, create_environment
-from node.web.worker import Job, Worker
 
 SESSION_COOKIE = "bloei_sessie"
 MAX_BODY = 12 * 1024 * 1024
@@ -96,7 +96,7 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
     if settings.role != "kern":
         return []
     from node.kern import address_counts, privacy, rsvp
-    from node.web import mailer
+    from node.mail import mailer
 
     jobs = [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 
 from node.kern import calendar, meetings, rsvp
-from node.web.mail import decode_attachments
+from node.mail.queue import decode_attachments
 from tests.meeting_helpers import ENV, add_meeting, local_day, mails, moments, sign_up
 
 

@@ -15,9 +15,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from node.db import Database
+from node.mail import mailer
+from node.mail.queue import Attachment, queue_mail
 from node.settings import SettingsError, load_settings
-from node.web import mailer
-from node.web.mail import Attachment, queue_mail
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Dorpsavond\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 REFUSED = "niemand@beesd.test"

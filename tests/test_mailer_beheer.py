@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from node.app import create_app
-from node.web import mailer
-from node.web.mail import queue_mail
+from node.mail import mailer
+from node.mail.queue import queue_mail
 from tests.conftest import BASE_URL, EDITOR_PASSWORD, login
 from tests.test_mailer import REFUSED, SmtpServer, smtp_settings
 

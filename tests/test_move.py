@@ -446,7 +446,7 @@ def add_follower(folder: Path, actor: str = GEMEENTE, inbox: str = GEMEENTE_INBO
 
 
 def queue(folder: Path, subject: str, lease_until: str | None = None) -> None:
-    from node.web.mail import queue_mail
+    from node.mail.queue import queue_mail
 
     with sqlite3.connect(folder / "bloei.db") as conn:
         mail_id = queue_mail(conn, "rsvp.confirm", "anna@example.org", subject, "Tot dan!")
@@ -455,7 +455,7 @@ def queue(folder: Path, subject: str, lease_until: str | None = None) -> None:
 
 def claimable(folder: Path, now) -> list[str]:
     """The subjects a mail worker on this node would take (all leases run out by `now`)."""
-    from node.web import mailer
+    from node.mail import mailer
 
     db = open_database(load_settings(folder))
     try:
@@ -749,7 +749,7 @@ def test_worker_once_exits_1_and_names_the_deliveries_it_gave_up(old_node, capsy
 
 
 def test_worker_once_exits_1_and_names_the_mail_it_gave_up(old_node, monkeypatch, capsys):
-    from node.web.mail import queue_mail
+    from node.mail.queue import queue_mail
     from tests.test_mailer import REFUSED, SmtpServer
 
     smtp = SmtpServer().start()
@@ -780,7 +780,7 @@ def test_moving_host_as_the_guide_says_sends_everything_once_and_loses_nothing(t
     before `bloei move`. No BLOEI_DEV: the commands take --dev, as serve does."""
     from process_helpers import PASSWORD, Node, running, wait_for
 
-    from node.web.mail import queue_mail
+    from node.mail.queue import queue_mail
     from tests.test_mailer import SmtpServer
 
     smtp = SmtpServer().start()

@@ -24,8 +24,8 @@ import pytest
 
 from federation import delivery
 from node.pilot import PilotNode, _create
+from node.remote_client import retry_schedule
 from node.settings import load_settings
-from node.web.remote import retry_schedule
 
 pytestmark = pytest.mark.processes
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from node.app import open_database
 from node.db import Database
 from node.kern import agenda, ideas, meetings, news, projects, publishing, sample
 from node.kern.schema import kern
-from node.web.schema import core
+from node.schema import core
 from tests.helpers import THEMA, add_project, add_thema
 from tests.idea_helpers import add_idea, add_news, add_published_idea
 from tests.meeting_helpers import add_meeting, sign_up

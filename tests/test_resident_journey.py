@@ -19,7 +19,7 @@ import zxingcpp
 from pypdf import PdfReader
 
 from node.kern.sample import load_sample
-from node.web import mailer
+from node.mail import mailer
 from tests.conftest import BASE_URL, login
 from tests.test_mailer import SmtpServer, smtp_settings
 

@@ -17,9 +17,9 @@ import pytest
 from node import cli
 from node.app import background_jobs, create_app
 from node.db import Database
-from node.web.mail import queue_mail
-from node.web.schema import core
-from node.web.worker import Job, Worker
+from node.jobs import Job, Worker
+from node.mail.queue import queue_mail
+from node.schema import core
 from tests.test_mailer import SmtpServer, smtp_settings
 from tests.test_storage import fill_the_disk
 

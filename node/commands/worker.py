@@ -18,9 +18,9 @@ from node.commands.common import (
     open_node,
 )
 from node.db import Database
+from node.diskwatch import DiskWatch
+from node.mail import mailer
 from node.settings import Settings
-from node.web import mailer
-from node.web.diskwatch import DiskWatch
 
 
 def configure_worker(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
 def run_worker(args: argparse.Namespace) -> int:
     import asyncio
 
-    from node.web.worker import run_until_stopped
+    from node.jobs import run_until_stopped
 
     with open_node(args, dev=dev_override(args)) as (settings, db):
         jobs = [*background_jobs(settings, db), DiskWatch(settings).job()]

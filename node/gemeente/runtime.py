@@ -42,9 +42,9 @@ from node.db import Database
 from node.gemeente import handlers as gemeente_handlers
 from node.gemeente import identity as gemeente_identity
 from node.gemeente import kernen, pull
+from node.jobs import Job
+from node.remote_client import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.settings import Settings
-from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
-from node.web.worker import Job
 
 PULL_TICK = 0.5
 PULL_CONCURRENCY = 8

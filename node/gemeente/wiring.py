@@ -15,11 +15,11 @@ from starlette.routing import BaseRoute
 
 from node.db import Database
 from node.gemeente.runtime import GemeenteFederation
+from node.jobs import Job
 from node.settings import Settings
 from node.web import i18n
 from node.web.i18n import _
 from node.web.templating import TEMPLATES_DIR, create_environment
-from node.web.worker import Job
 
 # The gemeente's own base template (and nothing else) comes first: shared beheer templates
 # (login, users, log) extend "base.html" and so get the gemeente's header and menu.
@@ -38,7 +38,7 @@ MENU = [
 def migrations() -> list[Migrations]:
     from federation.store import migrations as federation_tables
     from node.gemeente.schema import gemeente
-    from node.web.schema import core
+    from node.schema import core
 
     return [core, federation_tables, gemeente]
 

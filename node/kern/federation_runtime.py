@@ -37,11 +37,11 @@ from federation.knocking import DoubleKnockAuth, SchemeMemory
 from federation.moves import receive_offering_moves_again
 from federation.store import timestamp, utcnow
 from node.db import Database
+from node.jobs import Job
 from node.kern import handover, kern_actor, moving_in, publishing, received
 from node.kern.publishing import Publisher
+from node.remote_client import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
 from node.settings import Settings
-from node.web.remote import DELIVERY_INTERVAL, DELIVERY_TICK, QuietStore, RemoteClient
-from node.web.worker import Job
 
 
 class KernFederation(RemoteClient):

@@ -13,9 +13,9 @@ import nh3
 
 from node.kern.gemeente_messages import own_object
 from node.kern.ideas import notice_recipients
+from node.mail.queue import queue_mail
 from node.settings import Settings
 from node.web.i18n import _
-from node.web.mail import queue_mail
 
 PURPOSE = "gemeente.reactie"
 MAX_TEXT = 5000

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from federation.store import timestamp
 from node.kern.rehome import EXPORTED_AT
-from node.web.mailer import stamp
+from node.mail.mailer import stamp
 
 # A mail as the same message in two copies of a database: its id and when it was queued; and
 # what became of it (sent_at, given_up_at).

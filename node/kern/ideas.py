@@ -20,11 +20,11 @@ import jinja2
 from node.db import Database, insert
 from node.kern import projects, search
 from node.kern.changes import record_change, unique_slug
+from node.mail.queue import queue_mail
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
 from node.web.i18n import _
-from node.web.mail import queue_mail
 from node.web.markdown import plain_text
 
 OBJECT_TYPE = "Idee"

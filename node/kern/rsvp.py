@@ -32,11 +32,11 @@ import jinja2
 
 from node.db import Database, insert
 from node.kern import address_counts, calendar, meetings
+from node.mail.queue import Attachment, queue_mail
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
 from node.web.i18n import _
-from node.web.mail import Attachment, queue_mail
 
 MAX_PEOPLE = 20
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -235,7 +235,7 @@ class MailNode(Node):
     smtp: object  # tests.test_mailer.SmtpServer: .messages holds what arrived
 
     def send_queued_mail(self) -> int:
-        from node.web import mailer
+        from node.mail import mailer
 
         settings = load_settings(self.data_dir)
         db = open_database(settings)

@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from node.kern import agenda, projects, threads
 from node.kern.pages import VOCABULARY
+from node.mail.mailer import mail_status
 from node.web.auth import login_required
-from node.web.mailer import mail_status
 from node.web.templating import render
 
 

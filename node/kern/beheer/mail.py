@@ -9,12 +9,13 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from node.web import auth, mailer
+from node.mail import mailer
+from node.mail.queue import queue_mail
+from node.web import auth
 from node.web.audit import record_audit
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, strip_text, valid_email
 from node.web.i18n import _
-from node.web.mail import queue_mail
 from node.web.templating import flash, render
 
 TEMPLATE = "beheer/mail.html"

@@ -1,6 +1,6 @@
 """Queueing mail: a message is written to the database in the caller's transaction.
 
-The sender (node/web/mailer.py) takes it from there, so a change and the mail about it land
+The sender (node/mail/mailer.py) takes it from there, so a change and the mail about it land
 together or not at all, and an SMTP server that is down loses nothing.
 """
 
@@ -10,8 +10,7 @@ import base64
 import json
 import sqlite3
 from dataclasses import dataclass
-
-from node.web.auth import now
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ def queue_mail(
     attachments: tuple[Attachment, ...] | list[Attachment] = (),
 ) -> int:
     """Queue one plain-text message; `purpose` names why (rsvp.confirm, idea.new, ...)."""
-    stamp = now()
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     encoded = [
         {
             "filename": a.filename,

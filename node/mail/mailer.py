@@ -1,6 +1,6 @@
 """Sending queued mail over SMTP: claim due messages with a lease, send, record the outcome.
 
-`queue_mail` (node/web/mail.py) writes a message in the caller's transaction; this module
+`queue_mail` (node/mail/queue.py) writes a message in the caller's transaction; this module
 takes it from there. A message is claimed by setting `lease_until` inside one IMMEDIATE
 transaction, so two processes on one database never take the same message. A failure is
 retried with a growing delay until `mail_retry_hours` have passed; a mail server that says
@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 from node.db import Database
 from node.email_address import mail_address
+from node.mail.queue import decode_attachments
 from node.settings import Settings
 from node.web.i18n import _, ngettext
-from node.web.mail import decode_attachments
 
 # After the 1st, 2nd, ... failure; the last delay repeats until mail_retry_hours have passed.
 RETRY_DELAYS = (

@@ -12,9 +12,9 @@ import logging
 import time
 from dataclasses import dataclass
 
+from node.jobs import Job
 from node.settings import Settings
 from node.storage import MIB, Problem, find_problem
-from node.web.worker import Job
 
 log = logging.getLogger("bloei.storage")
 
