@@ -1,4 +1,4 @@
-"""RSVPs without an account: signing up, the waiting list, the personal link, and the mails.
+"""RSVPs without an account: signing up, the waiting list, the personal link, and what to tell.
 
 Capacity is decided inside the write transaction. Database.write runs every write in
 BEGIN IMMEDIATE on one writer, so two residents signing up at the same moment are counted
