@@ -82,11 +82,9 @@ def seed(data_dir: Path, count: int, rng: random.Random) -> tuple[str, list[str]
     from node.kern import meetings, rsvp
     from node.settings import load_settings
     from node.web.auth import now
-    from node.web.templating import create_environment
 
     settings = load_settings(data_dir)
     db = open_database(settings)
-    env = create_environment()
     today = datetime.now(meetings.AMSTERDAM).date()
     upcoming = max(RSVP_MEETINGS + 1, count // 10)
 
@@ -121,7 +119,7 @@ def seed(data_dir: Path, count: int, rng: random.Random) -> tuple[str, list[str]
             elif number == 0:
                 page = slug
                 for n in range(30):
-                    rsvp.sign_up(conn, settings, env, meeting_id, f"Inwoner {n}", "", "", 1)
+                    rsvp.sign_up(conn, settings, meeting_id, f"Inwoner {n}", "", "", 1)
             elif offset < 0:
                 # Past meetings cannot take RSVPs any more; their rows are made as they were.
                 stamp = now()

@@ -54,14 +54,16 @@ class SiteInfo:
         return self._values
 
 
-def open_database(settings: Settings) -> Database:
-    db = _open_database_of_role(settings)
+def open_database(settings: Settings, templates: jinja2.Environment | None = None) -> Database:
+    """The node's database, wired: its writes publish their events and queue their mails
+    (rendered with `templates`, a fresh environment when left out)."""
+    db = _open_database_of_role(settings, templates)
     # Outbox positions must stay above those handed out before a restore (node/positions.py).
     positions.guard(db, settings.data_dir)
     return db
 
 
-def _open_database_of_role(settings: Settings) -> Database:
+def _open_database_of_role(settings: Settings, templates: jinja2.Environment | None) -> Database:
     if settings.role == "gemeente":
         from node.gemeente import wiring
 
@@ -70,12 +72,18 @@ def _open_database_of_role(settings: Settings) -> Database:
         return Database(settings.database_path).open([core])
     from federation.store import migrations as federation_tables
     from node.kern.federation_schema import kern_federation
+    from node.kern.happenings import happenings_table
+    from node.kern.mail_effects import attach_mail_effects
     from node.kern.publishing import attach_publisher
     from node.kern.schema import kern
 
-    db = Database(settings.database_path).open([core, kern, federation_tables, kern_federation])
-    # Every write from now on publishes the events it records, in its own transaction.
+    db = Database(settings.database_path).open(
+        [core, kern, federation_tables, kern_federation, happenings_table]
+    )
+    # Every write from now on publishes the events it records and queues the mails about
+    # what it did, in its own transaction.
     attach_publisher(db, settings)
+    attach_mail_effects(db, settings, templates or create_environment())
     return db
 
 
@@ -123,7 +131,7 @@ def create_app(
 ) -> Starlette:
     """One node's app. A host serving several kernen (node/sites.py) passes the `templates`
     they share and a smaller `page_cache_bytes` for each; a single node leaves both out."""
-    db = database or open_database(settings)
+    db = database or open_database(settings, templates)
     shared_templates = templates
     settings.media_dir.mkdir(exist_ok=True)
     disk_watch = DiskWatch(settings)

@@ -45,7 +45,6 @@ def add_idea(db, app, settings, **changes) -> tuple[int, str]:
     return db.write(
         ideas.submit_idea,
         settings,
-        app.state.templates,
         values["title"],
         values["body"],
         values["name"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from node.kern import meetings, rsvp
-from node.web.templating import create_environment
 
 MEETING = {
     "title": "Dorpsavond over verkeer",
@@ -14,7 +13,6 @@ MEETING = {
     "place_address": "Dorpsstraat 1, 4153 AA Beesd",
     "capacity": None,
 }
-ENV = create_environment()
 
 
 def local_day(days_from_now: int) -> date:
@@ -56,7 +54,7 @@ def sign_up(
     email: str = "",
     phone: str = "",
 ) -> rsvp.SignUp:
-    return db.write(rsvp.sign_up, settings, ENV, meeting_id, name, email, phone, people)
+    return db.write(rsvp.sign_up, settings, meeting_id, name, email, phone, people)
 
 
 def accepted(db, meeting_id: int) -> int:

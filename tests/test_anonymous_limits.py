@@ -11,7 +11,7 @@ from node.web.ratelimit import RateLimiter
 from tests.conftest import BASE_URL
 from tests.helpers import add_project
 from tests.idea_helpers import add_published_idea, idea_form
-from tests.meeting_helpers import ENV, add_meeting, sign_up
+from tests.meeting_helpers import add_meeting, sign_up
 
 VOLUNTEER = {"name": "Jan Bos", "contact": "jan@example.org", "message": "", "consent": "y"}
 RESIDENT = {"name": "Jan Bos", "email": "", "phone": "", "people": "1"}
@@ -35,9 +35,7 @@ def requests_for(app, db, settings) -> dict[str, tuple[str, dict]]:
     meeting_id, meeting = add_meeting(db, settings)
     _, _, idea = add_published_idea(db, app, settings)
     mine = sign_up(db, settings, meeting_id, 1)
-    big = db.write(
-        rsvp.request_sign_up, settings, ENV, meeting_id, "Club", "club@example.org", "", 8
-    )
+    big = db.write(rsvp.request_sign_up, settings, meeting_id, "Club", "club@example.org", "", 8)
     return {
         "/projecten/{slug}/steun": (f"/projecten/{project}/steun", {}),
         "/projecten/{slug}/vrijwilliger": (f"/projecten/{project}/vrijwilliger", VOLUNTEER),

@@ -17,7 +17,7 @@ from node.app import create_app
 from node.kern import agenda, api, meetings, projects, rsvp
 from node.kern.openapi import openapi_document
 from tests.conftest import BASE_URL
-from tests.meeting_helpers import ENV, MEETING, local_day, moments
+from tests.meeting_helpers import MEETING, local_day, moments
 
 BASE = "/api/v1"
 WHO = "Beheerder Bertha Verborgen"
@@ -137,7 +137,7 @@ def seed(conn, settings) -> Seeded:
         [row_id(conn, "themas", groen)],
         [speeltuin_id],
     )
-    rsvp.sign_up(conn, settings, ENV, row_id(conn, "meetings", dorpsavond), *ATTENDEE, 2)
+    rsvp.sign_up(conn, settings, row_id(conn, "meetings", dorpsavond), *ATTENDEE, 2)
     return Seeded(
         verkeer, groen, parkeren, oud, wonen, najaar, voorjaar, speeltuin, fietspad, dorpsavond
     )

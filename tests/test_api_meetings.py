@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from node.kern import agenda, meetings
+from node.kern import agenda, meeting_display, meetings
 from node.kern.openapi import openapi_document
 from tests.conftest import BASE_URL
-from tests.meeting_helpers import ENV, add_meeting, sign_up
+from tests.meeting_helpers import add_meeting, sign_up
 from tests.test_api import (
     WHO,
     assert_problem,
@@ -32,7 +32,7 @@ def agenda_of_meetings(db, settings) -> dict[str, str]:
     _, slugs["morgen"] = add_meeting(db, settings, 1, title="Snoeidag", thema_ids=[groen_id])
     _, slugs["volgende_week"] = add_meeting(db, settings, 7, title="Dorpsavond")
     cancelled_id, slugs["afgelast"] = add_meeting(db, settings, 3, title="Wandeling")
-    db.write(meetings.cancel_meeting, settings, WHO, cancelled_id, "De gids is ziek.", ENV)
+    db.write(meetings.cancel_meeting, settings, WHO, cancelled_id, "De gids is ziek.")
     removed_id, slugs["weg"] = add_meeting(db, settings, 2, title="Dubbel ingevoerd")
     db.write(meetings.remove_meeting, settings, WHO, removed_id)
     _, slugs["vorige_maand"] = add_meeting(db, settings, -30, title="Oude avond")
@@ -237,7 +237,7 @@ async def test_meeting_etag_gives_304_until_a_meeting_changes(
     meeting_id = db.scalar(
         "SELECT id FROM meetings WHERE slug = ?", (agenda_of_meetings["morgen"],)
     )
-    db.write(meetings.cancel_meeting, settings, WHO, meeting_id, "Het stormt.", ENV)
+    db.write(meetings.cancel_meeting, settings, WHO, meeting_id, "Het stormt.")
     changed = await client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert changed.json()["bijeenkomsten"][0]["status"] == "geannuleerd"
@@ -254,7 +254,9 @@ async def test_meeting_etag_changes_when_a_meeting_ends_without_any_write(
     first = await client.get(path)
     assert first.json()["status"] == "gepland"
     later = (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")
+    # The clock of the listings (meetings) and of a meeting's status (meeting_display).
     monkeypatch.setattr(meetings, "now", lambda: later)
+    monkeypatch.setattr(meeting_display, "now", lambda: later)
     again = await client.get(path, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 200
     assert again.json()["status"] == "afgelopen"

@@ -11,7 +11,7 @@ import feedparser
 
 from node.kern import meetings, projects
 from tests.helpers import add_project
-from tests.meeting_helpers import ENV, add_meeting
+from tests.meeting_helpers import add_meeting
 
 A = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -177,7 +177,7 @@ async def test_meetings_are_in_the_feed_and_a_feed_reader_reads_them(client, db,
     planned_id, planned = add_meeting(db, settings, days=10, title="Kernavond over de dijk")
     cancelled_id, _ = add_meeting(db, settings, days=20, title="Snoeidag in het park")
     gone_id, _ = add_meeting(db, settings, days=30, title="Dubbel ingevoerd")
-    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Te veel regen.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Te veel regen.")
     db.write(meetings.remove_meeting, settings, "test", gone_id)
 
     response = await client.get("/feed.atom")

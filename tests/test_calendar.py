@@ -8,7 +8,7 @@ import icalendar
 
 from node.kern import calendar, meetings, rsvp
 from node.mail.queue import decode_attachments
-from tests.meeting_helpers import ENV, add_meeting, local_day, mails, moments, sign_up
+from tests.meeting_helpers import add_meeting, local_day, mails, moments, sign_up
 
 
 def parse(data: bytes | str) -> icalendar.Calendar:
@@ -28,7 +28,7 @@ def attachment(mail) -> tuple[str, icalendar.Calendar]:
 async def test_the_kern_calendar_can_be_subscribed_to(client, db, settings):
     first_id, first = add_meeting(db, settings, days=7, title="Inloopavond")
     _, second = add_meeting(db, settings, days=35, title="Wandeling langs de Linge")
-    db.write(meetings.cancel_meeting, settings, "test", first_id, "Te weinig vrijwilligers.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", first_id, "Te weinig vrijwilligers.")
     response = await client.get("/bijeenkomsten.ics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
@@ -69,7 +69,6 @@ async def test_one_meeting_as_ics_has_a_stable_uid(client, db, settings):
         meeting_id,
         {**moments(local_day(20), "20:00", "22:00"), "place_name": "Kerk", "place_address": ""},
         "",
-        ENV,
     )
     response = await client.get(f"/bijeenkomsten/{slug}/kalender.ics")
     assert f'filename="{slug}.ics"' in response.headers["content-disposition"]
@@ -131,7 +130,7 @@ def test_cancelling_mails_a_cancel_with_a_higher_sequence(db, settings):
     sign_up(db, settings, meeting_id, 1, "Jan", email="jan@example.org")
     sign_up(db, settings, meeting_id, 1, "Wachter", email="wacht@example.org")
     sign_up(db, settings, meeting_id, 1, "Zonder mail")
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Storm op komst.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Storm op komst.")
     sent = mails(db, "meeting.cancelled")
     assert [m["to_address"] for m in sent] == ["jan@example.org", "wacht@example.org"]
     assert all("Storm op komst." in m["body"] for m in sent)
@@ -159,7 +158,6 @@ def test_moving_mails_the_new_time_with_a_higher_sequence(db, settings):
         meeting_id,
         {**moments(new_day, "20:00", "22:00"), "place_name": "Sporthal", "place_address": ""},
         "Het dorpshuis wordt geverfd.",
-        ENV,
     )
     assert moved
     (mail,) = mails(db, "meeting.moved")
@@ -180,7 +178,6 @@ def test_moving_mails_the_new_time_with_a_higher_sequence(db, settings):
         meeting_id,
         {**moments(new_day, "20:00", "22:00"), "place_name": "Sporthal", "place_address": ""},
         "",
-        ENV,
     )
     assert not again
     assert len(mails(db, "meeting.moved")) == 1
@@ -191,7 +188,7 @@ def test_a_promotion_mail_carries_the_invitation(db, settings):
     meeting_id, _ = add_meeting(db, settings, capacity=1)
     first = sign_up(db, settings, meeting_id, 1, "Eerste")
     sign_up(db, settings, meeting_id, 1, "Tweede", email="twee@example.org")
-    db.write(rsvp.cancel_rsvp, settings, ENV, first.id)
+    db.write(rsvp.cancel_rsvp, settings, first.id)
     (mail,) = mails(db, "rsvp.promoted")
     _, calendar = attachment(mail)
     assert str(calendar["METHOD"]) == "REQUEST"
@@ -235,7 +232,7 @@ async def test_a_changed_or_cancelled_meeting_is_never_served_from_the_kept_text
     meeting_id, _ = add_meeting(db, settings, days=5, title="Snoeidag")
     assert b"SUMMARY:Snoeidag" in (await client.get("/bijeenkomsten.ics")).content
 
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Te veel regen.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Te veel regen.")
     event = icalendar.Calendar.from_ical((await client.get("/bijeenkomsten.ics")).content).walk(
         "VEVENT"
     )[0]

@@ -15,7 +15,7 @@ from node.kern import atom, calendar, meetings
 from node.web.conditional import etag_listed, parse_http_date
 from tests.conftest import BASE_URL
 from tests.idea_helpers import add_news
-from tests.meeting_helpers import ENV, add_meeting
+from tests.meeting_helpers import add_meeting
 
 FEEDS = ("/bijeenkomsten.ics", "/bijeenkomsten/{slug}/kalender.ics", "/feed.atom")
 
@@ -218,7 +218,7 @@ async def test_a_changed_meeting_changes_every_feed_that_shows_it(
     meeting_id, slug = meeting
     path = feed.format(slug=slug)
     first = await first_fetch(uncached, path)
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "De zaal is dicht.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "De zaal is dicht.")
     for ask in (polled, polled_by_date):
         response = await ask(uncached, path, first)
         assert response.status_code == 200, ask.__name__
@@ -338,7 +338,7 @@ async def test_a_poll_that_changes_nothing_makes_no_body(
     assert renders[kind] == 1
     other = await uncached.get(path, headers={"If-None-Match": '"iets-anders"'})
     assert other.status_code == 200 and renders[kind] == 2
-    db.write(meetings.cancel_meeting, settings, "test", meeting[0], "Storm.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting[0], "Storm.")
     assert (await polled(uncached, path, first)).status_code == 200
     assert renders[kind] == 3
 

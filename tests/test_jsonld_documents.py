@@ -43,7 +43,7 @@ from tests.jsonld.strict import (
     problems,
     require_contexts,
 )
-from tests.meeting_helpers import ENV, add_meeting
+from tests.meeting_helpers import add_meeting
 
 AS_ACCEPT = {"Accept": "application/activity+json"}
 GEMEENTE_ONLY = {"Organization", "Gemeentebericht", "Reactie"}
@@ -82,7 +82,7 @@ def busy_kern(db, settings, app) -> None:
     decision = meetings.Decision(planned_id, "verkenning", "We gaan het uitzoeken.")
     db.write(meetings.save_minutes, settings, "test", past_id, "Afgesproken.", [decision])
     cancelled_id, _ = add_meeting(db, settings, days=10, capacity=20)
-    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "De zaal is dicht.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "De zaal is dicht.")
     add_meeting(db, settings, days=12, thema_ids=[thema_id], project_ids=[project_id])
     idea_id, _, _ = add_published_idea(db, app, settings, title="Een pluktuin")
     db.write(ideas.answer_idea, settings, "test", idea_id, "Mooi idee!")

@@ -11,7 +11,7 @@ import pytest
 
 from node.kern import meetings, projects
 from tests.helpers import add_project, add_thema
-from tests.meeting_helpers import ENV, MEETING, add_meeting, local_day, moments, sign_up
+from tests.meeting_helpers import MEETING, add_meeting, local_day, moments, sign_up
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -85,14 +85,14 @@ def test_afgelopen_follows_from_the_end_time(db, settings):
 def test_cancelling_keeps_the_row_and_needs_a_reason(db, settings):
     meeting_id, slug = add_meeting(db, settings)
     with pytest.raises(meetings.MeetingError):
-        db.write(meetings.cancel_meeting, settings, "test", meeting_id, "   ", ENV)
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Ziek.", ENV)
+        db.write(meetings.cancel_meeting, settings, "test", meeting_id, "   ")
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Ziek.")
     row = db.one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
     assert (row["status"], row["cancel_reason"], row["sequence"]) == ("geannuleerd", "Ziek.", 1)
     assert events_of(db)[-1]["status"] == "geannuleerd"
     assert events_of(db)[-1]["redenAnnulering"] == "Ziek."
     with pytest.raises(meetings.MeetingError):
-        db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Weer.", ENV)
+        db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Weer.")
 
 
 def test_removing_records_a_delete_and_leaves_search(db, settings):
@@ -115,7 +115,6 @@ def test_less_capacity_than_people_signed_up_is_refused(db, settings):
             {**MEETING, "capacity": 5},
             [],
             [],
-            ENV,
         )
     assert "minstens 6" in str(refused.value)
     assert db.scalar("SELECT capacity FROM meetings WHERE id = ?", (meeting_id,)) == 10
@@ -134,7 +133,6 @@ def test_more_capacity_lets_the_waiting_list_in(db, settings):
         {**MEETING, "capacity": None},
         [],
         [],
-        ENV,
     )
     assert db.scalar("SELECT status FROM rsvps WHERE id = ?", (waiting.id,)) == "aangemeld"
     assert db.scalar("SELECT count(*) FROM mail_queue WHERE purpose = 'rsvp.promoted'") == 1
@@ -267,7 +265,7 @@ def test_one_meeting_of_a_series_changes_on_its_own(db, settings):
     )
     db.write(meetings.create_series, settings, "test", rule, MEETING)
     first, second, third = db.execute("SELECT * FROM meetings ORDER BY starts_at")
-    db.write(meetings.cancel_meeting, settings, "test", second["id"], "Kermis.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", second["id"], "Kermis.")
     db.write(
         meetings.move_meeting,
         settings,
@@ -280,7 +278,6 @@ def test_one_meeting_of_a_series_changes_on_its_own(db, settings):
             "place_address": "",
         },
         "",
-        ENV,
     )
     rows = {r["id"]: r for r in db.execute("SELECT * FROM meetings")}
     assert rows[first["id"]]["status"] == "gepland"
@@ -350,7 +347,7 @@ def test_no_verslag_before_the_meeting_or_for_a_cancelled_one(db, settings):
     with pytest.raises(meetings.MeetingError):
         db.write(meetings.save_minutes, settings, "test", future_id, "Te vroeg")
     cancelled_id, _ = add_meeting(db, settings, days=4)
-    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Ziek.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Ziek.")
     with pytest.raises(meetings.MeetingError):
         db.write(meetings.save_minutes, settings, "test", cancelled_id, "Niets")
 
@@ -414,7 +411,7 @@ async def test_the_project_page_links_to_the_meeting_where_it_was_decided(client
 async def test_the_next_meeting_stands_on_top_and_past_ones_below(client, db, settings):
     add_meeting(db, settings, days=30, title="Later")
     cancelled_id, _ = add_meeting(db, settings, days=2, title="Afgelast")
-    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Ziek.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "Ziek.")
     _, next_slug = add_meeting(db, settings, days=9, title="Eerstvolgende")
     past_id, past_slug = add_meeting(db, settings, days=-20, title="Vorige keer")
     db.write(meetings.save_minutes, settings, "test", past_id, "Het was gezellig en nuttig.")
@@ -484,7 +481,7 @@ async def test_script_in_every_meeting_text_is_escaped(client, db, settings):
         capacity=5,
     )
     sign_up(db, settings, meeting_id, 1, name=f"Naam {SCRIPT}")
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, f"Reden {SCRIPT}", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, f"Reden {SCRIPT}")
     for path in (f"/bijeenkomsten/{slug}", "/bijeenkomsten"):
         page = (await client.get(path)).text
         assert "<script>alert" not in page, path
@@ -514,7 +511,6 @@ async def test_personal_data_is_never_public(client, db, settings):
         {**MEETING, "capacity": 3},
         [],
         [project_id],
-        ENV,
     )
     pages = [
         "/",

@@ -10,7 +10,7 @@ import pytest
 
 from node.kern import meetings
 from tests.helpers import add_project, add_thema
-from tests.meeting_helpers import ENV, add_meeting, local_day, mails, sign_up
+from tests.meeting_helpers import add_meeting, local_day, mails, sign_up
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -505,7 +505,7 @@ async def test_the_attendee_list_shows_totals_and_the_waiting_list(admin, db, se
     gone = sign_up(db, settings, meeting_id, 1, "Els Afgemeld")
     from node.kern import rsvp
 
-    db.write(rsvp.cancel_rsvp, settings, ENV, gone.id)
+    db.write(rsvp.cancel_rsvp, settings, gone.id)
     response = await client.get(f"/beheer/bijeenkomsten/{meeting_id}/aanmeldingen")
     assert response.headers["cache-control"] == "no-store"
     page = response.text
@@ -528,7 +528,7 @@ async def test_the_attendee_list_shows_totals_and_the_waiting_list(admin, db, se
 async def test_cancelled_meetings_keep_their_page_in_the_list(admin, db, settings):
     client, _ = admin
     meeting_id, _ = add_meeting(db, settings)
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Ziek.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Ziek.")
     listing = (await client.get("/beheer/bijeenkomsten")).text
     assert "Geannuleerd" in listing
     assert f"/beheer/bijeenkomsten/{meeting_id}/annuleren" not in listing

@@ -318,7 +318,6 @@ async def test_a_busy_kern_has_no_personal_data_anywhere_in_its_outbox(db, setti
         "test",
         meeting_id,
         "De zaal is dicht.",
-        app.state.templates,
     )
     db.write(projects.add_update, settings, "test", project_id, "Nieuws", "Het gaat goed.", None)
 

@@ -12,7 +12,7 @@ import pytest
 
 from node.kern import meetings, rsvp
 from tests.conftest import BASE_URL
-from tests.meeting_helpers import ENV, accepted, add_meeting, mails, sign_up
+from tests.meeting_helpers import accepted, add_meeting, mails, sign_up
 
 RESIDENT = {"name": "Jan Bos", "email": "jan@example.org", "phone": "", "people": "2"}
 TOKEN_PATH = re.compile(r"^/aanmelding/([A-Za-z0-9_-]{43})$")
@@ -166,7 +166,7 @@ async def test_a_cross_site_rsvp_is_refused(client, db, settings):
 
 async def test_a_cancelled_meeting_refuses_rsvps(client, db, settings):
     meeting_id, slug = add_meeting(db, settings)
-    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Het dorpshuis is dicht.", ENV)
+    db.write(meetings.cancel_meeting, settings, "test", meeting_id, "Het dorpshuis is dicht.")
     page = (await client.get(f"/bijeenkomsten/{slug}")).text
     assert "Deze bijeenkomst gaat niet door." in page
     assert "Het dorpshuis is dicht." in page
@@ -344,9 +344,7 @@ def test_writers_on_threads_never_exceed_capacity(db, settings):
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(
             pool.map(
-                lambda n: db.write(
-                    rsvp.sign_up, settings, ENV, meeting_id, f"P{n}", "", "", sizes[n]
-                ),
+                lambda n: db.write(rsvp.sign_up, settings, meeting_id, f"P{n}", "", "", sizes[n]),
                 range(60),
             )
         )
@@ -365,9 +363,9 @@ def test_threads_signing_off_and_up_keep_the_count_right(db, settings):
     def churn(n: int) -> None:
         if n < 10:
             rsvp_id = first[n].id
-            db.write(rsvp.cancel_rsvp, settings, ENV, rsvp_id)
+            db.write(rsvp.cancel_rsvp, settings, rsvp_id)
         else:
-            db.write(rsvp.sign_up, settings, ENV, meeting_id, f"B{n}", "", "", 1)
+            db.write(rsvp.sign_up, settings, meeting_id, f"B{n}", "", "", 1)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(churn, range(40)))

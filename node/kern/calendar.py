@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 
 from node.ical import EventCache, assemble
-from node.kern.meetings import (
+from node.kern.meeting_display import (
     location_text,
     meeting_path,
     status_of,

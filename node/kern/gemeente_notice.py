@@ -1,6 +1,7 @@
 """Telling the group that the gemeente reacted: a mail to the group's contact address and
-its beheerders (the same people who hear of a new idea), queued in the inbox's transaction,
-so the reactie and the mail about it are kept together or not at all."""
+its beheerders (the same people who hear of a new idea). The inbox records the reactie as a
+happening; node/kern/mail_effects.py calls tell_the_group before the inbox's transaction
+commits, so the reactie and the mail about it are kept together or not at all."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from typing import Any
 
 import nh3
 
+from node.kern import happenings
 from node.kern.gemeente_messages import own_object
 from node.kern.ideas import notice_recipients
 from node.mail.queue import queue_mail
 from node.settings import Settings
 from node.web.i18n import _
 
-PURPOSE = "gemeente.reactie"
+PURPOSE = happenings.GEMEENTE_REACTIE
 MAX_TEXT = 5000
 _BREAK_RE = re.compile(r"</p>|</li>|<br\s*/?>", re.IGNORECASE)
 

@@ -183,7 +183,6 @@ async def idea_new(request: Request) -> Response:
     _idea_id, token = request.app.state.db.write(
         ideas.submit_idea,
         settings,
-        request.app.state.templates,
         form.title.data,
         form.body.data,
         form.name.data or "",

@@ -15,12 +15,9 @@ import json
 import secrets
 import sqlite3
 
-import jinja2
-
 from node.db import Database, insert
-from node.kern import projects, search
+from node.kern import happenings, projects, search
 from node.kern.changes import record_change, unique_slug
-from node.mail.queue import queue_mail
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
@@ -29,7 +26,7 @@ from node.web.markdown import plain_text
 
 OBJECT_TYPE = "Idee"
 SEARCH_KIND = "idee"
-NOTICE_PURPOSE = "idea.new"
+NOTICE_PURPOSE = happenings.IDEA_RECEIVED
 # Paths under /ideeen that are pages of their own, never an idea's slug.
 RESERVED_SLUGS = frozenset({"nieuw", "status"})
 SUMMARY_LENGTH = 300
@@ -191,13 +188,13 @@ def notice_recipients(conn: sqlite3.Connection) -> list[str]:
 def submit_idea(
     conn: sqlite3.Connection,
     settings: Settings,
-    templates: jinja2.Environment,
     title: str,
     body: str,
     name: str = "",
     contact: str = "",
 ) -> tuple[int, str]:
-    """Store a new idea and queue the notice to the group; returns (id, status token).
+    """Store a new idea and record it for the notice to the group (mail_effects.py);
+    returns (id, status token).
 
     The token is shown to the sender once and never stored: only its hash is kept.
     The slug is a random placeholder until publication, so an unpublished idea's title
@@ -218,38 +215,10 @@ def submit_idea(
             "created_at": now(),
         },
     )
-    _queue_notice(conn, settings, templates, idea_id, title, body, bool(name or contact))
-    return idea_id, token
-
-
-def _queue_notice(
-    conn: sqlite3.Connection,
-    settings: Settings,
-    templates: jinja2.Environment,
-    idea_id: int,
-    title: str,
-    body: str,
-    left_details: bool,
-) -> None:
-    # Neither the subject nor the body carries the sender's name or contact details: a mail
-    # leaves the node, and those stay where they can be removed on request.
-    text = templates.get_template("mail/idea_new.txt").render(
-        kern=settings.name,
-        title=title,
-        body=body,
-        url=settings.url(f"/beheer/ideeen/{idea_id}"),
-        left_details=left_details,
+    happenings.record(
+        conn, happenings.IDEA_RECEIVED, idea_id=idea_id, left_details=bool(name or contact)
     )
-    one_line_title = " ".join(title.split())
-    subject = (
-        _("Nieuw idee voor %(kern)s: %(title)s")
-        % {
-            "kern": settings.name,
-            "title": one_line_title,
-        }
-    )[:200]
-    for address in notice_recipients(conn):
-        queue_mail(conn, NOTICE_PURPOSE, address, subject, text)
+    return idea_id, token
 
 
 # --- The group moderates ----------------------------------------------------------------

@@ -331,7 +331,6 @@ async def sign_up(request: Request) -> Response:
         result = state.db.write(
             rsvp.sign_up_anonymous,
             state.settings,
-            state.templates,
             meeting["id"],
             form.name.data,
             form.email.data or "",
@@ -367,7 +366,6 @@ async def _request_sign_up(request: Request, meeting, form: RsvpForm, why: str) 
         state.db.write(
             rsvp.request_sign_up,
             state.settings,
-            state.templates,
             meeting["id"],
             form.name.data,
             form.email.data,
@@ -402,7 +400,7 @@ async def confirm_page(request: Request) -> Response:
                 429,
             )
         try:
-            result = state.db.write(rsvp.confirm_request, state.settings, state.templates, token)
+            result = state.db.write(rsvp.confirm_request, state.settings, token)
         except rsvp.RsvpError as error:
             return _confirm_response(request, None, str(error), 400)
         flash(
@@ -487,7 +485,7 @@ async def personal_page(request: Request) -> Response:
     action = data.get("actie", "")
     try:
         if action == "afmelden":
-            state.db.write(rsvp.cancel_rsvp, state.settings, state.templates, entry["id"])
+            state.db.write(rsvp.cancel_rsvp, state.settings, entry["id"])
             flash(request, _("U bent afgemeld. Jammer dat u niet kunt komen!"))
         elif action == "wijzigen":
             form = ChangeForm(formdata=data)
@@ -496,7 +494,6 @@ async def personal_page(request: Request) -> Response:
             status = state.db.write(
                 rsvp.change_people,
                 state.settings,
-                state.templates,
                 entry["id"],
                 form.people.data,
             )

@@ -5,8 +5,10 @@ sort and compare as text in SQL; people enter and read them in Europe/Amsterdam.
 that is cancelled keeps its row (with the reason), so its page, calendar item and history
 stay; "afgelopen" is never stored, it follows from the end time.
 
-RSVPs live in rsvp.py, which imports this module; the few places here that must tell the
-attendees (cancel, move, more room) import rsvp inside the function to keep that one way.
+RSVPs live in rsvp.py, which imports this module. The places here that change who may come
+or what they come to (more room, a move, a cancellation) let the waiting list in through
+waiting_list.py and record what the attendees must hear of (happenings.py); the mails
+themselves are made by mail_effects.py, before the write commits.
 """
 
 from __future__ import annotations
@@ -14,21 +16,28 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-import jinja2
 from babel.dates import format_datetime
 from dateutil import rrule as rr
 
 from node.db import Database, insert, update
-from node.kern import projects, search
+from node.kern import happenings, projects, search
 from node.kern.changes import record_change, unique_slug
+from node.kern.meeting_display import AMSTERDAM as AMSTERDAM
+from node.kern.meeting_display import calendar_path as calendar_path
+from node.kern.meeting_display import day_text as day_text
+from node.kern.meeting_display import local as local
+from node.kern.meeting_display import local_iso as local_iso
+from node.kern.meeting_display import location_text as location_text
+from node.kern.meeting_display import meeting_path as meeting_path
+from node.kern.meeting_display import status_of as status_of
+from node.kern.meeting_display import when_text as when_text
 from node.kern.vocabulary import PHASES_NEEDING_REASON
+from node.kern.waiting_list import promote
 from node.settings import Settings
 from node.web.auth import User, now
 from node.web.i18n import LOCALE, _, lazy
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 OBJECT_TYPE = "Bijeenkomst"
 SEARCH_KIND = "bijeenkomst"
 EDIT_FIELDS = ("title", "description", "capacity")
@@ -70,38 +79,6 @@ def local_moment(day: date, at: time) -> datetime:
     return moment
 
 
-def local(value: str | datetime) -> datetime:
-    """A stored UTC moment as Dutch local time."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(AMSTERDAM)
-
-
-def local_iso(value: str) -> str:
-    """ISO 8601 with the Dutch offset of that day, for <time datetime> and the public dict."""
-    return local(value).isoformat(timespec="minutes")
-
-
-def when_text(starts_at: str, ends_at: str) -> str:
-    """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
-    start, end = local(starts_at), local(ends_at)
-    day = format_datetime(start, "EEEE d MMMM y", locale=LOCALE)
-    if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M}"
-    end_day = format_datetime(end, "EEEE d MMMM y", locale=LOCALE)
-    return f"{day} {start:%H:%M} – {end_day} {end:%H:%M}"
-
-
-def day_text(starts_at: str) -> str:
-    return format_datetime(local(starts_at), "EEEE d MMMM y", locale=LOCALE)
-
-
-def status_of(row, at: str | None = None) -> str:
-    """gepland, geannuleerd or afgelopen: the last follows from the end time, never stored."""
-    if row["status"] == "geannuleerd":
-        return "geannuleerd"
-    return "afgelopen" if row["ends_at"] < (at or now()) else "gepland"
-
-
 # Labels are translated where they are shown, through vocabulary.label().
 STATUS_LABELS = {
     "gepland": lazy("Gepland"),
@@ -111,14 +88,6 @@ STATUS_LABELS = {
 
 
 # --- Reading ---------------------------------------------------------------------------------
-
-
-def meeting_path(slug: str) -> str:
-    return f"/bijeenkomsten/{slug}"
-
-
-def calendar_path(slug: str) -> str:
-    return f"/bijeenkomsten/{slug}/kalender.ics"
 
 
 # Places taken: the people of accepted RSVPs. One expression, used by every list.
@@ -391,10 +360,6 @@ def summary_text(row) -> str:
     return f"{when_text(row['starts_at'], row['ends_at'])}, {row['place_name']}"
 
 
-def location_text(row) -> str:
-    return ", ".join(part for part in (row["place_name"], row["place_address"]) if part)
-
-
 # --- Writing ---------------------------------------------------------------------------------
 
 
@@ -491,11 +456,8 @@ def update_meeting(
     values: dict,
     thema_ids: list[int],
     project_ids: list[int],
-    env: jinja2.Environment,
 ) -> None:
     """Change title, description, capacity and links; more room lets the waiting list in."""
-    from node.kern import rsvp
-
     data = {key: values[key] for key in EDIT_FIELDS}
     taken = _taken(conn, meeting_id)
     if data["capacity"] is not None and data["capacity"] < taken:
@@ -505,8 +467,20 @@ def update_meeting(
         )
     update(conn, "meetings", meeting_id, {**data, "updated_at": now()})
     _set_links(conn, meeting_id, thema_ids, project_ids)
-    rsvp.promote(conn, settings, env, meeting_id)
+    promote(conn, meeting_id)
     _after_change(conn, settings, who, "Update", meeting_id)
+
+
+def _attendees_to_tell(conn: sqlite3.Connection, meeting_id: int) -> list[int]:
+    """Everyone signed up or waiting who left an e-mail address, in the order they came."""
+    return [
+        row[0]
+        for row in conn.execute(
+            """SELECT id FROM rsvps WHERE meeting_id = ? AND status IN ('aangemeld', 'wachtlijst')
+               AND email != '' AND contact_removed_at IS NULL ORDER BY created_at, id""",
+            (meeting_id,),
+        )
+    ]
 
 
 def _require_planned(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
@@ -525,12 +499,9 @@ def move_meeting(
     meeting_id: int,
     values: dict,
     note: str,
-    env: jinja2.Environment,
 ) -> bool:
     """A new time or place: SEQUENCE goes up so calendars replace the old item, and everyone
     who signed up with an e-mail address hears of it. False when nothing changed."""
-    from node.kern import rsvp
-
     row = _require_planned(conn, meeting_id)
     data = {key: values[key] for key in PLACE_FIELDS}
     if data["ends_at"] <= data["starts_at"]:
@@ -543,7 +514,15 @@ def move_meeting(
         meeting_id,
         {**data, "sequence": row["sequence"] + 1, "updated_at": now()},
     )
-    rsvp.tell_moved(conn, settings, env, meeting_id, row, note)
+    happenings.record(
+        conn,
+        happenings.MEETING_MOVED,
+        meeting_id=meeting_id,
+        rsvp_ids=_attendees_to_tell(conn, meeting_id),
+        before_when=when_text(row["starts_at"], row["ends_at"]),
+        before_where=location_text(row),
+        note=note,
+    )
     _after_change(conn, settings, who, "Update", meeting_id)
     return True
 
@@ -554,11 +533,8 @@ def cancel_meeting(
     who: User | str,
     meeting_id: int,
     reason: str,
-    env: jinja2.Environment,
 ) -> None:
     """Cancel with a reason residents can read; the row, its page and its RSVPs stay."""
-    from node.kern import rsvp
-
     reason = reason.strip()
     if not reason:
         raise MeetingError(_("Schrijf op waarom de bijeenkomst niet doorgaat."), "reason")
@@ -574,7 +550,12 @@ def cancel_meeting(
             "updated_at": now(),
         },
     )
-    rsvp.tell_cancelled(conn, settings, env, meeting_id)
+    happenings.record(
+        conn,
+        happenings.MEETING_CANCELLED,
+        meeting_id=meeting_id,
+        rsvp_ids=_attendees_to_tell(conn, meeting_id),
+    )
     _after_change(conn, settings, who, "Update", meeting_id)
 
 

@@ -15,7 +15,7 @@ row marked deleted (with when). Rules, so nobody can change what another publish
   the gemeente itself: from anyone else, also a kern this kern follows, 403 and nothing kept.
   A `Reactie` must answer one of this kern's own projects or thema's (else 403). Storing one
   bumps the data version, so the cached pages show it at once (node/kern/gemeente_messages.py),
-  and a new reactie is mailed to the group (node/kern/gemeente_notice.py).
+  and a new reactie is recorded, for the mail to the group (node/kern/gemeente_notice.py).
 
 A `Move` of a kern this kern follows is followed to the new actor (node/kern/followed_moves.py).
 """
@@ -29,7 +29,7 @@ from typing import Any
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
 from federation.store import rows, timestamp
 from federation.vocabulary import id_of, types_of
-from node.kern import followed_moves, gemeente_messages, gemeente_notice
+from node.kern import followed_moves, gemeente_messages, happenings
 from node.settings import Settings
 
 MAX_NAME = 200
@@ -185,7 +185,9 @@ def _store(ctx: InboxContext, object_id: str, settings: Settings) -> None:
     if kinds:
         gemeente_messages.touch(ctx.conn)
     if gemeente_messages.REACTIE in kinds and existing is None:
-        gemeente_notice.tell_the_group(ctx.conn, settings, obj)  # new, not a changed one
+        # New, not a changed one. What the mail needs of it; the rest stays in the inbox.
+        reactie = {key: obj.get(key) for key in ("id", "inReplyTo", "content")}
+        happenings.record(ctx.conn, happenings.GEMEENTE_REACTIE, reactie=reactie)
 
 
 def _kind(obj: dict[str, Any]) -> str:

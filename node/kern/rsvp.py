@@ -1,4 +1,4 @@
-"""RSVPs without an account: signing up, the waiting list, the personal link, and the mails.
+"""RSVPs without an account: signing up, the waiting list, the personal link, and what to tell.
 
 Capacity is decided inside the write transaction. Database.write runs every write in
 BEGIN IMMEDIATE on one writer, so two residents signing up at the same moment are counted
@@ -14,25 +14,25 @@ fill a meeting of 40; a real family or club confirms with one click. Unconfirmed
 are deleted when the link expires.
 
 Names, e-mail addresses and phone numbers are personal data: they stay in `rsvps`, are shown
-only in beheer, and never reach a public dict, an event, a page or the API. Mails are
-queued in the same transaction as the change they are about.
+only in beheer, and never reach a public dict, an event, a page or the API. What residents
+must hear of is recorded as a happening (node/kern/happenings.py); the mails about it are
+made and queued by node/kern/mail_effects.py in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import jinja2
-
 from node.db import Database, insert
-from node.kern import address_counts, calendar, meetings
-from node.mail.queue import Attachment, queue_mail
+from node.kern import address_counts, happenings, meetings
+from node.kern.waiting_list import closed_reason as closed_reason
+from node.kern.waiting_list import meeting_row as _meeting
+from node.kern.waiting_list import promote, taken
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
@@ -87,29 +87,6 @@ def places_per_address(settings: Settings) -> int:
     return 2 * settings.rsvp_people_without_confirmation
 
 
-def closed_reason(meeting, at: str | None = None) -> str | None:
-    """None while residents can sign up, else why not, in words they understand."""
-    if meeting is None or meeting["removed_at"]:
-        return _("Deze bijeenkomst bestaat niet meer.")
-    if meeting["status"] == "geannuleerd":
-        return _("Deze bijeenkomst gaat niet door. U kunt zich niet meer aanmelden.")
-    if meeting["starts_at"] <= (at or now()):
-        return _("Deze bijeenkomst is al begonnen of voorbij. U kunt zich niet meer aanmelden.")
-    return None
-
-
-def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
-    return conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
-
-
-def taken(conn: sqlite3.Connection, meeting_id: int) -> int:
-    return conn.execute(
-        """SELECT coalesce(sum(people), 0) FROM rsvps
-           WHERE meeting_id = ? AND status = 'aangemeld'""",
-        (meeting_id,),
-    ).fetchone()[0]
-
-
 def _is_full(conn: sqlite3.Connection, meeting: sqlite3.Row) -> bool:
     return meeting["capacity"] is not None and taken(conn, meeting["id"]) >= meeting["capacity"]
 
@@ -132,7 +109,6 @@ def _note_fullness(
 def sign_up(
     conn: sqlite3.Connection,
     settings: Settings,
-    env: jinja2.Environment,
     meeting_id: int,
     name: str,
     email: str,
@@ -174,23 +150,12 @@ def sign_up(
         },
     )
     if email:
-        template = "rsvp_bevestiging.txt" if status == "aangemeld" else "rsvp_wachtlijst.txt"
-        subject = (
-            _("Aangemeld: %(title)s op %(day)s")
-            if status == "aangemeld"
-            else _("Wachtlijst: %(title)s op %(day)s")
-        ) % {"title": meeting["title"], "day": meetings.day_text(meeting["starts_at"])}
-        _mail(
+        happenings.record(
             conn,
-            settings,
-            env,
-            f"rsvp.{'confirm' if status == 'aangemeld' else 'waitlist'}",
-            meeting,
-            {"name": name, "email": email, "people": people},
-            subject,
-            template,
+            happenings.RSVP_CONFIRMED if status == "aangemeld" else happenings.RSVP_WAITLISTED,
+            meeting_id=meeting_id,
+            rsvp_id=rsvp_id,
             link=settings.url(personal_path(token)),
-            invite=status == "aangemeld",
         )
     _note_fullness(conn, settings, meeting, was_full)
     return SignUp(rsvp_id, token, status, people)
@@ -199,7 +164,6 @@ def sign_up(
 def sign_up_anonymous(
     conn: sqlite3.Connection,
     settings: Settings,
-    env: jinja2.Environment,
     meeting_id: int,
     name: str,
     email: str,
@@ -219,7 +183,7 @@ def sign_up_anonymous(
                 "Vanaf uw internetadres zijn vandaag al veel plaatsen voor deze bijeenkomst gereserveerd. Vul uw e-mailadres in. U krijgt dan een e-mail om uw aanmelding te bevestigen."
             )
         )
-    result = sign_up(conn, settings, env, meeting_id, name, email, phone, people)
+    result = sign_up(conn, settings, meeting_id, name, email, phone, people)
     address_counts.add(conn, "bijeenkomst", meeting_id, address_key, day, people)
     return result
 
@@ -235,7 +199,6 @@ def _expiry(settings: Settings, at: str) -> str:
 def request_sign_up(
     conn: sqlite3.Connection,
     settings: Settings,
-    env: jinja2.Environment,
     meeting_id: int,
     name: str,
     email: str,
@@ -256,7 +219,7 @@ def request_sign_up(
         raise RsvpError(missing_email_message(settings))
     token = secrets.token_urlsafe(32)
     stamp = now()
-    insert(
+    request_id = insert(
         conn,
         "rsvp_requests",
         {
@@ -270,18 +233,12 @@ def request_sign_up(
             "expires_at": _expiry(settings, stamp),
         },
     )
-    _mail(
+    happenings.record(
         conn,
-        settings,
-        env,
-        "rsvp.request",
-        meeting,
-        {"name": name, "email": email, "people": people},
-        _("Bevestig uw aanmelding: %(title)s op %(day)s")
-        % {"title": meeting["title"], "day": meetings.day_text(meeting["starts_at"])},
-        "rsvp_bevestigen.txt",
+        happenings.RSVP_REQUESTED,
+        meeting_id=meeting_id,
+        request_id=request_id,
         link=settings.url(confirm_path(token)),
-        hours=settings.rsvp_confirm_hours,
     )
     return token
 
@@ -305,9 +262,7 @@ def get_request(db_or_conn, token: str, at: str | None = None) -> sqlite3.Row | 
     ).fetchone()
 
 
-def confirm_request(
-    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, token: str
-) -> SignUp:
+def confirm_request(conn: sqlite3.Connection, settings: Settings, token: str) -> SignUp:
     """The resident clicked the link: the request becomes an RSVP, its places decided now.
 
     The same token becomes the personal link, so the page after confirming is theirs.
@@ -323,7 +278,6 @@ def confirm_request(
     return sign_up(
         conn,
         settings,
-        env,
         request["meeting_id"],
         request["name"],
         request["email"],
@@ -382,7 +336,6 @@ def _changeable(conn: sqlite3.Connection, rsvp: sqlite3.Row) -> sqlite3.Row:
 def change_people(
     conn: sqlite3.Connection,
     settings: Settings,
-    env: jinja2.Environment,
     rsvp_id: int,
     people: int,
 ) -> str:
@@ -417,14 +370,12 @@ def change_people(
     conn.execute(
         "UPDATE rsvps SET people = ?, updated_at = ? WHERE id = ?", (people, now(), rsvp_id)
     )
-    promote(conn, settings, env, meeting["id"])
+    promote(conn, meeting["id"])
     _note_fullness(conn, settings, meeting, was_full)
     return _rsvp(conn, rsvp_id)["status"]
 
 
-def cancel_rsvp(
-    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, rsvp_id: int
-) -> None:
+def cancel_rsvp(conn: sqlite3.Connection, settings: Settings, rsvp_id: int) -> None:
     """Sign off: the places go to the waiting list, in the order people signed up."""
     rsvp = _rsvp(conn, rsvp_id)
     meeting = _changeable(conn, rsvp)
@@ -432,183 +383,8 @@ def cancel_rsvp(
     conn.execute(
         "UPDATE rsvps SET status = 'afgemeld', updated_at = ? WHERE id = ?", (now(), rsvp_id)
     )
-    promote(conn, settings, env, meeting["id"])
+    promote(conn, meeting["id"])
     _note_fullness(conn, settings, meeting, was_full)
-
-
-def promote(
-    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, meeting_id: int
-) -> list[int]:
-    """Let in from the waiting list, first come first served, everyone who now fits.
-
-    A group that does not fit keeps its place in the queue; a smaller one after it may go
-    ahead, so no free place stays empty. Each promoted resident with an e-mail hears of it.
-    """
-    meeting = _meeting(conn, meeting_id)
-    if closed_reason(meeting):
-        return []
-    waiting = conn.execute(
-        """SELECT * FROM rsvps WHERE meeting_id = ? AND status = 'wachtlijst'
-           ORDER BY created_at, id""",
-        (meeting_id,),
-    ).fetchall()
-    free = None if meeting["capacity"] is None else meeting["capacity"] - taken(conn, meeting_id)
-    promoted = []
-    for rsvp in waiting:
-        if free is not None and rsvp["people"] > free:
-            continue
-        conn.execute(
-            "UPDATE rsvps SET status = 'aangemeld', updated_at = ? WHERE id = ?",
-            (now(), rsvp["id"]),
-        )
-        if free is not None:
-            free -= rsvp["people"]
-        promoted.append(rsvp["id"])
-        if rsvp["email"]:
-            _mail(
-                conn,
-                settings,
-                env,
-                "rsvp.promoted",
-                meeting,
-                rsvp,
-                _("Er is plaats: u bent aangemeld voor %s") % meeting["title"],
-                "rsvp_doorgeschoven.txt",
-                invite=True,
-            )
-    return promoted
-
-
-# --- Telling attendees about their meeting ------------------------------------------------
-
-
-def _with_email(conn: sqlite3.Connection, meeting_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        """SELECT * FROM rsvps WHERE meeting_id = ? AND status IN ('aangemeld', 'wachtlijst')
-           AND email != '' AND contact_removed_at IS NULL ORDER BY created_at, id""",
-        (meeting_id,),
-    ).fetchall()
-
-
-def tell_cancelled(
-    conn: sqlite3.Connection, settings: Settings, env: jinja2.Environment, meeting_id: int
-) -> int:
-    """Mail everyone signed up (and waiting) that the meeting does not go ahead."""
-    meeting = _meeting(conn, meeting_id)
-    people = _with_email(conn, meeting_id)
-    subject = _("Gaat niet door: %(title)s op %(day)s") % {
-        "title": meeting["title"],
-        "day": meetings.day_text(meeting["starts_at"]),
-    }
-    for rsvp in people:
-        _mail(
-            conn,
-            settings,
-            env,
-            "meeting.cancelled",
-            meeting,
-            rsvp,
-            subject,
-            "meeting_geannuleerd.txt",
-            invite=rsvp["status"] == "aangemeld",
-            cancel=True,
-        )
-    return len(people)
-
-
-def tell_moved(
-    conn: sqlite3.Connection,
-    settings: Settings,
-    env: jinja2.Environment,
-    meeting_id: int,
-    before: sqlite3.Row,
-    note: str = "",
-) -> int:
-    """Mail everyone signed up (and waiting) the new time or place, with the updated item."""
-    meeting = _meeting(conn, meeting_id)
-    people = _with_email(conn, meeting_id)
-    subject = _("Gewijzigd: %(title)s, nu op %(day)s") % {
-        "title": meeting["title"],
-        "day": meetings.day_text(meeting["starts_at"]),
-    }
-    for rsvp in people:
-        _mail(
-            conn,
-            settings,
-            env,
-            "meeting.moved",
-            meeting,
-            rsvp,
-            subject,
-            "meeting_verplaatst.txt",
-            invite=rsvp["status"] == "aangemeld",
-            before_when=meetings.when_text(before["starts_at"], before["ends_at"]),
-            before_where=meetings.location_text(before),
-            note=note,
-        )
-    return len(people)
-
-
-def group_name(conn: sqlite3.Connection, settings: Settings) -> str:
-    row = conn.execute("SELECT value FROM site WHERE key = 'group_name'").fetchone()
-    name = json.loads(row[0]) if row else ""
-    return name or _("De inwonersgroep van %s") % settings.name
-
-
-def _organizer(conn: sqlite3.Connection, settings: Settings) -> tuple[str, str]:
-    row = conn.execute("SELECT value FROM site WHERE key = 'contact_email'").fetchone()
-    email = json.loads(row[0]) if row else ""
-    return group_name(conn, settings), email
-
-
-def render_mail(env: jinja2.Environment, template: str, **context) -> str:
-    """A plain-text mail from templates/mail/, with the app's gettext and settings."""
-    return env.get_template(f"mail/{template}").render(**context).strip() + "\n"
-
-
-def _mail(
-    conn: sqlite3.Connection,
-    settings: Settings,
-    env: jinja2.Environment,
-    purpose: str,
-    meeting: sqlite3.Row,
-    rsvp,
-    subject: str,
-    template: str,
-    link: str = "",
-    invite: bool = False,
-    cancel: bool = False,
-    **extra,
-) -> int:
-    organizer = _organizer(conn, settings)
-    body = render_mail(
-        env,
-        template,
-        settings=settings,
-        group=organizer[0],
-        meeting=meeting,
-        when=meetings.when_text(meeting["starts_at"], meeting["ends_at"]),
-        where=meetings.location_text(meeting),
-        meeting_url=settings.url(meetings.meeting_path(meeting["slug"])),
-        name=rsvp["name"],
-        people=rsvp["people"],
-        link=link,
-        invite=invite,
-        **extra,
-    )
-    attachments = []
-    if invite:
-        ics = calendar.invitation(
-            settings, meeting, (rsvp["name"], rsvp["email"]), organizer, cancel=cancel
-        )
-        attachments.append(
-            Attachment(
-                calendar.filename(meeting),
-                f"text/calendar; charset=utf-8; method={'CANCEL' if cancel else 'REQUEST'}",
-                ics,
-            )
-        )
-    return queue_mail(conn, purpose, rsvp["email"], subject, body, attachments)
 
 
 # --- For the group -----------------------------------------------------------------------
@@ -617,7 +393,6 @@ def _mail(
 def remove_rsvps(
     conn: sqlite3.Connection,
     settings: Settings,
-    env: jinja2.Environment,
     who: User,
     meeting_id: int,
     rsvp_ids: list[int],
@@ -638,7 +413,7 @@ def remove_rsvps(
         raise RsvpError(_("Een van de gekozen aanmeldingen bestaat niet (meer). Kies opnieuw."))
     was_full = _is_full(conn, meeting)
     conn.execute(f"DELETE FROM rsvps WHERE id IN ({marks})", list(rsvp_ids))
-    promoted = promote(conn, settings, env, meeting_id)
+    promoted = promote(conn, meeting_id)
     _note_fullness(conn, settings, meeting, was_full)
     record_audit(
         conn,

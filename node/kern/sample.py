@@ -500,9 +500,7 @@ def load_meetings(
     """Meetings with their thema's and projects: RSVPs for the coming ones, verslagen (and
     the phase moves they decided) for the past ones."""
     from node.kern import meetings, rsvp
-    from node.web.templating import create_environment
 
-    env = create_environment()
     today = date.today()
     for title, days, start, end, place, capacity, description, themas, linked in meeting_specs:
         day = today + timedelta(days=days)
@@ -530,7 +528,7 @@ def load_meetings(
         if days > 0:
             for number, (name, people) in enumerate(guests):
                 rsvp.sign_up(
-                    conn, settings, env, meeting_id, f"{name} (voorbeeld {number})", "", "", people
+                    conn, settings, meeting_id, f"{name} (voorbeeld {number})", "", "", people
                 )
         elif title in minutes:
             text, moves = minutes[title]
@@ -545,11 +543,9 @@ def load_ideas_and_news(
 ) -> None:
     """Ideas in each state the group can give them, and news."""
     from node.kern import ideas, news
-    from node.web.templating import create_environment
 
-    env = create_environment()
     for title, body, state, text in idea_specs:
-        idea_id, _token = ideas.submit_idea(conn, settings, env, title, body)
+        idea_id, _token = ideas.submit_idea(conn, settings, title, body)
         if state == "published":
             ideas.publish_idea(conn, settings, WHO, idea_id)
             if text:

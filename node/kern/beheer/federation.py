@@ -299,7 +299,9 @@ async def approval_setting(request: Request) -> Response:
         kern_actor.set_follow_approval(conn, value)
         record_audit(conn, me, "federatie.goedkeuren", "Site", "follow_approval", value)
         # The actor document says manuallyApprovesFollowers: followers hear of the change.
-        kern_actor.announce_profile_change(conn, settings, db.services["publisher"], utcnow())
+        kern_actor.announce_profile_change(
+            conn, settings, request.app.state.federation.publisher, utcnow()
+        )
 
     db.write(save)
     if value == "manual":

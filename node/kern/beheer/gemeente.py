@@ -92,7 +92,7 @@ async def answer(request: Request) -> Response:
         return _answer_page(request, reactie_id, form, 400)
     closes = data.get(CLOSE) == "ja"
     state = request.app.state
-    publisher = state.db.services["publisher"]
+    publisher = state.federation.publisher
     me = current_user(request)
 
     def send(conn: sqlite3.Connection) -> str:

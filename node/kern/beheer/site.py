@@ -103,7 +103,9 @@ async def site_settings(request: Request) -> Response:
             )
         record_audit(conn, me, "site.update", "Site", "", ", ".join(sorted(values)))
         # The group's name and description are the actor's: followers hear of a change.
-        kern_actor.announce_profile_change(conn, settings, db.services["publisher"], utcnow())
+        kern_actor.announce_profile_change(
+            conn, settings, request.app.state.federation.publisher, utcnow()
+        )
 
     db.write(save)
     flash(request, _("De gegevens van de site zijn opgeslagen."))

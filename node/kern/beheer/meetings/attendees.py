@@ -65,7 +65,6 @@ async def attendee_remove(request: Request) -> Response:
         removed = state.db.write(
             rsvp.remove_rsvps,
             state.settings,
-            state.templates,
             current_user(request),
             meeting["id"],
             [int(value) for value in raw],

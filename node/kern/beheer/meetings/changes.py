@@ -31,7 +31,6 @@ def _attendee_counts(request: Request, meeting_id: int) -> dict[str, int]:
 @login_required()
 async def meeting_move(request: Request) -> Response:
     meeting = meeting_or_404(request)
-    state = request.app.state
     template = "beheer/bijeenkomst_verplaatsen.html"
     context = {"meeting": meeting, "totals": _attendee_counts(request, meeting["id"])}
     closed = meetings.status_of(meeting) != "gepland"
@@ -63,7 +62,6 @@ async def meeting_move(request: Request) -> Response:
             meeting["id"],
             form.values(),
             form.note.data or "",
-            state.templates,
         )
     except meetings.MeetingError as error:
         show_error(form, error, "day")
@@ -81,7 +79,6 @@ async def meeting_move(request: Request) -> Response:
 @login_required()
 async def meeting_cancel(request: Request) -> Response:
     meeting = meeting_or_404(request)
-    state = request.app.state
     template = "beheer/bijeenkomst_annuleren.html"
     closed = meetings.status_of(meeting) != "gepland"
     context = {
@@ -101,7 +98,7 @@ async def meeting_cancel(request: Request) -> Response:
     if not form.validate():
         return render_page(request, template, context, 400)
     try:
-        write(request, meetings.cancel_meeting, meeting["id"], form.reason.data, state.templates)
+        write(request, meetings.cancel_meeting, meeting["id"], form.reason.data)
     except meetings.MeetingError as error:
         show_error(form, error, "reason")
         return render_page(request, template, context, 400)

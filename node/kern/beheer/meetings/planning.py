@@ -103,7 +103,6 @@ async def meeting_edit(request: Request) -> Response:
             form.values(),
             thema_ids,
             project_ids,
-            state.templates,
         )
     except meetings.MeetingError as error:
         show_error(form, error, "title")

@@ -1,0 +1,248 @@
+"""The mails a write sends: which happening tells whom what, with which template.
+
+Data functions record happenings (node/kern/happenings.py) and send nothing. `MailEffects.hook`
+runs inside every write (`Database.before_commit`, registered at wiring time next to the
+publisher): it takes this transaction's happenings, renders their mails with the template
+environment it was given, and queues them (node/web/mail.py) in the same transaction. A
+change and its mails thus commit together or not at all, as the outbox does for events.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+
+from node.db import Database
+from node.kern import calendar, gemeente_notice, happenings, ideas
+from node.kern.meeting_display import day_text, location_text, meeting_path, when_text
+from node.mail.queue import Attachment, queue_mail
+from node.settings import Settings
+from node.web.i18n import _
+
+
+def render_mail(env: jinja2.Environment, template: str, **context) -> str:
+    """A plain-text mail from templates/mail/, with the app's gettext and settings."""
+    return env.get_template(f"mail/{template}").render(**context).strip() + "\n"
+
+
+def group_name(conn: sqlite3.Connection, settings: Settings) -> str:
+    row = conn.execute("SELECT value FROM site WHERE key = 'group_name'").fetchone()
+    name = json.loads(row[0]) if row else ""
+    return name or _("De inwonersgroep van %s") % settings.name
+
+
+def _organizer(conn: sqlite3.Connection, settings: Settings) -> tuple[str, str]:
+    row = conn.execute("SELECT value FROM site WHERE key = 'contact_email'").fetchone()
+    email = json.loads(row[0]) if row else ""
+    return group_name(conn, settings), email
+
+
+class MailEffects:
+    """Turns happenings into queued mails; one per database, made at wiring time."""
+
+    def __init__(self, settings: Settings, templates: jinja2.Environment):
+        self.settings = settings
+        self.templates = templates
+        # kind -> what to queue for it. A kind without an entry sends nothing.
+        self.effects: dict[str, Callable[[sqlite3.Connection, dict[str, Any]], None]] = {
+            happenings.RSVP_CONFIRMED: self._signed_up,
+            happenings.RSVP_WAITLISTED: self._signed_up,
+            happenings.RSVP_REQUESTED: self._requested,
+            happenings.RSVP_PROMOTED: self._promoted,
+            happenings.MEETING_CANCELLED: self._cancelled,
+            happenings.MEETING_MOVED: self._moved,
+            happenings.IDEA_RECEIVED: self._idea_received,
+            happenings.GEMEENTE_REACTIE: self._gemeente_reactie,
+        }
+
+    def hook(self, conn: sqlite3.Connection) -> None:
+        """Database.before_commit: queue the mails of what this transaction recorded."""
+        for kind, payload in happenings.take(conn):
+            effect = self.effects.get(kind)
+            if effect is not None:
+                effect(conn, {**payload, "kind": kind})
+
+    # --- RSVPs and meetings ---------------------------------------------------------------
+
+    def _signed_up(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        meeting = _meeting(conn, payload["meeting_id"])
+        rsvp = _rsvp(conn, payload["rsvp_id"])
+        accepted = payload["kind"] == happenings.RSVP_CONFIRMED
+        subject = (
+            _("Aangemeld: %(title)s op %(day)s")
+            if accepted
+            else _("Wachtlijst: %(title)s op %(day)s")
+        ) % {"title": meeting["title"], "day": day_text(meeting["starts_at"])}
+        self._mail(
+            conn,
+            payload["kind"],
+            meeting,
+            rsvp,
+            subject,
+            "rsvp_bevestiging.txt" if accepted else "rsvp_wachtlijst.txt",
+            link=payload["link"],
+            invite=accepted,
+        )
+
+    def _requested(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        meeting = _meeting(conn, payload["meeting_id"])
+        request = conn.execute(
+            "SELECT * FROM rsvp_requests WHERE id = ?", (payload["request_id"],)
+        ).fetchone()
+        self._mail(
+            conn,
+            payload["kind"],
+            meeting,
+            request,
+            _("Bevestig uw aanmelding: %(title)s op %(day)s")
+            % {"title": meeting["title"], "day": day_text(meeting["starts_at"])},
+            "rsvp_bevestigen.txt",
+            link=payload["link"],
+            hours=self.settings.rsvp_confirm_hours,
+        )
+
+    def _promoted(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        meeting = _meeting(conn, payload["meeting_id"])
+        self._mail(
+            conn,
+            payload["kind"],
+            meeting,
+            _rsvp(conn, payload["rsvp_id"]),
+            _("Er is plaats: u bent aangemeld voor %s") % meeting["title"],
+            "rsvp_doorgeschoven.txt",
+            invite=True,
+        )
+
+    def _cancelled(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        """Everyone signed up (and waiting) hears that the meeting does not go ahead."""
+        meeting = _meeting(conn, payload["meeting_id"])
+        subject = _("Gaat niet door: %(title)s op %(day)s") % {
+            "title": meeting["title"],
+            "day": day_text(meeting["starts_at"]),
+        }
+        for rsvp_id in payload["rsvp_ids"]:
+            rsvp = _rsvp(conn, rsvp_id)
+            self._mail(
+                conn,
+                payload["kind"],
+                meeting,
+                rsvp,
+                subject,
+                "meeting_geannuleerd.txt",
+                invite=rsvp["status"] == "aangemeld",
+                cancel=True,
+            )
+
+    def _moved(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        """Everyone signed up (and waiting) hears the new time or place, with the new item."""
+        meeting = _meeting(conn, payload["meeting_id"])
+        subject = _("Gewijzigd: %(title)s, nu op %(day)s") % {
+            "title": meeting["title"],
+            "day": day_text(meeting["starts_at"]),
+        }
+        for rsvp_id in payload["rsvp_ids"]:
+            rsvp = _rsvp(conn, rsvp_id)
+            self._mail(
+                conn,
+                payload["kind"],
+                meeting,
+                rsvp,
+                subject,
+                "meeting_verplaatst.txt",
+                invite=rsvp["status"] == "aangemeld",
+                before_when=payload["before_when"],
+                before_where=payload["before_where"],
+                note=payload["note"],
+            )
+
+    def _mail(
+        self,
+        conn: sqlite3.Connection,
+        purpose: str,
+        meeting: sqlite3.Row,
+        rsvp: sqlite3.Row,
+        subject: str,
+        template: str,
+        link: str = "",
+        invite: bool = False,
+        cancel: bool = False,
+        **extra,
+    ) -> int:
+        settings = self.settings
+        organizer = _organizer(conn, settings)
+        body = render_mail(
+            self.templates,
+            template,
+            settings=settings,
+            group=organizer[0],
+            meeting=meeting,
+            when=when_text(meeting["starts_at"], meeting["ends_at"]),
+            where=location_text(meeting),
+            meeting_url=settings.url(meeting_path(meeting["slug"])),
+            name=rsvp["name"],
+            people=rsvp["people"],
+            link=link,
+            invite=invite,
+            **extra,
+        )
+        attachments = []
+        if invite:
+            ics = calendar.invitation(
+                settings, meeting, (rsvp["name"], rsvp["email"]), organizer, cancel=cancel
+            )
+            attachments.append(
+                Attachment(
+                    calendar.filename(meeting),
+                    f"text/calendar; charset=utf-8; method={'CANCEL' if cancel else 'REQUEST'}",
+                    ics,
+                )
+            )
+        return queue_mail(conn, purpose, rsvp["email"], subject, body, attachments)
+
+    # --- The group ------------------------------------------------------------------------
+
+    def _idea_received(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        # Neither the subject nor the body carries the sender's name or contact details: a
+        # mail leaves the node, and those stay where they can be removed on request.
+        settings = self.settings
+        idea = conn.execute(
+            "SELECT id, title, body FROM ideas WHERE id = ?", (payload["idea_id"],)
+        ).fetchone()
+        text = self.templates.get_template("mail/idea_new.txt").render(
+            kern=settings.name,
+            title=idea["title"],
+            body=idea["body"],
+            url=settings.url(f"/beheer/ideeen/{idea['id']}"),
+            left_details=payload["left_details"],
+        )
+        one_line_title = " ".join(idea["title"].split())
+        subject = (
+            _("Nieuw idee voor %(kern)s: %(title)s")
+            % {"kern": settings.name, "title": one_line_title}
+        )[:200]
+        for address in ideas.notice_recipients(conn):
+            queue_mail(conn, ideas.NOTICE_PURPOSE, address, subject, text)
+
+    def _gemeente_reactie(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        gemeente_notice.tell_the_group(conn, self.settings, payload["reactie"])
+
+
+def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+
+
+def _rsvp(conn: sqlite3.Connection, rsvp_id: int) -> sqlite3.Row:
+    return conn.execute("SELECT * FROM rsvps WHERE id = ?", (rsvp_id,)).fetchone()
+
+
+def attach_mail_effects(
+    db: Database, settings: Settings, templates: jinja2.Environment
+) -> MailEffects:
+    """Wire the mails into every write of `db`, in its transaction."""
+    effects = MailEffects(settings, templates)
+    db.before_commit(effects.hook)
+    return effects

@@ -1,0 +1,61 @@
+"""How a meeting reads: its times in Dutch, its place, its status and its addresses.
+
+Pure functions of a meeting row, below both the data layer (meetings.py) and what is made
+from it (calendar.py, the mails), so neither has to import the other to write a date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from node.web.auth import now
+from node.web.i18n import LOCALE
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local(value: str | datetime) -> datetime:
+    """A stored UTC moment as Dutch local time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(AMSTERDAM)
+
+
+def local_iso(value: str) -> str:
+    """ISO 8601 with the Dutch offset of that day, for <time datetime> and the public dict."""
+    return local(value).isoformat(timespec="minutes")
+
+
+def when_text(starts_at: str, ends_at: str) -> str:
+    """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
+    start, end = local(starts_at), local(ends_at)
+    day = format_datetime(start, "EEEE d MMMM y", locale=LOCALE)
+    if start.date() == end.date():
+        return f"{day}, {start:%H:%M}–{end:%H:%M}"
+    end_day = format_datetime(end, "EEEE d MMMM y", locale=LOCALE)
+    return f"{day} {start:%H:%M} – {end_day} {end:%H:%M}"
+
+
+def day_text(starts_at: str) -> str:
+    return format_datetime(local(starts_at), "EEEE d MMMM y", locale=LOCALE)
+
+
+def status_of(row, at: str | None = None) -> str:
+    """gepland, geannuleerd or afgelopen: the last follows from the end time, never stored."""
+    if row["status"] == "geannuleerd":
+        return "geannuleerd"
+    return "afgelopen" if row["ends_at"] < (at or now()) else "gepland"
+
+
+def location_text(row) -> str:
+    return ", ".join(part for part in (row["place_name"], row["place_address"]) if part)
+
+
+def meeting_path(slug: str) -> str:
+    return f"/bijeenkomsten/{slug}"
+
+
+def calendar_path(slug: str) -> str:
+    return f"/bijeenkomsten/{slug}/kalender.ics"
