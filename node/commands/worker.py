@@ -5,6 +5,7 @@ web server, or each once with --once, which exits 1 when a delivery or mail was 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from node.db import Database
 from node.settings import Settings
 from node.web import mailer
 from node.web.diskwatch import DiskWatch
+from node.web.worker import run_until_stopped
 
 
 def configure_worker(parser: argparse.ArgumentParser) -> None:
@@ -32,10 +34,6 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from node.web.worker import run_until_stopped
-
     with open_node(args, dev=dev_override(args)) as (settings, db):
         jobs = [*background_jobs(settings, db), DiskWatch(settings).job()]
         if not mailer.smtp_configured(settings):
