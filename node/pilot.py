@@ -33,7 +33,7 @@ from node.app import open_database
 from node.commands.common import CommandError, port_number
 from node.commands.init import create_node
 from node.commands.serve import bind_socket
-from node.kern import sample, sample_heukelum
+from node.kern.sample import load_sample
 from node.settings import CONFIG_FILE, DATABASE_FILE, write_private_file
 
 DEFAULT_FOLDER = Path("pilot-data")
@@ -47,8 +47,6 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 # A project of each kern: the aggregator shows both once federation has done its work.
 BEESD_PROJECT = "AED dag en nacht bereikbaar"
 HEUKELUM_PROJECT = "Veilige fietsoversteek bij de Lingedijk"
-# Each kern's sample data.
-SAMPLES = {"beesd": sample.load_sample, "heukelum": sample_heukelum.load_sample}
 # The project the gemeente answers with a reactie on the first run.
 REACTIE_PROJECT = "Veilig oversteken bij de basisschool"
 REACTIE_TEXT = (
@@ -217,7 +215,7 @@ def _create(node: PilotNode, gemeente: PilotNode) -> None:
     if node.role == "kern":
         db = open_database(created.settings)
         try:
-            SAMPLES[node.key](db, created.settings)
+            load_sample(db, created.settings, kern=node.key)
         finally:
             db.close()
     write_private_file(node.folder / LOGIN_FILE, created.password.encode())
