@@ -44,7 +44,7 @@ def test_beesd_loads_with_its_history_counted_from_today(db, settings):
 
     today = date.today()
     assert db.scalar("SELECT count(*) FROM themas") == 8
-    assert db.scalar("SELECT count(*) FROM projects") == 7
+    assert db.scalar("SELECT count(*) FROM projects") == 8
     assert [
         row["title"] for row in db.execute("SELECT title FROM agenda_versions ORDER BY id")
     ] == [
@@ -70,11 +70,14 @@ def test_beesd_loads_with_its_history_counted_from_today(db, settings):
         "SELECT starts_at FROM meetings WHERE title = 'Inloopavond seniorenwoningen'"
     )
     assert coming[:10] == (today + timedelta(days=9)).isoformat()
-    assert db.scalar("SELECT count(*) FROM meetings WHERE minutes != ''") == 2
+    # Two years of meetings, each past one with its verslag.
+    assert db.scalar("SELECT count(*) FROM meetings WHERE minutes != ''") == 7
+    oldest = db.scalar("SELECT min(starts_at) FROM meetings")
+    assert oldest[:10] == (today - timedelta(days=700)).isoformat()
     # The kernavond decided to explore the jongerenplek further.
     jongerenplek = "SELECT phase FROM projects WHERE title = 'Jongerenplek bij het sportpark'"
     assert db.scalar(jongerenplek) == "verkenning"
-    assert db.scalar("SELECT count(*) FROM supports") == 48 + 112 + 87 + 64 + 23 + 31 + 12
+    assert db.scalar("SELECT count(*) FROM supports") == 48 + 112 + 87 + 64 + 23 + 31 + 12 + 57
     site = {row["key"]: json.loads(row["value"]) for row in db.execute("SELECT * FROM site")}
     assert site["group_name"] == "Werkgroep Kernagenda Beesd"
 
@@ -88,6 +91,7 @@ def test_heukelums_first_kernagenda_keeps_its_calendar_date(db, settings):
         "2021-06-15T17:30:00+00:00",
     )
     assert db.scalar("SELECT count(*) FROM projects") == 8
+    assert db.scalar("SELECT count(*) FROM meetings WHERE minutes != ''") == 7
 
 
 def test_another_kern_gets_the_data_under_its_own_name(db, settings):
