@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_sites.py --record   # also append the run to bench/README.md
 
 Makes 26 kernen (the villages of West Betuwe) in a temporary folder, each with the sample
-data of `bloei demo` (node/kern/sample.py), writes a sites.toml naming them by host name,
+data of `bloei demo` (node/kern/sample/beesd.toml), writes a sites.toml naming them by host name,
 starts one real `bloei serve --sites` process, asks each kern's home page and project list
 (twice: the second round comes from the page cache), then reads the process's resident
 memory (VmRSS) and thread count from /proc. Target: under 200 MB.

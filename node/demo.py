@@ -7,24 +7,23 @@ aggregator exists; until then the demo is a single kern node on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import shutil
 from pathlib import Path
 
 from node.app import open_database
+from node.commands.common import CommandError, port_number
+from node.commands.init import create_node
+from node.commands.serve import bind_socket, serve_node
 from node.kern.sample import load_sample
 from node.settings import CONFIG_FILE, load_settings, write_private_file
-from node.web.auth import generate_password, set_password
 
 DEFAULT_FOLDER = Path("demo-data") / "beesd"
 LOGIN_FILE = "demo-login.txt"
 ADMIN = "beheer"
+HOST = "127.0.0.1"
 
 
 def configure_demo(parser: argparse.ArgumentParser) -> None:
-    from node.commands.common import port_number
-
     parser.add_argument(
         "--data", metavar="DIR", default=str(DEFAULT_FOLDER), help="demo data folder"
     )
@@ -35,66 +34,41 @@ def configure_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from node.cli import main
-    from node.commands.common import CommandError
-    from node.commands.serve import bind_socket, run_serve
-
     folder = Path(args.data)
     # Check the port before creating anything, so a taken port costs nothing.
-    bind_socket("127.0.0.1", args.port).close()
+    bind_socket(HOST, args.port).close()
     if args.fresh and folder.exists():
         shutil.rmtree(folder)
     if not (folder / CONFIG_FILE).exists():
-        url = f"http://127.0.0.1:{args.port}"
-        # init's own one-time password would only confuse here: the demo sets its own.
-        with contextlib.redirect_stdout(io.StringIO()):
-            created = main(
-                [
-                    "init",
-                    "--name",
-                    "Beesd",
-                    "--url",
-                    url,
-                    "--data",
-                    str(folder),
-                    "--admin",
-                    ADMIN,
-                    "--admin-name",
-                    "Beheer Beesd",
-                    "--port",
-                    str(args.port),
-                ]
-            )
-        if created != 0:
-            raise CommandError(f"could not create the demo node in {folder}")
-        _prepare(folder)
+        create_demo(folder, args.port)
+    elif not (folder / LOGIN_FILE).exists():
+        raise CommandError(f"{folder} was left half made; start over with --fresh")
     password = (folder / LOGIN_FILE).read_text().strip()
-    settings = load_settings(folder)
+    settings = load_settings(folder, host=HOST, port=args.port, dev=True)
     print()
     print(f"Bloei demo: {settings.name}, with sample data")
     print(f"  site:   {settings.public_url}/")
     print(f"  beheer: {settings.public_url}/beheer  (user {ADMIN}, password {password})")
     print()
-    return run_serve(
-        argparse.Namespace(data=str(folder), host="127.0.0.1", port=args.port, dev=True)
+    serve_node(settings)
+    return 0
+
+
+def create_demo(folder: Path, port: int) -> None:
+    """Beesd in `folder`, made as `bloei init` makes a node, with the sample data and a demo
+    password that does not have to be changed first (stored 0600 in LOGIN_FILE)."""
+    node = create_node(
+        folder,
+        name="Beesd",
+        public_url=f"http://{HOST}:{port}",
+        admin=ADMIN,
+        admin_name="Beheer Beesd",
+        port=port,
+        must_change_password=False,
     )
-
-
-def _prepare(folder: Path) -> None:
-    """Sample data, and a demo password that does not have to be changed first."""
-    settings = load_settings(folder)
-    db = open_database(settings)
-    password = generate_password()
+    db = open_database(node.settings)
     try:
-        load_sample(db, settings)
-
-        def demo_login(conn) -> None:
-            user_id = conn.execute("SELECT id FROM users WHERE username = ?", (ADMIN,)).fetchone()[
-                0
-            ]
-            set_password(conn, user_id, password, must_change=False)
-
-        db.write(demo_login)
+        load_sample(db, node.settings)
     finally:
         db.close()
-    write_private_file(folder / LOGIN_FILE, password.encode())
+    write_private_file(folder / LOGIN_FILE, node.password.encode())

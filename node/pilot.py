@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
+import ctypes
 import json
-import os
 import re
 import shutil
 import signal
@@ -25,13 +24,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from node.settings import CONFIG_FILE, DATABASE_FILE, write_config, write_private_file
+from node.app import open_database
+from node.commands.common import CommandError, port_number
+from node.commands.init import create_node
+from node.commands.serve import bind_socket
+from node.kern.sample import load_sample
+from node.settings import CONFIG_FILE, DATABASE_FILE, write_private_file
 
 DEFAULT_FOLDER = Path("pilot-data")
 LOGIN_FILE = "demo-login.txt"
@@ -76,8 +79,6 @@ class _Stop(Exception):
 
 
 def configure_pilot(parser: argparse.ArgumentParser) -> None:
-    from node.commands.common import port_number
-
     parser.add_argument(
         "--data", metavar="DIR", default=str(DEFAULT_FOLDER), help="pilot data folder"
     )
@@ -90,9 +91,6 @@ def configure_pilot(parser: argparse.ArgumentParser) -> None:
 
 
 def run_pilot(args: argparse.Namespace) -> int:
-    from node.commands.common import CommandError
-    from node.commands.serve import bind_socket
-
     started = time.monotonic()
     base = Path(args.data)
     nodes = [
@@ -183,8 +181,6 @@ def _read_state(base: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (ValueError, OSError):
-        from node.commands.common import CommandError
-
         raise CommandError(f"{base / STATE_FILE} is damaged; start over with --fresh") from None
 
 
@@ -193,64 +189,36 @@ def _write_state(base: Path, state: dict) -> None:
 
 
 def _create(node: PilotNode, gemeente: PilotNode) -> None:
-    """Create a node once: `bloei init`, pilot settings, sample data, a demo login."""
-    from node.cli import main
-    from node.commands.common import CommandError
-
+    """Create a node once, as `bloei init` does, with pilot settings, the kern's sample data
+    and a demo login that does not have to be changed first."""
     if (node.folder / LOGIN_FILE).exists():
         return
     if (node.folder / CONFIG_FILE).exists():
         raise CommandError(f"{node.folder} was left half made; start over with --fresh")
-    # init's one-time password would only confuse here: the pilot sets its own.
-    argv = ["init", "--name", node.name, "--role", node.role, "--slug", node.slug]
-    argv += ["--url", node.url, "--port", str(node.port), "--data", str(node.folder)]
-    argv += ["--admin", ADMIN, "--admin-name", f"Beheer {node.name}"]
-    with contextlib.redirect_stdout(io.StringIO()):
-        created = main(argv)
-    if created != 0:
-        raise CommandError(f"could not create {node.name} in {node.folder}")
     if node.role == "gemeente":
         # Pushes bring changes at once; the pull only catches what a kern missed while down.
-        _add_settings(node.folder, pull_interval_seconds=60)
+        settings = {"pull_interval_seconds": 60}
     else:
-        _add_settings(node.folder, gemeente_actor=f"{gemeente.url}/actor", delivery_retry_seconds=2)
-    _prepare(node)
-
-
-def _add_settings(folder: Path, **values) -> None:
-    path = folder / CONFIG_FILE
-    with path.open("rb") as handle:
-        current = tomllib.load(handle)
-    write_config(folder, {**current, **values})
-    os.chmod(path, 0o600)
-
-
-def _prepare(node: PilotNode) -> None:
-    from node.app import open_database
-    from node.settings import load_settings
-    from node.web.auth import generate_password, set_password
-
-    settings = load_settings(node.folder)
-    db = open_database(settings)
-    password = generate_password()
-    try:
-        if node.key == "beesd":
-            from node.kern.sample import load_sample
-
-            load_sample(db, settings)
-        elif node.key == "heukelum":
-            from node.kern.sample_heukelum import load_sample
-
-            load_sample(db, settings)
-
-        def demo_login(conn) -> None:
-            row = conn.execute("SELECT id FROM users WHERE username = ?", (ADMIN,)).fetchone()
-            set_password(conn, row[0], password, must_change=False)
-
-        db.write(demo_login)
-    finally:
-        db.close()
-    write_private_file(node.folder / LOGIN_FILE, password.encode())
+        settings = {"gemeente_actor": f"{gemeente.url}/actor", "delivery_retry_seconds": 2}
+    created = create_node(
+        node.folder,
+        name=node.name,
+        public_url=node.url,
+        role=node.role,
+        slug=node.slug,
+        admin=ADMIN,
+        admin_name=f"Beheer {node.name}",
+        port=node.port,
+        more_settings=settings,
+        must_change_password=False,
+    )
+    if node.role == "kern":
+        db = open_database(created.settings)
+        try:
+            load_sample(db, created.settings, kern=node.key)
+        finally:
+            db.close()
+    write_private_file(node.folder / LOGIN_FILE, created.password.encode())
 
 
 # --- the three processes -------------------------------------------------------------------
@@ -258,12 +226,8 @@ def _prepare(node: PilotNode) -> None:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Linux: the server gets SIGTERM if the pilot itself is killed, so none is left behind."""
-    try:
-        import ctypes
-
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _launch(node: PilotNode, base: Path) -> None:
@@ -281,8 +245,6 @@ def _launch(node: PilotNode, base: Path) -> None:
 
 
 def _wait_until_up(node: PilotNode, base: Path) -> None:
-    from node.commands.common import CommandError
-
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if node.process is None or node.process.poll() is not None:
@@ -315,8 +277,6 @@ def _stop_all(nodes: list[PilotNode]) -> None:
 
 
 def _sign_in(http: httpx.Client, password: str) -> str:
-    from node.commands.common import CommandError
-
     response = http.post("/beheer/inloggen", data={"username": ADMIN, "password": password})
     if response.status_code != 303:
         raise CommandError("could not sign in to the gemeente's beheer")
@@ -328,8 +288,6 @@ def _sign_in(http: httpx.Client, password: str) -> str:
 
 def _follow(http: httpx.Client, csrf: str, kern: PilotNode) -> None:
     """Add the kern by its address in the gemeente's beheer, as staff do."""
-    from node.commands.common import CommandError
-
     response = http.post(
         "/beheer/kernen", data={"csrf": csrf, "address": kern.address, "rollout": "pilot"}
     )
@@ -341,8 +299,6 @@ def _follow(http: httpx.Client, csrf: str, kern: PilotNode) -> None:
 
 
 def _wait_for_projects(gemeente: PilotNode) -> None:
-    from node.commands.common import CommandError
-
     deadline = time.monotonic() + FOLLOW_TIMEOUT
     while True:
         try:
@@ -359,8 +315,6 @@ def _wait_for_projects(gemeente: PilotNode) -> None:
 
 
 def _send_reactie(http: httpx.Client, csrf: str, beesd: PilotNode) -> None:
-    from node.commands.common import CommandError
-
     conn = sqlite3.connect(f"file:{beesd.folder / DATABASE_FILE}?mode=ro", uri=True, timeout=5)
     try:
         row = conn.execute(

@@ -32,7 +32,9 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
+from node.app import create_app
 from node.settings import Settings, SettingsError, load_settings
+from node.web.templating import create_environment
 
 SITE_KEYS = {"host", "data"}
 # The page cache of all kernen together; each gets its share, at least MIN_SITE_CACHE.
@@ -190,9 +192,6 @@ class MultiSiteApp:
 
 def create_multi_site_app(loaded: list[tuple[Site, Settings]]) -> MultiSiteApp:
     """One app per kern, sharing the Jinja environment and one page cache budget."""
-    from node.app import create_app
-    from node.web.templating import create_environment
-
     templates = create_environment()
     per_site = max(MIN_SITE_CACHE, PAGE_CACHE_BUDGET // max(1, len(loaded)))
     apps: dict[str, Starlette] = {}

@@ -16,6 +16,12 @@ from process_helpers import served
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.processes
+SAMPLE_CHECK = """
+from node.kern import sample
+for kern in sample.kernen():
+    sample.read_sample(sample.sample_path(kern))
+    print(kern)
+"""
 
 
 def free_port() -> int:
@@ -82,4 +88,14 @@ def test_installed_package_serves_every_page(installed, tmp_path):
             cwd=tmp_path,
         ).stdout
         assert str(ROOT) not in location, "the test must use the installed copy"
+        # The sample data ships as files beside its loader, and every kern's file loads.
+        sample = subprocess.run(
+            [str(installed / "bin" / "python"), "-c", SAMPLE_CHECK],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert sample.returncode == 0, sample.stderr
+        assert sample.stdout.split() == ["beesd", "heukelum"]
     assert sys.executable

@@ -8,6 +8,8 @@ import argparse
 import os
 import shutil
 import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from federation.keys import load_or_create_key_pair
@@ -21,6 +23,7 @@ from node.commands.common import (
     login_url,
     port_number,
 )
+from node.kern.kern_actor import remember_profile
 from node.settings import (
     CONFIG_FILE,
     CONTROL_CHARACTERS,
@@ -28,6 +31,7 @@ from node.settings import (
     KEYS_DIR,
     MEDIA_DIR,
     SECRET_FILE,
+    Settings,
     create_secret,
     load_settings,
     slugify,
@@ -39,13 +43,17 @@ from node.settings import (
 from node.web.audit import record_audit
 from node.web.auth import create_user, generate_password
 
+ROLES = ("kern", "gemeente")
+# The settings create_node writes from its own parameters.
+OWN_SETTINGS = {"role", "name", "slug", "public_url", "port"}
+
 
 def configure_init(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name", required=True, help="the kern's name, e.g. Beesd (or the gemeente's)"
     )
     parser.add_argument("--url", required=True, help="public address, e.g. https://beesd.nl")
-    parser.add_argument("--role", choices=("kern", "gemeente"), default="kern")
+    parser.add_argument("--role", choices=ROLES, default="kern")
     parser.add_argument("--slug", help="short name in addresses (default: from --name)")
     parser.add_argument("--admin", default="beheerder", help="first beheerder's user name")
     parser.add_argument("--admin-name", help="first beheerder's display name")
@@ -53,28 +61,71 @@ def configure_init(parser: argparse.ArgumentParser) -> None:
     add_data_option(parser)
 
 
-def run_init(args: argparse.Namespace) -> int:
-    # Check every input before touching the disk, so a typo leaves nothing behind.
-    name = args.name.strip()
+@dataclass(frozen=True)
+class CreatedNode:
+    """What create_node made: the node's folder and settings, and its first beheerder."""
+
+    folder: Path
+    settings: Settings
+    admin: str
+    password: str  # the first beheerder's password, generated here; shown once by `init`
+
+
+class BadNodeInput(CommandError):
+    """An input to create_node is wrong; `field` names the parameter, `problem` says why."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field} {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def create_node(
+    folder: Path,
+    *,
+    name: str,
+    public_url: str,
+    role: str = "kern",
+    slug: str | None = None,
+    admin: str = "beheerder",
+    admin_name: str | None = None,
+    port: int = 8001,
+    more_settings: Mapping[str, object] | None = None,
+    must_change_password: bool = True,
+) -> CreatedNode:
+    """Create a node in `folder`: its bloei.toml (with `more_settings`), secret, database,
+    first beheerder, keys and media folder. Every input is checked before the disk is
+    touched, and a failure halfway removes what was made, so the folder can be used again.
+
+    `bloei init`, `bloei demo` and `bloei pilot` all make their nodes here.
+    """
+    name = name.strip()
     if not name:
-        raise CommandError("--name must not be empty")
-    for option, value in (("--name", name), ("--admin-name", args.admin_name or "")):
+        raise BadNodeInput("name", "must not be empty")
+    for field, value in (("name", name), ("admin_name", admin_name or "")):
         if CONTROL_CHARACTERS.search(value):
-            raise CommandError(f"{option} must be one line, without line breaks or tabs")
-    public_url = validate_public_url(args.url)
-    slug = validate_slug(args.slug or slugify(name))
-    admin = checked_username(args.admin)
-    folder = data_dir(args)
+            raise BadNodeInput(field, "must be one line, without line breaks or tabs")
+    if role not in ROLES:
+        raise BadNodeInput("role", f"must be {' or '.join(ROLES)}, not {role!r}")
+    if not 1 <= port <= 65535:
+        raise BadNodeInput("port", f"must be between 1 and 65535, not {port}")
+    given = sorted(set(more_settings or {}) & OWN_SETTINGS)
+    if given:
+        raise BadNodeInput("more_settings", f"must not set {given[0]!r}: it has its own parameter")
+    public_url = validate_public_url(public_url)
+    slug = validate_slug(slug or slugify(name))
+    admin = checked_username(admin)
     created = _prepare_data_folder(folder)
     try:
         write_config(
             folder,
             {
-                "role": args.role,
+                **(more_settings or {}),
+                "role": role,
                 "name": name,
                 "slug": slug,
                 "public_url": public_url,
-                "port": args.port,
+                "port": port,
             },
         )
         os.chmod(folder / CONFIG_FILE, 0o600)
@@ -86,10 +137,10 @@ def run_init(args: argparse.Namespace) -> int:
         password = generate_password()
         db = open_database(settings)
         try:
-            db.write(_create_first_beheerder, admin, args.admin_name or admin, password)
+            db.write(
+                _create_first_beheerder, admin, admin_name or admin, password, must_change_password
+            )
             if settings.role == "kern":
-                from node.kern.kern_actor import remember_profile
-
                 # What followers will first see; a later change is announced (an Update).
                 db.write(remember_profile, settings, db.services["publisher"])
         finally:
@@ -99,14 +150,34 @@ def run_init(args: argparse.Namespace) -> int:
     except BaseException:
         _undo_init(folder, created)
         raise
-    print(f"Created {settings.role} node {settings.name!r} ({settings.slug}) in {folder}")
-    print(f"First beheerder: {admin}")
-    print(f"One-time password: {password}  (shown once; change it at first login)")
+    return CreatedNode(folder, settings, admin, password)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    try:
+        node = create_node(
+            data_dir(args),
+            name=args.name,
+            public_url=args.url,
+            role=args.role,
+            slug=args.slug,
+            admin=args.admin,
+            admin_name=args.admin_name,
+            port=args.port,
+        )
+    except BadNodeInput as error:
+        # The host typed an option, not a parameter: name that.
+        option = "--" + error.field.replace("_", "-")
+        raise CommandError(f"{option} {error.problem}") from None
+    settings = node.settings
+    print(f"Created {settings.role} node {settings.name!r} ({settings.slug}) in {node.folder}")
+    print(f"First beheerder: {node.admin}")
+    print(f"One-time password: {node.password}  (shown once; change it at first login)")
     print(f"Log in at: {login_url(settings)}")
     if settings.role == "gemeente":
         # The aggregator's actor is an Organization; kernen accept its Follow and reacties.
         print(f"Its actor (an Organization): {settings.url('/actor')}; add kernen in beheer")
-    print(f"Start the server with: bloei serve --data {folder}")
+    print(f"Start the server with: bloei serve --data {node.folder}")
     return 0
 
 
@@ -142,8 +213,12 @@ def _undo_init(folder: Path, created: bool) -> None:
     shutil.rmtree(folder / KEYS_DIR, ignore_errors=True)
 
 
-def _create_first_beheerder(conn: sqlite3.Connection, username: str, name: str, password: str):
-    user_id = create_user(conn, username, name, "beheerder", password, must_change_password=True)
+def _create_first_beheerder(
+    conn: sqlite3.Connection, username: str, name: str, password: str, must_change: bool
+) -> int:
+    user_id = create_user(
+        conn, username, name, "beheerder", password, must_change_password=must_change
+    )
     record_audit(conn, AUDIT_WHO, "user.create", "user", user_id, f"first beheerder {username}")
     return user_id
 

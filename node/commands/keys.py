@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+from datetime import UTC, datetime
 
 from node.commands.common import AUDIT_WHO, CommandError, add_data_option, data_dir, open_node
+from node.kern import kern_actor
 from node.settings import load_settings
 from node.web.audit import record_audit
 
@@ -24,10 +26,6 @@ def configure_keys(parser: argparse.ArgumentParser) -> None:
 
 
 def run_keys_rotate(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from node.kern import kern_actor
-
     settings = load_settings(data_dir(args))
     if settings.role != "kern":
         raise CommandError(f"a {settings.role} node has no keys to rotate yet")

@@ -5,8 +5,11 @@ the commands around node/migrate.py.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
+from federation.actors import ActorRoutes
+from node import migrate
 from node.commands.common import (
     CommandError,
     add_data_option,
@@ -17,6 +20,7 @@ from node.commands.common import (
     human_size,
     open_node,
 )
+from node.kern.node_identity import ACTOR_PATH
 from node.settings import load_settings
 
 
@@ -26,9 +30,7 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from node.migrate import export_node
-
-    result = export_node(load_settings(data_dir(args)), Path(args.file))
+    result = migrate.export_node(load_settings(data_dir(args)), Path(args.file))
     print(f"Exported to {result.path} ({result.files} files, {human_size(result.size)})")
     if result.mails:
         print(
@@ -50,16 +52,11 @@ def configure_import(parser: argparse.ArgumentParser) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from node.migrate import import_node
-
     folder = data_dir(args)
-    result = import_node(Path(args.file), folder, args.url, force=args.force)
+    result = migrate.import_node(Path(args.file), folder, args.url, force=args.force)
     print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
     print(f"Start the server with: bloei serve --data {folder}")
     if result.moved_from:
-        from federation.actors import ActorRoutes
-        from node.kern.node_identity import ACTOR_PATH
-
         new_actor = ActorRoutes.under(result.public_url, ACTOR_PATH).id
         print(f"Its actor {new_actor} is also known as {result.moved_from}")
         print(f"Then, on the old host: bloei move --data OLD_DATA_DIR --to {new_actor}")
@@ -73,10 +70,6 @@ def configure_move(parser: argparse.ArgumentParser) -> None:
 
 
 def run_move(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from node import migrate
-
     settings = load_settings(data_dir(args), dev=dev_override(args))
     if settings.role != "kern":
         raise CommandError(f"only a kern can move, this is a {settings.role}")

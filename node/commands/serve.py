@@ -8,9 +8,12 @@ import argparse
 import errno
 import socket
 
+import uvicorn
+
 from node.app import create_app
 from node.commands.common import CommandError, add_data_option, data_dir, port_number
 from node.settings import Settings, load_settings
+from node.sites import create_multi_site_app, load_site_settings, read_sites
 from node.storage import check_data_folder
 
 
@@ -61,7 +64,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def run_serve(args: argparse.Namespace) -> int:
     if args.sites:
         return run_serve_sites(args)
-    settings = serve_settings(args)
+    serve_node(serve_settings(args))
+    return 0
+
+
+def serve_node(settings: Settings) -> None:
+    """Serve one node at its settings' host and port until Ctrl+C; `bloei demo` too."""
     check_data_folder(settings.database_path, settings.media_dir)
     sock = bind_socket(settings.host, settings.port)
     try:
@@ -76,12 +84,9 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     finally:
         sock.close()
-    return 0
 
 
 def _run_uvicorn(app, sock: socket.socket, banner: str) -> None:
-    import uvicorn
-
     config = uvicorn.Config(
         app,
         workers=1,
@@ -103,8 +108,6 @@ def _listen_text(host: str, port: int) -> str:
 
 def run_serve_sites(args: argparse.Namespace) -> int:
     """`bloei serve --sites sites.toml`: several kernen, one process, chosen by host name."""
-    from node.sites import create_multi_site_app, load_site_settings, read_sites
-
     loaded = load_site_settings(read_sites(args.sites), args.sites, dev=True if args.dev else None)
     for _, settings in loaded:
         check_data_folder(settings.database_path, settings.media_dir)

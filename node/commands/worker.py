@@ -5,6 +5,7 @@ web server, or each once with --once, which exits 1 when a delivery or mail was 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from node.commands.common import (
 )
 from node.db import Database
 from node.diskwatch import DiskWatch
+from node.jobs import run_until_stopped
 from node.mail import mailer
 from node.settings import Settings
 
@@ -32,10 +34,6 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from node.jobs import run_until_stopped
-
     with open_node(args, dev=dev_override(args)) as (settings, db):
         jobs = [*background_jobs(settings, db), DiskWatch(settings).job()]
         if not mailer.smtp_configured(settings):
