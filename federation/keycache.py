@@ -247,12 +247,9 @@ class KeyCache:
                 await self.prepare_contexts(document)
                 self.db.write(self.store_actor, actor, document, now)
                 return
-            # A separate key document (some servers): its owner must list it.
-            owner = (
-                id_of(document.get("owner") or document.get("controller"))
-                if isinstance(document, Mapping)
-                else None
-            )
+            # A separate key document (some servers), or a stub of the actor that holds only
+            # the key (GoToSocial, whose key ids are paths): its owner must list it.
+            owner = _key_owner(document, key_id) if isinstance(document, Mapping) else None
             if owner:
                 await self.fetch_actor(owner, now)
         except (ActorError, FetchError):
@@ -273,3 +270,17 @@ class KeyCache:
             self._actors.pop(next(iter(self._actors)))
         self._actors[actor.id] = actor
         return actor
+
+
+def _key_owner(document: Mapping[str, Any], key_id: str) -> str | None:
+    """Who a key document says owns `key_id`: its own `owner` or `controller`, or, for a stub
+    of the actor, the `owner` of the `publicKey` with that id. The owner's own document is
+    fetched next and must list the key, so a stub cannot claim a key for someone else."""
+    owner = id_of(document.get("owner") or document.get("controller"))
+    if owner:
+        return owner
+    embedded = document.get("publicKey")
+    for key in embedded if isinstance(embedded, list) else [embedded]:
+        if isinstance(key, Mapping) and key.get("id") == key_id:
+            return id_of(key.get("owner"))
+    return None
