@@ -11,7 +11,8 @@
   only after the signature checked out, with that depth limit (`boundedjson`); 403 when the sender is neither a follower nor followed
   and the activity is not one that starts or ends a follow;
 * 202 otherwise: dispatched through the handler table, or ignored when no handler takes its
-  type, or when its id was seen before (replays and retries are harmless).
+  type, or when its id was seen before (replays and retries are harmless). A `Delete` of the
+  sender's own actor (a deleted account) is not dispatched: it ends the sender's follow.
 
 Marking the id as seen and everything the handler writes share one transaction: a handler that
 fails leaves no trace, and the sender's retry is processed as new.
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation import boundedjson
+from federation import boundedjson, followers
 from federation.actors import ActorError, RemoteActor
 from federation.boundedjson import TooDeep
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
@@ -207,6 +208,11 @@ class Inbox:
         ):
             raise InboxRefusal(403, "unknown_sender")
         self._refresh_sender(conn, ctx)
+        if _deletes_itself(activity, ctx.actor.id):
+            # An account that was deleted (Mastodon sends this signed, once, while its
+            # document already answers 410): it follows no one here any more.
+            followers.remove_follower(conn, ctx.actor.id)
+            return "accepted"
         handler = self.handlers.handler_for(activity)
         if handler is None:
             return "ignored"
@@ -229,6 +235,10 @@ class Inbox:
             obj = {"@context": ctx.activity["@context"], **obj}
         self.keys.store_actor(conn, actor, obj, ctx.now)
         ctx.actor = actor
+
+
+def _deletes_itself(activity: dict[str, Any], actor_id: str) -> bool:
+    return activity["type"] == "Delete" and id_of(activity.get("object")) == actor_id
 
 
 def _is_known(conn: sqlite3.Connection, actor_id: str) -> bool:
