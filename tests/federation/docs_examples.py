@@ -39,6 +39,7 @@ from node.kern import agenda, projects
 from node.settings import load_settings
 from tests.conftest import make_data_dir
 from tests.helpers import THEMA, add_project, add_thema
+from tests.idea_helpers import add_news
 from tests.meeting_helpers import add_meeting
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "FEDERATION.md"
@@ -53,6 +54,7 @@ PLACEHOLDERS = {
     "publicKeyMultibase": "z6Mk…",
 }  # fmt: skip
 GEMEENTE = "https://gemeente.example/actor"
+MASTODON = "https://mastodon.example/users/anna"
 WIDTH = 100
 
 
@@ -115,10 +117,11 @@ def _outbox(db, kind: str, object_id: str) -> dict[str, Any]:
     return json.loads(found["document"])
 
 
-def _queued(db, inbox: str) -> dict[str, Any]:
+def _queued(db, inbox: str, kind: str) -> dict[str, Any]:
     found = db.one(
-        "SELECT body FROM federation_deliveries WHERE inbox = ? ORDER BY id DESC LIMIT 1",
-        (inbox,),
+        """SELECT body FROM federation_deliveries
+           WHERE inbox = ? AND json_extract(body, '$.type') = ? ORDER BY id DESC LIMIT 1""",
+        (inbox, kind),
     )
     return json.loads(found["body"])
 
@@ -180,7 +183,7 @@ def _examples(settings, db) -> dict[str, Any]:
     gemeente = LocalIdentity(GEMEENTE, generate_key_pair(2048))
     beesd = RemoteActor.from_document(asyncio.run(_served(app, "/actor")))
     follow_id = db.write(follows.follow, gemeente, beesd, now)
-    examples["follow"] = lambda: normalise(numbers, _queued(db, beesd.inbox), bare=True)
+    examples["follow"] = lambda: normalise(numbers, _queued(db, beesd.inbox, "Follow"), bare=True)
 
     def accept_gemeente(conn):
         inbox = GEMEENTE + "/inbox"
@@ -188,7 +191,35 @@ def _examples(settings, db) -> dict[str, Any]:
         follows.approve(conn, identity, GEMEENTE, now)
 
     db.write(accept_gemeente)
-    examples["accept"] = lambda: normalise(numbers, _queued(db, GEMEENTE + "/inbox"), bare=True)
+    examples["accept"] = lambda: normalise(
+        numbers, _queued(db, GEMEENTE + "/inbox", "Accept"), bare=True
+    )
+
+    # A Mastodon account's follow, refused in beheer: the Reject.
+    def refuse_anna(conn):
+        inbox = MASTODON + "/inbox"
+        anna_follow = "https://mastodon.example/1f6c1e0a-9d4b-4c8e-a0f5-7f8b1e2d3c4b"
+        followers.save_follower(conn, MASTODON, inbox, None, "pending", now, follow_id=anna_follow)
+        follows.refuse(conn, identity, MASTODON, now)
+
+    db.write(refuse_anna)
+    examples["reject"] = lambda: normalise(
+        numbers, _queued(db, MASTODON + "/inbox", "Reject"), bare=True
+    )
+
+    # The gemeente stops following the kern: its Undo of the Follow.
+    db.write(follows.unfollow, gemeente, beesd.id, now)
+    examples["undo"] = lambda: normalise(numbers, _queued(db, beesd.inbox, "Undo"), bare=True)
+
+    # A bericht published: the Announce that shows it to Mastodon followers as a boost.
+    news_slug = add_news(
+        db,
+        settings,
+        title="De ijsbaan is open",
+        body="Vanaf zaterdag is de ijsbaan aan de Molenweg open.",
+    )
+    news_id = settings.url(f"/nieuws/{news_slug}")
+    examples["announce"] = lambda: normalise(numbers, _outbox(db, "Announce", news_id), bare=True)
 
     # The actor document, as served.
     actor = asyncio.run(_served(app, "/actor"))
