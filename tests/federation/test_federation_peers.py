@@ -13,8 +13,10 @@ import json
 import httpx
 import pytest
 
-from federation import followers
+from federation import followers, follows
+from federation.actors import RemoteActor
 from federation.addresses import AddressPolicy
+from federation.store import utcnow
 from node.kern import received
 from tests.conftest import BASE_URL
 from tests.federation.federation_helpers import resolver
@@ -182,3 +184,51 @@ async def test_the_kerns_news_reaches_each_follower_where_it_takes_it(
     sent = network.posted(follower.delivery_inbox)
     assert meeting_id in {a["object"]["id"] for a in sent if isinstance(a["object"], dict)}
     assert received.count(db.read()) == 0
+
+
+# --- the kern follows them ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def followed(app, db, peer, network) -> dict:
+    """The kern asked to follow the peer, as a beheerder does; the Follow it sent."""
+    identity = app.state.federation.publisher.identity
+    actor = RemoteActor.from_document(peer.document)
+    follow_id = db.write(follows.follow, identity, actor, utcnow())
+    return {"id": follow_id, "type": "Follow", "actor": ACTOR, "object": peer.actor_id}
+
+
+async def test_the_kerns_follow_reaches_the_peer_and_its_accept_settles_it(
+    client, app, db, peer, network, followed
+):
+    report = await app.state.federation.deliver()
+    assert report.failed == 0
+    [sent] = network.posted(peer.inbox)
+    assert sent["type"] == "Follow" and sent["object"] == peer.actor_id
+
+    response = await post(client, peer, peer.answer("Accept", followed))
+
+    assert response.status_code == 202, response.text
+    assert followers.get_following(db.read(), peer.actor_id).state == "accepted"
+
+
+async def test_a_reject_of_the_kerns_follow_settles_it_as_rejected(client, db, peer, followed):
+    response = await post(client, peer, peer.answer("Reject", followed))
+    assert response.status_code == 202, response.text
+    assert followers.get_following(db.read(), peer.actor_id).state == "rejected"
+
+
+async def test_an_event_from_a_followed_server_is_kept_and_shown_in_beheer(
+    admin, db, peer, followed
+):
+    client, _csrf = admin
+    await post(client, peer, peer.answer("Accept", followed))
+    create = peer.event()
+
+    response = await post(client, peer, create)
+
+    assert response.status_code == 202, response.text
+    kept = received.get(db.read(), create["object"]["id"])
+    assert kept is not None and kept["name"] == "Repair Café in het dorpshuis"
+    page = await client.get("/beheer/federatie")
+    assert page.status_code == 200 and "Repair Café in het dorpshuis" in page.text
