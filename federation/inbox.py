@@ -3,6 +3,7 @@
 `Inbox.receive` answers with an `InboxResponse` the node turns into HTTP:
 
 * 413 when the body is over 1 MiB (`read_body` stops reading there);
+* 410 when the signing key's document answers 410 Gone (a deleted account);
 * 401 when the request is unsigned, stale (Date or created more than an hour off), tampered
   (the body does not match its digest), signed by a key that is not the actor's, or whose
   signature does not verify (after one rate-limited refetch of a cached key, in case the
@@ -163,6 +164,11 @@ class Inbox:
         cached = self.keys.cached(pending.key_id)
         fresh = cached is None
         key = cached or await self.keys.get(pending.key_id, now)
+        if key is None and self.keys.is_gone(pending.key_id):
+            # A deleted account (Mastodon sends its Delete everywhere, signed with a key whose
+            # document now answers 410): nothing can be checked or done, and a 401 would be
+            # retried for days. 410 tells the sender to stop.
+            return InboxResponse(410, "gone")
         if key is None:
             return InboxResponse(401, "unknown_key")
         try:

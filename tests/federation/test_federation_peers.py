@@ -151,15 +151,23 @@ async def test_a_delete_of_a_gone_account_removes_its_follow(client, app, db, fo
     assert follower.actor_id not in {f.actor_id for f in followers.list_followers(db.read())}
 
 
-async def test_a_delete_of_an_account_never_met_is_refused_with_a_problem(
+async def test_a_delete_of_an_account_never_met_is_answered_gone_so_it_is_not_retried(
     client, db, peer, network
 ):
     network.gone.add(peer.actor_id)
     for url in peer.extra_documents:
         network.gone.add(url)
     response = await post(client, peer, peer.delete_self())
-    assert response.status_code == 401
+    # Mastodon retries a 401 for days; a 410 it does not.
+    assert response.status_code == 410
     assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["detail"] == "gone"
+
+
+async def test_an_unknown_key_that_is_not_gone_stays_a_401(client, peer, network):
+    network.documents.clear()
+    response = await post(client, peer, peer.delete_self())
+    assert response.status_code == 401 and response.json()["detail"] == "unknown_key"
 
 
 async def test_a_move_of_a_follower_is_taken_and_keeps_the_follow(client, db, follower, network):
