@@ -101,3 +101,10 @@ async def test_a_stranger_may_only_start_a_follow(gemeente, peer, network):
     assert response.status_code == 403
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["detail"] == "unknown_sender"
+
+
+async def test_a_delete_of_an_account_never_met_is_answered_gone(gemeente, peer, network):
+    network.gone.update({peer.actor_id, *peer.extra_documents})
+    response = await post(gemeente, peer, peer.delete_self())
+    assert response.status_code == 410
+    assert response.headers["content-type"].startswith(PROBLEM)
