@@ -5,8 +5,9 @@ A ```json block in the doc that follows a line `<!-- example: NAME -->` is gener
 functions as beheer), takes each documented document or activity from what the node serves,
 publishes or queues, and normalises only what differs from run to run: ids minted at random
 (UUIDs, numbered in order of appearance), timestamps (`published`, `updated`, `deleted`,
-`created`), keys and signatures. test_federation_docs_examples.py compares every marked block
-with it, so the doc fails the suite as soon as it drifts from the code.
+`created`, and a phase change's `datum`), keys and signatures. test_federation_docs_examples.py
+compares every marked block with it, so the doc fails the suite as soon as it drifts from the
+code.
 
 After a change to what the node sends, rewrite the marked blocks with:
 
@@ -48,6 +49,8 @@ MARK_RE = re.compile(r"(<!-- example: ([a-z0-9-]+) -->\n```json\n)(.*?)(```)", r
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MOMENT = "2026-11-29T12:00:00Z"
 TIME_KEYS = frozenset({"published", "updated", "deleted", "created"})
+DAY = "2026-11-29"
+DAY_KEYS = frozenset({"datum"})  # the day a project changed phase: today, when made here
 PLACEHOLDERS = {
     "proofValue": "z3ZZ2v…",
     "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nMIIBojANBgkqhkiG9w0BAQEFAAOCAY8AMIIBigKCAYEA…\n-----END PUBLIC KEY-----\n",
@@ -83,6 +86,8 @@ def normalise(numbers: dict[str, str], document: Any, bare: bool = False) -> Any
                 return PLACEHOLDERS[key]
             if key in TIME_KEYS:
                 return MOMENT
+            if key in DAY_KEYS:
+                return DAY
             return UUID_RE.sub(uuid_for, value)
         return value
 
@@ -115,6 +120,15 @@ def _outbox(db, kind: str, object_id: str) -> dict[str, Any]:
         (kind, object_id),
     )
     return json.loads(found["document"])
+
+
+def _latest_object(db, object_id: str) -> dict[str, Any]:
+    found = db.one(
+        """SELECT document FROM federation_outbox WHERE object_id = ?
+           AND type IN ('Create', 'Update') ORDER BY position DESC LIMIT 1""",
+        (object_id,),
+    )
+    return json.loads(found["document"])["object"]
 
 
 def _queued(db, inbox: str, kind: str) -> dict[str, Any]:
@@ -220,6 +234,27 @@ def _examples(settings, db) -> dict[str, Any]:
     )
     news_id = settings.url(f"/nieuws/{news_slug}")
     examples["announce"] = lambda: normalise(numbers, _outbox(db, "Announce", news_id), bare=True)
+
+    # A project under that thema, moved on twice (once on a meeting's decision): the object
+    # as its latest activity carries it.
+    _, march = add_meeting(db, settings, day=date(2026, 3, 2), title="Dorpsavond maart")
+    march_id = db.scalar("SELECT id FROM meetings WHERE slug = ?", (march,))
+    school, school_slug = add_project(
+        db,
+        settings,
+        thema_slugs=[slug],
+        description="Ouders maken zich zorgen over het oversteken bij de basisschool.",
+        budget_granted=120000,
+        budget_source="kernenbudget",
+        target_date="2027-03-31",
+    )
+    for phase, note, meeting in (
+        ("verkenning", "Besproken op de dorpsavond.", march_id),
+        ("uitvoering", "De gemeente legt het zebrapad aan.", None),
+    ):
+        db.write(projects.change_phase, settings, "test", school, phase, note, None, meeting)
+    school_id = settings.url(f"/projecten/{school_slug}")
+    examples["project"] = lambda: normalise(numbers, _latest_object(db, school_id))
 
     # The actor document, as served.
     actor = asyncio.run(_served(app, "/actor"))
