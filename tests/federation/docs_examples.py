@@ -36,7 +36,7 @@ from federation.actors import RemoteActor
 from federation.identity import LocalIdentity
 from federation.keys import generate_key_pair
 from node.app import create_app, open_database
-from node.kern import agenda, projects
+from node.kern import agenda, meetings, projects
 from node.settings import load_settings
 from tests.conftest import make_data_dir
 from tests.helpers import THEMA, add_project, add_thema
@@ -236,9 +236,7 @@ def _examples(settings, db) -> dict[str, Any]:
     examples["announce"] = lambda: normalise(numbers, _outbox(db, "Announce", news_id), bare=True)
 
     # A project under that thema, moved on twice (once on a meeting's decision): the object
-    # as its latest activity carries it.
-    _, march = add_meeting(db, settings, day=date(2026, 3, 2), title="Dorpsavond maart")
-    march_id = db.scalar("SELECT id FROM meetings WHERE slug = ?", (march,))
+    # as its latest activity carries it. The meeting, past, with its verslag and links.
     school, school_slug = add_project(
         db,
         settings,
@@ -248,6 +246,21 @@ def _examples(settings, db) -> dict[str, Any]:
         budget_source="kernenbudget",
         target_date="2027-03-31",
     )
+    march_id, march = add_meeting(
+        db,
+        settings,
+        day=date(2026, 3, 2),
+        title="Dorpsavond in maart",
+        place_name="Dorpshuis De Kriek",
+        place_address="Kerkstraat 12, 4153 AB Beesd",
+        capacity=80,
+        thema_ids=[thema["id"]],
+        project_ids=[school],
+    )
+    minutes = "Besloten: het zebrapad gaat naar de verkenning."
+    db.write(meetings.save_minutes, settings, "test", march_id, minutes)
+    march_url = settings.url(f"/bijeenkomsten/{march}")
+    examples["bijeenkomst"] = lambda: normalise(numbers, _latest_object(db, march_url))
     for phase, note, meeting in (
         ("verkenning", "Besproken op de dorpsavond.", march_id),
         ("uitvoering", "De gemeente legt het zebrapad aan.", None),
