@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format browser clean messages contexts
+.PHONY: demo test lint format browser clean messages contexts docs-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ contexts: $(CONTEXTS)
 
 demo: $(STAMP)
 	$(BIN)/bloei pilot
+
+# Rewrite the JSON examples docs/FEDERATION.md marks as generated (tests/federation/docs_examples.py).
+docs-examples: $(STAMP)
+	$(BIN)/python -m tests.federation.docs_examples --write
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 `Inbox.receive` answers with an `InboxResponse` the node turns into HTTP:
 
 * 413 when the body is over 1 MiB (`read_body` stops reading there);
+* 410 when the signing key's document answers 410 Gone (a deleted account);
 * 401 when the request is unsigned, stale (Date or created more than an hour off), tampered
   (the body does not match its digest), signed by a key that is not the actor's, or whose
   signature does not verify (after one rate-limited refetch of a cached key, in case the
@@ -11,7 +12,8 @@
   only after the signature checked out, with that depth limit (`boundedjson`); 403 when the sender is neither a follower nor followed
   and the activity is not one that starts or ends a follow;
 * 202 otherwise: dispatched through the handler table, or ignored when no handler takes its
-  type, or when its id was seen before (replays and retries are harmless).
+  type, or when its id was seen before (replays and retries are harmless). A `Delete` of the
+  sender's own actor (a deleted account) is not dispatched: it ends the sender's follow.
 
 Marking the id as seen and everything the handler writes share one transaction: a handler that
 fails leaves no trace, and the sender's retry is processed as new.
@@ -26,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation import boundedjson
+from federation import boundedjson, followers
 from federation.actors import ActorError, RemoteActor
 from federation.boundedjson import TooDeep
 from federation.dispatch import HandlerTable, InboxContext, InboxRefusal
@@ -162,6 +164,11 @@ class Inbox:
         cached = self.keys.cached(pending.key_id)
         fresh = cached is None
         key = cached or await self.keys.get(pending.key_id, now)
+        if key is None and self.keys.is_gone(pending.key_id):
+            # A deleted account (Mastodon sends its Delete everywhere, signed with a key whose
+            # document now answers 410): nothing can be checked or done, and a 401 would be
+            # retried for days. 410 tells the sender to stop.
+            return InboxResponse(410, "gone")
         if key is None:
             return InboxResponse(401, "unknown_key")
         try:
@@ -207,6 +214,11 @@ class Inbox:
         ):
             raise InboxRefusal(403, "unknown_sender")
         self._refresh_sender(conn, ctx)
+        if _deletes_itself(activity, ctx.actor.id):
+            # An account that was deleted (Mastodon sends this signed, once, while its
+            # document already answers 410): it follows no one here any more.
+            followers.remove_follower(conn, ctx.actor.id)
+            return "accepted"
         handler = self.handlers.handler_for(activity)
         if handler is None:
             return "ignored"
@@ -229,6 +241,10 @@ class Inbox:
             obj = {"@context": ctx.activity["@context"], **obj}
         self.keys.store_actor(conn, actor, obj, ctx.now)
         ctx.actor = actor
+
+
+def _deletes_itself(activity: dict[str, Any], actor_id: str) -> bool:
+    return activity["type"] == "Delete" and id_of(activity.get("object")) == actor_id
 
 
 def _is_known(conn: sqlite3.Connection, actor_id: str) -> bool:

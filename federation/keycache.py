@@ -32,6 +32,7 @@ from federation.vocabulary import id_of
 
 REFETCH_INTERVAL = timedelta(minutes=5)
 MAX_MEMORY = 10_000
+MAX_GONE = 1_000  # key ids remembered as gone
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class KeyCache:
         self.max_memory = max_memory
         self._keys: dict[str, CachedKey] = {}
         self._actors: dict[str, RemoteActor] = {}
+        # Key ids whose document last answered 410 Gone: a deleted account.
+        self._gone: dict[str, None] = {}
         # Counters for metrics and tests: documents fetched, key texts parsed.
         self.fetches = 0
         self.parses = 0
@@ -95,6 +98,10 @@ class KeyCache:
             return found
         await self._fetch_for_key(key_id, now)
         return self._keys.get(key_id)
+
+    def is_gone(self, key_id: str) -> bool:
+        """Whether the last fetch for `key_id` was answered 410 Gone (a deleted account)."""
+        return key_id in self._gone
 
     def actor(self, actor_id: str) -> RemoteActor | None:
         """A known actor, from memory or the database."""
@@ -239,6 +246,7 @@ class KeyCache:
         if self.fetcher is None:
             return
         url = urldefrag(key_id).url
+        self._gone.pop(key_id, None)
         try:
             self.fetches += 1
             final_url, document = await self.fetcher.get_json(url)
@@ -247,16 +255,21 @@ class KeyCache:
                 await self.prepare_contexts(document)
                 self.db.write(self.store_actor, actor, document, now)
                 return
-            # A separate key document (some servers): its owner must list it.
-            owner = (
-                id_of(document.get("owner") or document.get("controller"))
-                if isinstance(document, Mapping)
-                else None
-            )
+            # A separate key document (some servers), or a stub of the actor that holds only
+            # the key (GoToSocial, whose key ids are paths): its owner must list it.
+            owner = _key_owner(document, key_id) if isinstance(document, Mapping) else None
             if owner:
                 await self.fetch_actor(owner, now)
-        except (ActorError, FetchError):
+        except FetchError as exc:
+            if exc.status == 410:
+                self._remember_gone(key_id)
+        except ActorError:
             return
+
+    def _remember_gone(self, key_id: str) -> None:
+        if len(self._gone) >= MAX_GONE:
+            self._gone.pop(next(iter(self._gone)))  # the oldest: dicts keep order
+        self._gone[key_id] = None
 
     def _parse(self, text: str) -> PublicKey:
         self.parses += 1
@@ -273,3 +286,17 @@ class KeyCache:
             self._actors.pop(next(iter(self._actors)))
         self._actors[actor.id] = actor
         return actor
+
+
+def _key_owner(document: Mapping[str, Any], key_id: str) -> str | None:
+    """Who a key document says owns `key_id`: its own `owner` or `controller`, or, for a stub
+    of the actor, the `owner` of the `publicKey` with that id. The owner's own document is
+    fetched next and must list the key, so a stub cannot claim a key for someone else."""
+    owner = id_of(document.get("owner") or document.get("controller"))
+    if owner:
+        return owner
+    embedded = document.get("publicKey")
+    for key in embedded if isinstance(embedded, list) else [embedded]:
+        if isinstance(key, Mapping) and key.get("id") == key_id:
+            return id_of(key.get("owner"))
+    return None
