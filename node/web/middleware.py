@@ -248,7 +248,10 @@ class PageCacheMiddleware:
                 if (
                     message["status"] != 200
                     or b"set-cookie" in headers
+                    # This is a shared cache: what is no one's to keep, or only the one
+                    # client's (RFC 9111 §5.2.2.7), stays out of it.
                     or b"no-store" in headers.get(b"cache-control", b"")
+                    or b"private" in headers.get(b"cache-control", b"")
                 ):
                     storable = False
             elif message["type"] == "http.response.body" and storable:
