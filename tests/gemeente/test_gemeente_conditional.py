@@ -35,7 +35,8 @@ async def test_an_unchanged_answer_is_a_304_by_tag_or_date(two_kernen, gemeente_
         again = await http.get(path, headers=headers)
         assert again.status_code == 304, headers
         assert again.content == b""
-        assert again.headers["etag"] == etag
+        # The same tag; weak when the client holds the compressed form (node/web/compression.py).
+        assert again.headers["etag"].removeprefix("W/") == etag.removeprefix("W/")
 
 
 async def test_a_changed_kern_list_is_a_full_answer_again(two_kernen, gemeente_db):
