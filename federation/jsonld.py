@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyld import jsonld
-
 from federation.vocabulary import LD_JSON_MEDIA
+
+
+def _pyld() -> ModuleType:
+    """pyld's processor, imported at its first use, deliberately: with `requests` under it, it
+    takes some 13 MB of a node's memory, and a node needs it only to read the keys of a peer
+    it has not met yet (the key cache keeps them after). Not to break an import cycle."""
+    from pyld import jsonld
+
+    return jsonld
+
 
 SEC = "https://w3id.org/security#"
 ASSERTION_METHOD = SEC + "assertionMethod"
@@ -110,7 +119,7 @@ class Contexts:
         """pyld's document loader: known documents only, never the network."""
         found = self._documents.get(url)
         if found is None:
-            raise jsonld.JsonLdError(
+            raise _pyld().JsonLdError(
                 f"the context {url} is not loaded",
                 "jsonld.LoadDocumentError",
                 code="loading remote context failed",
@@ -137,6 +146,7 @@ def context_urls(document: Any) -> Iterable[str]:
 
 def expand(document: Any, contexts: Contexts) -> list[dict[str, Any]]:
     """The document expanded; ContextUnavailable when a context is missing or it is invalid."""
+    jsonld = _pyld()
     try:
         return jsonld.expand(document, {"documentLoader": contexts.load, "base": None})
     except jsonld.JsonLdError as exc:

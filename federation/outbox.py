@@ -240,6 +240,24 @@ def catch_up_page(
     return document
 
 
+def check_query(query: Mapping[str, str]) -> None:
+    """OutboxQueryError for query parameters `respond` does not understand, before anything
+    is read: so a server can check the question, then answer it or say it has not changed."""
+    known = {"page", "before", "after", "size"}
+    unknown = set(query) - known
+    if unknown:
+        raise OutboxQueryError(f"unknown parameter {sorted(unknown)[0]}")
+    size = _int_param(query, "size", PAGE_SIZE)
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise OutboxQueryError(f"size must be between 1 and {MAX_PAGE_SIZE}")
+    if "after" in query and "before" in query:
+        raise OutboxQueryError("use before or after, not both")
+    _int_param(query, "after", 0)
+    _int_param(query, "before", 0)
+    if "page" in query and query["page"] != "true" and not {"after", "before"} & set(query):
+        raise OutboxQueryError("page must be true")
+
+
 def respond(conn: sqlite3.Connection, outbox_url: str, query: Mapping[str, str]) -> dict[str, Any]:
     """The document for a GET of the outbox with these query parameters.
 
@@ -247,23 +265,14 @@ def respond(conn: sqlite3.Connection, outbox_url: str, query: Mapping[str, str])
     activities older than N. `after=N`: the catch-up page after N. `size` (1-100) sets the
     page size. OutboxQueryError for anything else, which the caller answers with 400.
     """
-    known = {"page", "before", "after", "size"}
-    unknown = set(query) - known
-    if unknown:
-        raise OutboxQueryError(f"unknown parameter {sorted(unknown)[0]}")
+    check_query(query)
     size = _int_param(query, "size", PAGE_SIZE if "after" not in query else MAX_PAGE_SIZE)
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise OutboxQueryError(f"size must be between 1 and {MAX_PAGE_SIZE}")
     if "after" in query:
-        if "before" in query:
-            raise OutboxQueryError("use before or after, not both")
         return catch_up_page(conn, outbox_url, _int_param(query, "after", 0), size)
     if "before" in query:
         return page(conn, outbox_url, _int_param(query, "before", 0), size)
     if query.get("page") == "true":
         return page(conn, outbox_url, None, size)
-    if "page" in query:
-        raise OutboxQueryError("page must be true")
     return collection(conn, outbox_url)
 
 

@@ -23,6 +23,7 @@ from node.settings import Settings
 from node.storage import StorageError
 from node.web import errors
 from node.web.client_address import ClientAddressMiddleware
+from node.web.compression import CompressionMiddleware
 from node.web.csrf import OriginCheckMiddleware
 from node.web.middleware import (
     BodySizeLimitMiddleware,
@@ -224,6 +225,8 @@ def create_app(
             ),
         )
     middleware[2:2] = front_middleware
+    # Outside the page cache, so it keeps one (plain) form of every answer.
+    middleware.insert(0, Middleware(CompressionMiddleware))
     # Outermost: everything after it sees the visitor's address, not the proxy's.
     middleware.insert(
         0, Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -156,6 +157,11 @@ class Database:
 
     def data_version(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
+
+    def data_changed_at(self) -> datetime | None:
+        """When the data version last moved (kept by a trigger, node/web/schema.py)."""
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_changed_at'")
+        return None if value is None else datetime.fromtimestamp(float(value), UTC)
 
     def backup_to(self, target: Path | str) -> None:
         """A consistent copy while the server runs, through SQLite's online backup API."""

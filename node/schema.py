@@ -105,3 +105,22 @@ def _two_step(db) -> None:
     db.execute("CREATE INDEX recovery_codes_user ON recovery_codes (user_id)")
     # A session that has passed the password but still waits for the two-step code.
     db.execute("ALTER TABLE login_sessions ADD COLUMN awaiting_code INTEGER NOT NULL DEFAULT 0")
+
+
+# Now in unix seconds with a fraction (unixepoch('subsec') needs SQLite 3.42).
+_NOW_UNIX = "(julianday('now') - 2440587.5) * 86400.0"
+
+
+@core(name="0004_data_changed_at")
+def _data_changed_at(db) -> None:
+    # When the data version last moved, kept by the database itself on every bump whoever
+    # makes it: the Last-Modified of answers that follow the data version (the outbox, the
+    # actor, the open-data API), and it survives a restart.
+    db.execute(f"INSERT INTO meta (key, value) VALUES ('data_changed_at', {_NOW_UNIX})")
+    db.execute(
+        f"""CREATE TRIGGER meta_data_changed_at AFTER UPDATE OF value ON meta
+            WHEN NEW.key = 'data_version'
+            BEGIN
+              UPDATE meta SET value = {_NOW_UNIX} WHERE key = 'data_changed_at';
+            END"""
+    )

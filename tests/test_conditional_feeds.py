@@ -24,7 +24,10 @@ FEEDS = ("/bijeenkomsten.ics", "/bijeenkomsten/{slug}/kalender.ics", "/feed.atom
 async def uncached(settings, db):
     """A node without the anonymous page cache, so every request reaches the feed itself."""
     app = create_app(settings.with_changes(page_cache=False), db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
+    # The plain bodies and their strong tags; gzip and its weak tags: tests/test_compression.py.
+    plain = {"Accept-Encoding": "identity"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=plain) as http:
         yield http
 
 

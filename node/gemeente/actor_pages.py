@@ -26,6 +26,7 @@ from node.gemeente.runtime import GemeenteFederation
 from node.web.activitypub import (
     ActivityJson,
     activity_response,
+    conditional_activity,
     context_route,
     followers_response,
     following_response,
@@ -36,8 +37,6 @@ from node.web.activitypub import (
     webfinger_response,
 )
 from node.web.errors import problem
-
-# Collections change with follows, which do not bump the data version: never cached.
 
 
 def _federation(request: Request) -> GemeenteFederation:
@@ -50,7 +49,8 @@ async def webfinger_route(request: Request) -> Response:
 
 async def actor_route(request: Request) -> Response:
     fed = _federation(request)
-    return ActivityJson(identity.document(request.app.state.settings, fed.identity))
+    settings = request.app.state.settings
+    return conditional_activity(request, lambda: identity.document(settings, fed.identity))
 
 
 async def inbox_route(request: Request) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from federation.store import parse_timestamp, utcnow
 from node.gemeente import categories, kernen, labels, queries
 from node.gemeente.openapi import API_VERSION, BASE, openapi_document
+from node.web.conditional import client_has_current, http_date, settled_last_modified
 from node.web.errors import problem
 from node.web.numbers import parse_id, parse_int
 
@@ -109,13 +110,13 @@ def endpoint(
                 "Een of meer parameters kloppen niet. Zie invalidParams.",
                 invalidParams=error.params,
             )
+        # The time first, then the tag: a write in between makes both too old, never too new.
+        changed = settled_last_modified(request.app.state.db.data_changed_at(), datetime.now(UTC))
         etag = _etag(request)
         headers = {**OPEN_DATA_HEADERS, "ETag": etag, "Cache-Control": "no-cache"}
-        tags = {
-            t.strip().removeprefix("W/")
-            for t in request.headers.get("if-none-match", "").split(",")
-        }
-        if etag in tags:
+        if changed is not None:
+            headers["Last-Modified"] = http_date(changed)
+        if client_has_current(request.headers, etag, changed):
             return Response(status_code=304, headers=headers)
         try:
             body = build(request, params)

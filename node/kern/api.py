@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from node.kern.openapi import (
     openapi_document,
 )
 from node.kern.vocabulary import PHASES
+from node.web.conditional import client_has_current, http_date, settled_last_modified
 from node.web.errors import problem
 from node.web.numbers import parse_int
 
@@ -65,14 +67,30 @@ EtagPart = Callable[[Request], str]
 # --- Responses ------------------------------------------------------------------------------
 
 
-def ok(body: dict, etag: str) -> JSONResponse:
+def validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
     headers = {**OPEN_DATA_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    return headers
+
+
+def ok(body: dict, etag: str, last_modified: datetime | None = None) -> JSONResponse:
+    headers = validators(etag, last_modified)
     return JSONResponse(body, headers=headers, media_type="application/json")
 
 
-def not_modified(etag: str) -> Response:
-    headers = {**OPEN_DATA_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
-    return Response(status_code=304, headers=headers)
+def not_modified(etag: str, last_modified: datetime | None = None) -> Response:
+    return Response(status_code=304, headers=validators(etag, last_modified))
+
+
+def last_modified(request: Request, clock_matters: bool) -> datetime | None:
+    """When the data last changed, for If-Modified-Since; none for answers that also change
+    with the clock (meetings that end), which no data change dates: those go by ETag only.
+    Read it before the ETag and the data, so it is too old rather than too new."""
+    if clock_matters:
+        return None
+    changed = request.app.state.db.data_changed_at()
+    return settled_last_modified(changed, datetime.now(UTC))
 
 
 def api_problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
@@ -109,16 +127,6 @@ def make_etag(request: Request, extra: str = "") -> str:
         (API_VERSION, settings.public_url, str(version), request.url.path, request.url.query, extra)
     )
     return f'"{version}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison, as RFC 9110 asks for If-None-Match.
-
-    `*` is deliberately not honoured: it would need to know whether the resource exists
-    before reading it, and a full answer is always correct.
-    """
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in tags
 
 
 # --- Query parameters -----------------------------------------------------------------------
@@ -233,11 +241,12 @@ def endpoint(
             params = parse(request)
         except InvalidParams as error:
             return bad_request(error.params)
+        changed = last_modified(request, clock_matters=etag_part is not None)
         etag = make_etag(request, etag_part(request) if etag_part else "")
-        if etag_matches(request.headers.get("if-none-match", ""), etag):
-            return not_modified(etag)
+        if client_has_current(request.headers, etag, changed):
+            return not_modified(etag, changed)
         try:
-            return ok(build(request, params), etag)
+            return ok(build(request, params), etag, changed)
         except NotFound as error:
             return not_found(error.detail)
 

@@ -32,6 +32,7 @@ from node.kern.federation_runtime import KernFederation
 from node.web.activitypub import (
     ActivityJson,
     activity_response,
+    conditional_activity,
     context_route,
     followers_response,
     following_response,
@@ -75,7 +76,9 @@ async def webfinger_route(request: Request) -> Response:
 async def actor_route(request: Request) -> Response:
     state = request.app.state
     fed = _federation(request)
-    return ActivityJson(kern_actor.document(state.db.read(), state.settings, fed.publisher))
+    return conditional_activity(
+        request, lambda: kern_actor.document(state.db.read(), state.settings, fed.publisher)
+    )
 
 
 async def inbox_route(request: Request) -> Response:

@@ -7,6 +7,7 @@ its actor and where its collections live, and hands the request to these.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -17,18 +18,55 @@ from federation.actors import JRD_JSON, NODEINFO_PROFILE, nodeinfo, nodeinfo_dis
 from federation.inbox import BodyTooLarge, InboxRequest, read_body
 from federation.vocabulary import ACTIVITY_JSON, CONTEXT, LD_JSON_MEDIA, context_document
 from node import __version__
+from node.web.conditional import conditional_response
 from node.web.errors import problem
 
 NODEINFO_JSON = f'application/json; profile="{NODEINFO_PROFILE}"'
-# Collections change with follows, which do not bump the data version: never cached.
-NO_STORE = {"Cache-Control": "no-store"}
+# Collections change with follows, which do not bump the data version: a client may keep
+# them but asks again each time (a 304 when the count is the same), and the page cache,
+# which follows the data version, keeps no copy (`private`).
+REVALIDATE_PRIVATE = {"Cache-Control": "no-cache, private"}
 
 
 class ActivityJson(JSONResponse):
     media_type = ACTIVITY_JSON
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return activity_bytes(content)
+
+
+def activity_bytes(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def conditional_activity(
+    request: Request,
+    build: Callable[[], dict[str, Any]],
+    follows_data: bool = True,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An ActivityStreams document with ETag and Last-Modified, or a 304 (RFC 9110 §13).
+
+    `follows_data`: the document changes only with the data version, so that version and
+    the time it moved are its validators, and a poll at the same version needs no new body.
+    Otherwise (the follow counts, written without a version bump) the body is made each time
+    and only its hash, the ETag, decides: their changes include removals, which leave no
+    time behind to send as Last-Modified.
+    """
+    db = request.app.state.db
+    version = last_modified = None
+    if follows_data:
+        # Read before the data: a change landing in between makes them too old, never too new.
+        last_modified = db.data_changed_at()
+        version = str(db.data_version())
+    return conditional_response(
+        request,
+        lambda: activity_bytes(build()),
+        ACTIVITY_JSON,
+        last_modified,
+        headers=headers,
+        version=version or "",
+    )
 
 
 def webfinger_response(request: Request, profile) -> Response:
@@ -86,31 +124,38 @@ async def inbox_response(request: Request, federation) -> Response:
 
 
 def outbox_response(request: Request, outbox_url: str) -> Response:
+    query = dict(request.query_params)
     try:
-        document = outbox.respond(
-            request.app.state.db.read(), outbox_url, dict(request.query_params)
-        )
+        outbox.check_query(query)
     except outbox.OutboxQueryError as error:
         return problem(400, "Onbekende vraag", str(error))
-    return ActivityJson(document)
+    db = request.app.state.db
+    return conditional_activity(request, lambda: outbox.respond(db.read(), outbox_url, query))
 
 
 def followers_response(request: Request, followers_url: str) -> Response:
-    document = followers.followers_collection(request.app.state.db.read(), followers_url)
-    return ActivityJson(document, headers=NO_STORE)
+    db = request.app.state.db
+    return conditional_activity(
+        request,
+        lambda: followers.followers_collection(db.read(), followers_url),
+        follows_data=False,
+        headers=REVALIDATE_PRIVATE,
+    )
 
 
 def following_response(request: Request, following_url: str) -> Response:
-    total = request.app.state.db.scalar(
-        "SELECT count(*) FROM federation_following WHERE state = 'accepted'"
-    )
-    document = {
-        "@context": CONTEXT,
-        "id": following_url,
-        "type": "OrderedCollection",
-        "totalItems": int(total or 0),
-    }
-    return ActivityJson(document, headers=NO_STORE)
+    db = request.app.state.db
+
+    def build() -> dict[str, Any]:
+        total = db.scalar("SELECT count(*) FROM federation_following WHERE state = 'accepted'")
+        return {
+            "@context": CONTEXT,
+            "id": following_url,
+            "type": "OrderedCollection",
+            "totalItems": int(total or 0),
+        }
+
+    return conditional_activity(request, build, follows_data=False, headers=REVALIDATE_PRIVATE)
 
 
 def activity_response(request: Request, actor_id: str) -> Response:

@@ -83,6 +83,27 @@ def not_modified(headers: Headers, etag: str, last_modified: datetime | None) ->
     return last_modified <= since
 
 
+def settled_last_modified(changed: datetime | None, now: datetime) -> datetime | None:
+    """A Last-Modified for answers that are not kept in `_Sent` (the open-data API): the
+    second of the last change, but only once that second is over. A date is only precise to
+    the second, so a change later in the same second would otherwise carry the date a client
+    already has, and its If-Modified-Since would get a stale 304; without the date the ETag
+    still works."""
+    if changed is None:
+        return None
+    second = _whole_seconds(changed)
+    return second if second + ONE_SECOND <= now else None
+
+
+def client_has_current(headers: Headers, etag: str, last_modified: datetime | None) -> bool:
+    """`not_modified` for an answer decided before it is made, when it may yet turn out not
+    to exist (a 404): there `If-None-Match: *` cannot be answered, and a full answer is
+    always correct."""
+    if [tag.strip() for tag in headers.getlist("if-none-match")] == ["*"]:
+        return False
+    return not_modified(headers, etag, last_modified)
+
+
 class _Sent:
     """Per address, the version, tag and Last-Modified of the last body made, so a poll at
     the same version needs no new body, and the time only ever moves on."""

@@ -229,7 +229,7 @@ class PageCacheMiddleware:
                 await send({"type": "http.response.start", "status": 304, "headers": headers})
                 await send({"type": "http.response.body", "body": b""})
                 return
-            await send(entry[1])
+            await send(_copy_of_start(entry[1]))
             for body in entry[2]:
                 await send({"type": "http.response.body", "body": body, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
@@ -248,7 +248,10 @@ class PageCacheMiddleware:
                 if (
                     message["status"] != 200
                     or b"set-cookie" in headers
+                    # This is a shared cache: what is no one's to keep, or only the one
+                    # client's (RFC 9111 §5.2.2.7), stays out of it.
                     or b"no-store" in headers.get(b"cache-control", b"")
+                    or b"private" in headers.get(b"cache-control", b"")
                 ):
                     storable = False
             elif message["type"] == "http.response.body" and storable:
@@ -259,7 +262,15 @@ class PageCacheMiddleware:
                 else:
                     chunks.append(body)
                 if not message.get("more_body", False) and storable and start is not None:
-                    self._store(cache_key, (version, start, list(chunks), time.monotonic()), size)
+                    entry = (version, _copy_of_start(start), list(chunks), time.monotonic())
+                    self._store(cache_key, entry, size)
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+def _copy_of_start(start: Message) -> Message:
+    """The stored start of a response, to send or keep: middleware further out change the
+    headers of what they are sent in place (gzip adds Content-Encoding), and that must reach
+    neither the stored answer nor the next visitor."""
+    return {**start, "headers": list(start.get("headers", []))}
