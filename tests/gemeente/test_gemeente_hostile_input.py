@@ -52,10 +52,9 @@ async def test_numbers_in_the_api_that_are_no_numbers_are_a_problem(two_kernen, 
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_the_reactie_page_of_a_thema_opens(two_kernen, beesd):
+async def test_the_reactie_page_of_a_thema_opens(two_kernen, real_kernen):
     http, _token = two_kernen
-    response = await http.get(
-        "/beheer/reactie", params={"op": f"{beesd.base}/agenda/themas/verkeer"}
-    )
+    thema = real_kernen["beesd.test"].objects["Verkeer en vervoer"]
+    response = await http.get("/beheer/reactie", params={"op": thema})
     assert response.status_code == 200
     assert "Reageren op" in response.text

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
+
+from gemeente_helpers import follow_kern
 
 
 async def test_the_insight_page_has_a_chart_and_a_table_per_figure(two_kernen):
@@ -22,11 +25,11 @@ async def test_the_insight_page_has_a_chart_and_a_table_per_figure(two_kernen):
 
 
 async def test_the_gemeentes_response_time_counts_from_asking_to_answering(
-    two_kernen, gemeente_app
+    two_kernen, gemeente_app, real_kernen
 ):
     http, _ids = two_kernen
     token = re.search(r'name="csrf" value="([^"]+)"', (await http.get("/beheer")).text).group(1)
-    project = "http://beesd.test/projecten/zebrapad"
+    project = real_kernen["beesd.test"].objects["Zebrapad bij de school"]
     await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "Ja."})
 
     figures = (await http.get("/inzicht.json")).json()
@@ -62,10 +65,6 @@ async def test_exports_have_the_same_numbers(two_kernen):
 async def test_meetings_per_kern_count_the_people_who_signed_up_for_held_ones(
     gemeente_app, staff, beesd
 ):
-    from datetime import UTC, datetime, timedelta
-
-    from tests.gemeente.conftest import follow_kern
-
     http, token = staff
     await follow_kern(gemeente_app, http, token, beesd)
     past = datetime.now(UTC) - timedelta(days=10)

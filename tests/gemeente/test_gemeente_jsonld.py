@@ -23,12 +23,13 @@ def _token(page) -> str:
 
 
 async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
-    two_kernen, gemeente_app, beesd
+    two_kernen, gemeente_app, real_kernen
 ):
     require_contexts()
     http, _ids = two_kernen
+    beesd = real_kernen["beesd.test"]
     token = _token(await http.get("/beheer"))
-    project = "http://beesd.test/projecten/zebrapad"
+    project = beesd.objects["Zebrapad bij de school"]
     await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "In maart."})
     await http.post(
         "/beheer/berichten",

@@ -227,10 +227,20 @@ async def test_after_a_move_the_copies_live_under_the_new_ids(gemeente_app, staf
         assert "Speeltuin met glijbaan" in found
 
 
+@pytest.fixture
+async def zebrapad(gemeente_app, staff, beesd):
+    """Beesd followed, with its project "Zebrapad bij de school" pushed to the gemeente."""
+    http, token = staff
+    await follow_kern(gemeente_app, http, token, beesd)
+    project = beesd.project("zebrapad", name="Zebrapad bij de school")
+    assert (await beesd.push(http, beesd.publish("Create", project))).status_code == 202
+    return http, project["id"]
+
+
 async def test_a_reactie_given_before_the_move_stays_with_the_project(
-    two_kernen, gemeente_app, beesd, router
+    zebrapad, gemeente_app, beesd, router
 ):
-    http, _ids = two_kernen
+    http, _id = zebrapad
     token = _token(await http.get("/beheer"))
     old_id = "http://beesd.test/projecten/zebrapad"
     sent = await http.post(
@@ -258,9 +268,10 @@ async def test_a_reactie_given_before_the_move_stays_with_the_project(
 
 
 async def test_a_kern_answer_given_before_the_move_stays_in_the_thread(
-    two_kernen, gemeente_app, beesd, router
+    zebrapad, gemeente_app, beesd, router
 ):
-    http, _ids = two_kernen
+    """The kern's answer is hand-written: a moving kern is played by a fake one."""
+    http, _id = zebrapad
     token = _token(await http.get("/beheer"))
     old_id = "http://beesd.test/projecten/zebrapad"
     await http.post(f"/beheer/reactie?op={old_id}", data={"csrf": token, "text": "Wanneer?"})
