@@ -394,8 +394,9 @@ async def test_the_copies_of_another_kern_stay_as_they_are(
         kern.host: await follow_kern(gemeente_app, http, token, kern) for kern in (beesd, heukelum)
     }
     zebrapad = beesd.project("zebrapad", name="Zebrapad")
-    # Heukelum's copy names a Beesd project as a value: only Beesd's own copies move.
-    drempels = heukelum.project("drempels", name="Drempels", zieOok=zebrapad["id"])
+    # Heukelum's copy names a Beesd project as a value (in a property no kern sends today):
+    # only Beesd's own copies move.
+    drempels = heukelum.project("drempels", {"zieOok": zebrapad["id"]}, name="Drempels")
     assert (await beesd.push(http, beesd.publish("Create", zebrapad))).status_code == 202
     assert (await heukelum.push(http, heukelum.publish("Create", drempels))).status_code == 202
     db = gemeente_app.state.db
