@@ -89,3 +89,10 @@ def option_values(html: str | Tag, name: str) -> list[str]:
 def ids(html: str | Tag) -> set[str]:
     """Every id on the page."""
     return {str(element["id"]) for element in select(html, "[id]")}
+
+
+def field_error(html: str | Tag, field_id: str) -> str:
+    """The message shown with one form field (Bloei's `<field>-fout` element), or '' when the
+    field has none."""
+    found = select(html, f"#{field_id}-fout")
+    return " ".join(found[0].get_text(" ").split()) if found else ""
