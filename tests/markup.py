@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup, Tag
 
+FIELD_TAGS = ("input", "textarea", "select")
+
 
 def parse(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
@@ -67,7 +69,7 @@ def links_with_text(html: str | Tag, text: str) -> list[str]:
 def field_value(html: str | Tag, name: str) -> str | None:
     """The value a form field named `name` holds: an input's value, a textarea's text, a
     select's chosen option; None when the field is there but empty of a value."""
-    field = select_one(html, f'[name="{name}"]')
+    field = select_one(html, ", ".join(f'{tag}[name="{name}"]' for tag in FIELD_TAGS))
     if field.name == "textarea":
         return field.get_text()
     if field.name == "select":

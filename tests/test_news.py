@@ -15,13 +15,9 @@ from node.kern import news
 from node.kern.beheer.news import NewsForm
 from tests.conftest import BASE_URL
 from tests.idea_helpers import add_news, events_of
+from tests.markup import field_error
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-def field_error(html: str, field_id: str) -> str:
-    match = re.search(rf'<p class="bloei-field__error" id="{field_id}-fout">(.*?)</p>', html, re.S)
-    return match.group(1).strip() if match else ""
 
 
 def news_form(csrf: str, **changes) -> dict:
