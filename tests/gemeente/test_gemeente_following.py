@@ -1,4 +1,7 @@
-"""Following kernen: adding one by its address, the states, and clear messages for bad input."""
+"""Following kernen: adding one by its address, the states, and clear messages for bad input.
+
+The kernen are fakes (gemeente_helpers.FakeKern) so a test can refuse, answer late, be
+unreachable, or be no kern at all: hostile or broken answers a real kern never gives."""
 
 from __future__ import annotations
 

@@ -109,6 +109,8 @@ class OfficialContexts(httpx.AsyncBaseTransport):
 async def test_the_gemeente_reads_a_kerns_proof_key_as_a_json_ld_reader(
     gemeente_app, staff, beesd, heukelum, router
 ):
+    """Fake kernen: Heukelum serves an actor document as Bloei did before, which no kern
+    sends today."""
     # Given the context documents can be fetched, and Heukelum still publishes its key under an
     # assertionMethod its context does not define (as Bloei did before), Beesd as it does now.
     require_contexts()

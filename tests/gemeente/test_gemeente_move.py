@@ -1,4 +1,7 @@
-"""A kern that moves: the gemeente follows a verified, confirmed Move to the new actor."""
+"""A kern that moves: the gemeente follows a verified, confirmed Move to the new actor.
+
+The old and the new kern are fakes (gemeente_helpers.FakeKern, objects from the kern's own
+serializer): these tests forge unconfirmed, unverified and conflicting moves on purpose."""
 
 from __future__ import annotations
 

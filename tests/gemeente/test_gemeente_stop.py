@@ -6,6 +6,7 @@ import httpx
 from gemeente_helpers import CSRF_RE, GEMEENTE_URL, follow_kern, login
 from markup import link_targets, option_values, select_one, text_of
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from real_kern import follow
 
 from federation import vocabulary
 from federation.store import utcnow
@@ -181,6 +182,7 @@ async def test_a_stopped_kern_is_not_pulled_and_its_pushes_are_refused(
 async def test_a_pull_that_runs_while_the_kern_is_stopped_keeps_nothing(
     gemeente_app, staff, beesd, router
 ):
+    """A fake kern's outbox page, so staff can stop following while it is being read."""
     http, token = staff
     kern_id = await follow_kern(gemeente_app, http, token, beesd)
     beesd.publish("Create", beesd.project("speeltuin", name="Speeltuin"))
@@ -311,9 +313,9 @@ async def test_following_again_resumes_the_kern_from_the_start(
     assert "Zebrapad bij de school" in page.text
 
 
-async def test_a_stopped_kern_can_be_followed_again_from_the_list(gemeente_app, staff, beesd):
+async def test_a_stopped_kern_can_be_followed_again_from_the_list(gemeente_app, staff, real_kernen):
     http, token = staff
-    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    kern_id = await follow(gemeente_app, http, token, real_kernen["beesd.test"])
     assert (await stop(http, token, kern_id)).status_code == 303
     listing = await http.get("/beheer")
     assert "Niet meer gevolgd" in listing.text and "Weer volgen" in listing.text
@@ -324,9 +326,9 @@ async def test_a_stopped_kern_can_be_followed_again_from_the_list(gemeente_app, 
     assert kernen.get(gemeente_app.state.db.read(), kern_id)["state"] == "gevraagd"
 
 
-async def test_stopping_twice_changes_nothing_the_second_time(gemeente_app, staff, beesd):
+async def test_stopping_twice_changes_nothing_the_second_time(gemeente_app, staff, real_kernen):
     http, token = staff
-    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    kern_id = await follow(gemeente_app, http, token, real_kernen["beesd.test"])
     assert (await stop(http, token, kern_id)).status_code == 303
     db = gemeente_app.state.db
     stopped_at = kernen.get(db.read(), kern_id)["stopped_at"]
@@ -340,9 +342,11 @@ async def test_stopping_twice_changes_nothing_the_second_time(gemeente_app, staf
     assert (await http.get("/beheer/kernen/999/stoppen")).status_code == 404
 
 
-async def test_stopping_changes_the_pages_at_once_however_it_is_written(gemeente_app, staff, beesd):
+async def test_stopping_changes_the_pages_at_once_however_it_is_written(
+    gemeente_app, staff, real_kernen
+):
     http, token = staff
-    kern_id = await follow_kern(gemeente_app, http, token, beesd)
+    kern_id = await follow(gemeente_app, http, token, real_kernen["beesd.test"])
     db, fed = gemeente_app.state.db, gemeente_app.state.federation
     version = db.data_version()
 
