@@ -69,7 +69,7 @@ async def test_publishing_makes_an_idea_public_searchable_and_recorded(admin, db
     page = await client.get(f"/ideeen/{slug}")
     assert page.status_code == 200 and "Misschien twee bankjes?" in page.text
     results = (await client.get("/zoeken?q=bankjes")).text
-    assert f'href="/ideeen/{slug}"' in results
+    assert f"/ideeen/{slug}" in link_targets(results)
     [event] = events_of(db, "Idee")
     assert event["verb"] == "Create" and event["object_id"] == f"{BASE_URL}/ideeen/{slug}"
 
