@@ -1,6 +1,10 @@
 """Pieces for the gemeente tests: a gemeente node in a temporary folder, fake kernen whose
 outbox and inbox are served through httpx.MockTransport, and a transport that routes requests
-to the right host (a fake kern, or the gemeente app itself through ASGI).
+to the right host (a kern, or the gemeente app itself through ASGI).
+
+Most tests read real kern apps (tests/gemeente/real_kern.py). The fake kern is for what a real
+one never does on purpose: forged or unsigned activities, broken outbox pages, replays, moves,
+an outbox that went back. Its objects still come from the kern's own serializer.
 
 No outside network: every host is in-process, and development mode lets plain http through.
 """
@@ -103,7 +107,8 @@ async def login(http: httpx.AsyncClient, username: str = "gerda") -> str:
 
 
 class FakeKern:
-    """A kern as the gemeente sees it over the wire: actor, WebFinger, outbox, inbox."""
+    """A kern as the gemeente sees it over the wire: actor, WebFinger, outbox, inbox; for
+    hostile and broken input (see the module's docstring)."""
 
     def __init__(self, host: str = "beesd.test", name: str = "Beesd", kind: str = "Group"):
         self.host = host
