@@ -11,6 +11,7 @@ import pytest
 from node.kern import agenda, projects
 from node.web.i18n import dutch_date
 from tests.conftest import BASE_URL
+from tests.markup import field_error, field_value, links_with_text, select
 
 THEMA = {
     "description": "",
@@ -48,12 +49,6 @@ def add_project(db, settings, **changes) -> tuple[int, str]:
 
 def project_row(db, project_id: int):
     return db.one("SELECT * FROM projects WHERE id = ?", (project_id,))
-
-
-def field_error(html: str, field_id: str) -> str:
-    """The error text shown under one field, or '' when it has none."""
-    match = re.search(rf'<p class="bloei-field__error" id="{field_id}-fout">(.*?)</p>', html, re.S)
-    return match.group(1).strip() if match else ""
 
 
 def count(db, table: str) -> int:
@@ -122,10 +117,10 @@ async def test_edit_project_shows_stored_values_and_changes_themas(admin, db, se
 
     page = await client.get(f"/beheer/projecten/{project_id}")
     assert page.status_code == 200
-    assert 'value="1500,00"' in page.text
+    assert field_value(page.text, "budget_requested") == "1500,00"
     assert re.search(rf'checked[^>]*value="{verkeer}"|value="{verkeer}"[^>]*checked', page.text)
     # The phase changes only on its own page.
-    assert 'name="phase"' not in page.text
+    assert select(page.text, '[name="phase"]') == []
 
     response = await client.post(
         f"/beheer/projecten/{project_id}",
@@ -157,7 +152,7 @@ async def test_target_date_before_start_is_refused(admin, db):
     response = await client.post("/beheer/projecten/nieuw", data=form)
     assert response.status_code == 400
     assert field_error(response.text, "target_date") == "De streefdatum ligt voor de startdatum."
-    assert 'value="2026-05-01"' in response.text
+    assert field_value(response.text, "target_date") == "2026-05-01"
     assert count(db, "projects") == 0
 
 
@@ -204,10 +199,11 @@ async def test_project_form_errors_keep_every_field_with_a_dutch_message(admin, 
     assert field_error(text, "start_date") == "Ongeldige datum."
     assert field_error(text, "phase") == "Kies een fase uit de lijst."
     assert "Controleer wat u heeft ingevuld" in text
-    # Everything typed comes back.
-    assert "x" * 121 in text
-    assert "Een mooie beschrijving" in text
-    assert 'value="veel"' in text and 'value="5.000"' in text
+    # Everything typed comes back, each in its own field.
+    assert field_value(text, "title") == "x" * 121
+    assert field_value(text, "description").strip() == "Een mooie beschrijving"
+    assert field_value(text, "budget_requested") == "veel"
+    assert field_value(text, "budget_granted") == "5.000"
     assert count(db, "projects") == 0
 
 
@@ -218,7 +214,7 @@ async def test_unknown_thema_is_refused(admin, db, settings):
         "/beheer/projecten/nieuw", data=new_project_form(csrf, themas=["9999"])
     )
     assert response.status_code == 400
-    assert field_error(response.text, "themas") == "Kies thema&#39;s uit de lijst."
+    assert field_error(response.text, "themas") == "Kies thema's uit de lijst."
 
 
 # --- Phases -----------------------------------------------------------------------------
@@ -410,7 +406,7 @@ async def test_volunteers_are_only_for_signed_in_users(app, client, db, settings
     assert "Ik kan zaterdags helpen." in page.text
     assert page.headers["cache-control"] == "no-store"
     listing = await client.get("/beheer/projecten")
-    assert f'href="{url}">1<' in listing.text
+    assert links_with_text(listing.text, "1") == [url]
 
 
 # --- Removing a project -----------------------------------------------------------------

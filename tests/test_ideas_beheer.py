@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from node.kern import ideas
@@ -15,15 +13,11 @@ from tests.idea_helpers import (
     add_published_idea,
     events_of,
 )
+from tests.markup import field_error
 
 
 def count(db, table: str) -> int:
     return db.scalar(f"SELECT count(*) FROM {table}")
-
-
-def field_error(html: str, field_id: str) -> str:
-    match = re.search(rf'<p class="bloei-field__error" id="{field_id}-fout">(.*?)</p>', html, re.S)
-    return match.group(1).strip() if match else ""
 
 
 async def test_new_ideas_come_first_then_published_then_declined(admin, db, app, settings):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 
 from node.kern import ideas
 from tests.conftest import BASE_URL
@@ -15,8 +13,8 @@ from tests.idea_helpers import (
     add_idea,
     add_published_idea,
 )
+from tests.markup import link_targets
 
-HREF_RE = re.compile(r'href="(/[^"#]*)')
 SKIP = ("/beheer", "/static", "/media", "/huisstijl.css", "/favicon.ico")
 
 
@@ -24,13 +22,14 @@ async def walk_site(client, starts: list[str], limit: int = 300) -> dict[str, st
     """Every public page reachable by links from the starts, with its text."""
     queue, seen = list(starts), {}
     while queue and len(seen) < limit:
-        path = html.unescape(queue.pop())
+        path = queue.pop()
         if path in seen or path.startswith(SKIP):
             continue
         response = await client.get(path)
         seen[path] = response.text
         if response.headers.get("content-type", "").startswith("text/html"):
-            queue += HREF_RE.findall(response.text)
+            hrefs = link_targets(response.text, "[href]")
+            queue += [href.split("#")[0] for href in hrefs if href.startswith("/")]
     return seen
 
 

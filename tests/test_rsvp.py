@@ -12,6 +12,7 @@ import pytest
 
 from node.kern import meetings, rsvp
 from tests.conftest import BASE_URL
+from tests.markup import field_value, ids, link_targets, select
 from tests.meeting_helpers import accepted, add_meeting, mails, sign_up
 
 RESIDENT = {"name": "Jan Bos", "email": "jan@example.org", "phone": "", "people": "2"}
@@ -115,7 +116,7 @@ async def test_bad_rsvp_input_is_refused_with_a_dutch_message_and_kept(
     assert "Controleer wat u heeft ingevuld" in response.text
     for key, value in data.items():
         if key not in change:
-            assert f'value="{value}"' in response.text, f"{key} is kept"
+            assert field_value(response.text, key) == value, f"{key} is kept"
     assert db.scalar("SELECT count(*) FROM rsvps") == 0
     assert mails(db) == []
 
@@ -184,7 +185,8 @@ async def test_a_past_meeting_refuses_rsvps(client, db, settings):
     page = (await client.get(f"/bijeenkomsten/{slug}")).text
     # Nothing on the page offers a sign-up any more; it says the meeting is over.
     assert "Deze bijeenkomst is voorbij" in page
-    assert 'id="aanmelden-titel"' not in page and "/poster" not in page
+    assert "aanmelden-titel" not in ids(page) and select(page, "main form") == []
+    assert "/poster" not in page  # no link, no form, nothing that leads to the poster
     response = await rsvp_post(client, slug)
     assert response.status_code == 400
     assert "Deze bijeenkomst is al begonnen of voorbij." in response.text
@@ -265,7 +267,7 @@ async def test_asking_for_more_places_than_are_free_is_refused(client, db, setti
     )
     assert response.status_code == 400
     assert "Er is plaats voor 3 personen." in response.text
-    assert 'value="4"' in response.text, "the number typed is kept"
+    assert field_value(response.text, "people") == "4", "the number typed is kept"
     assert statuses(db, meeting_id)[0] == ("Ik", 2, "aangemeld")
     ok = await client.post(
         rsvp.personal_path(mine.token), data={"actie": "wijzigen", "people": "3"}
@@ -312,7 +314,7 @@ async def test_after_the_meeting_the_rsvp_cannot_change(client, db, settings):
         )
     )
     page = await client.get(rsvp.personal_path(mine.token))
-    assert 'name="actie"' not in page.text
+    assert select(page.text, '[name="actie"]') == []
     response = await client.post(rsvp.personal_path(mine.token), data={"actie": "afmelden"})
     assert response.status_code == 400
     assert "al begonnen of voorbij" in response.text
@@ -382,5 +384,5 @@ def test_threads_signing_off_and_up_keep_the_count_right(db, settings):
 async def test_a_planned_meeting_links_its_poster(client, db, settings):
     _, slug = add_meeting(db, settings, days=5)
     page = (await client.get(f"/bijeenkomsten/{slug}")).text
-    assert f'href="/bijeenkomsten/{slug}/poster"' in page
+    assert f"/bijeenkomsten/{slug}/poster" in link_targets(page)
     assert (await client.get(f"/bijeenkomsten/{slug}/poster")).status_code == 200

@@ -1,9 +1,9 @@
-"""Fixtures for the gemeente tests: a gemeente node (app, database, signed-in staff) and two
-fake kernen it can reach through an in-process router. Helpers live in gemeente_helpers.py."""
+"""Fixtures for the gemeente tests: a gemeente node (app, database, signed-in staff), two real
+kern apps (`real_kernen`, `two_kernen`; tests/gemeente/real_kern.py) and two fake kernen for
+protocol and hostile-input tests, all reached through an in-process router. Helpers live in
+gemeente_helpers.py."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,11 +11,11 @@ from gemeente_helpers import (
     GEMEENTE_URL,
     FakeKern,
     Router,
-    follow_kern,
     gemeente_folder,
     kern_transport,
     login,
 )
+from real_kern import RealKern, follow, soon
 
 from node.app import create_app, open_database
 from node.settings import load_settings
@@ -70,64 +70,48 @@ async def staff(gemeente):
 
 
 @pytest.fixture
-async def two_kernen(gemeente_app, staff, beesd, heukelum):
-    """Beesd and Heukelum followed, each with thema's, projects and meetings, all pushed."""
+def real_kernen(tmp_path, router, gemeente_app) -> dict[str, RealKern]:
+    """Beesd and Heukelum as real kern apps, in place of the fake ones on the router."""
+    made = {
+        "beesd.test": RealKern(tmp_path, "beesd.test", "Beesd"),
+        "heukelum.test": RealKern(tmp_path, "heukelum.test", "Heukelum"),
+    }
+    for host, kern in made.items():
+        router.add(host, kern.transport())
+        kern.use_transport(router)
+    yield made
+    for kern in made.values():
+        kern.close()
+
+
+@pytest.fixture
+async def two_kernen(gemeente_app, staff, real_kernen):
+    """Beesd and Heukelum followed, each with thema's, projects and meetings they published
+    and delivered themselves."""
     http, token = staff
-    ids = {}
-    soon = datetime.now(UTC) + timedelta(days=3)
+    beesd, heukelum = real_kernen["beesd.test"], real_kernen["heukelum.test"]
+    ids = {
+        host: await follow(gemeente_app, http, token, kern) for host, kern in real_kernen.items()
+    }
+    verkeer = beesd.thema("Verkeer en vervoer", actor="gemeente")
+    ontmoeten = beesd.thema("Een dorpshuis voor iedereen", actor="inwoners")
+    rijden = heukelum.thema("Te hard rijden op de dijk", actor="samen")
+    beesd.project(
+        "Zebrapad bij de school",
+        themas=(verkeer,),
+        phase="uitvoering",
+        needs=["besluit_gemeente"],
+    )
+    beesd.project(
+        "Nieuwe speeltuin",
+        themas=(ontmoeten,),
+        summary="Speeltoestellen voor jonge kinderen",
+        updated_at="2025-01-01T10:00:00+00:00",
+    )
+    beesd.meeting("Dorpsavond Beesd", soon(3))
+    heukelum.project("Drempels op de dijk", themas=(rijden,), phase="verkenning")
+    heukelum.meeting("Wandeling Rietput", soon(4))
+    heukelum.meeting("Afgelaste avond", soon(5), cancelled="Te weinig aanmeldingen")
     for kern in (beesd, heukelum):
-        ids[kern.host] = await follow_kern(gemeente_app, http, token, kern)
-    verkeer = beesd.thema("verkeer", "Verkeer en vervoer", wieIsAanZet="gemeente")
-    ontmoeten = beesd.thema("dorpshuis", "Een dorpshuis voor iedereen", wieIsAanZet="inwoners")
-    rijden = heukelum.thema("hard-rijden", "Te hard rijden op de dijk", wieIsAanZet="samen")
-    activities = [
-        beesd.publish("Create", verkeer),
-        beesd.publish("Create", ontmoeten),
-        beesd.publish(
-            "Create",
-            beesd.project(
-                "zebrapad",
-                name="Zebrapad bij de school",
-                fase="uitvoering",
-                behoeften=["besluit_gemeente"],
-                themas=[verkeer["id"]],
-            ),
-        ),
-        beesd.publish(
-            "Create",
-            beesd.project(
-                "speeltuin",
-                name="Nieuwe speeltuin",
-                summary="Speeltoestellen voor jonge kinderen",
-                fase="idee",
-                themas=[ontmoeten["id"]],
-                updated="2025-01-01T10:00:00Z",
-            ),
-        ),
-        beesd.publish("Create", beesd.meeting("dorpsavond", soon, name="Dorpsavond Beesd")),
-        heukelum.publish("Create", rijden),
-        heukelum.publish(
-            "Create",
-            heukelum.project(
-                "drempels", name="Drempels op de dijk", fase="verkenning", themas=[rijden["id"]]
-            ),
-        ),
-        heukelum.publish(
-            "Create",
-            heukelum.meeting("rietput", soon + timedelta(days=1), name="Wandeling Rietput"),
-        ),
-        heukelum.publish(
-            "Create",
-            heukelum.meeting(
-                "afgelast",
-                soon + timedelta(days=2),
-                name="Afgelaste avond",
-                geannuleerd=True,
-                annuleringsreden="Te weinig aanmeldingen",
-            ),
-        ),
-    ]
-    for activity in activities:
-        kern = beesd if activity["actor"] == beesd.id else heukelum
-        assert (await kern.push(http, activity)).status_code == 202
+        await kern.deliver()
     return http, ids

@@ -1,6 +1,10 @@
 """Pieces for the gemeente tests: a gemeente node in a temporary folder, fake kernen whose
 outbox and inbox are served through httpx.MockTransport, and a transport that routes requests
-to the right host (a fake kern, or the gemeente app itself through ASGI).
+to the right host (a kern, or the gemeente app itself through ASGI).
+
+Most tests read real kern apps (tests/gemeente/real_kern.py). The fake kern is for what a real
+one never does on purpose: forged or unsigned activities, broken outbox pages, replays, moves,
+an outbox that went back. Its objects still come from the kern's own serializer.
 
 No outside network: every host is in-process, and development mode lets plain http through.
 """
@@ -26,6 +30,7 @@ from federation.delivery import encode
 from federation.identity import LocalIdentity
 from federation.keys import KeyPair, generate_key_pair
 from federation.signatures import sign_cavage
+from node.kern import as_objects
 from node.settings import create_secret, load_settings, write_config
 from node.web import auth
 
@@ -102,7 +107,8 @@ async def login(http: httpx.AsyncClient, username: str = "gerda") -> str:
 
 
 class FakeKern:
-    """A kern as the gemeente sees it over the wire: actor, WebFinger, outbox, inbox."""
+    """A kern as the gemeente sees it over the wire: actor, WebFinger, outbox, inbox; for
+    hostile and broken input (see the module's docstring)."""
 
     def __init__(self, host: str = "beesd.test", name: str = "Beesd", kind: str = "Group"):
         self.host = host
@@ -167,53 +173,53 @@ class FakeKern:
         self.outbox.append(signed)
         return signed
 
-    def project(self, slug: str, **properties: Any) -> dict[str, Any]:
-        values = {
-            "name": slug.replace("-", " ").capitalize(),
-            "summary": "Samen aan de slag.",
-            "content": "<p>Een project van de kern.</p>",
+    # The objects come from the kern's own serializer (node/kern/as_objects.py), from snapshots
+    # in the shape the kern's *_public functions make: a property the kern renames on the wire
+    # is renamed here too. Keywords are the wire names; `extra` adds what no kern sends.
+
+    def project(self, slug: str, extra: dict[str, Any] | None = None, **wire: Any) -> dict:
+        snapshot = {
+            "id": f"{self.base}/projecten/{slug}",
+            "titel": slug.replace("-", " ").capitalize(),
+            "samenvatting": "Samen aan de slag.",
+            "beschrijving": "Een project van de kern.",
             "fase": "idee",
-            "faseGeschiedenis": [{"type": "FaseWijziging", "naar": "idee", "datum": "2026-01-10"}],
-            "behoeften": [],
-            "themas": [],
+            "fasegeschiedenis": [{"naar": "idee", "datum": "2026-01-10"}],
+            **_snapshot(PROJECT_SNAPSHOT, wire),
         }
-        values.update(properties)
-        return vocabulary.typed(
-            "Project",
-            id=f"{self.base}/projecten/{slug}",
-            url=f"{self.base}/projecten/{slug}",
-            attributedTo=self.id,
-            **values,
-        )
+        return self._built("Project", snapshot, extra)
 
-    def thema(self, slug: str, name: str, **properties: Any) -> dict[str, Any]:
-        values = {"themaStatus": "loopt", "wieIsAanZet": "gemeente", "prioriteit": "hoog"}
-        values.update(properties)
-        return vocabulary.typed(
-            "Thema",
-            id=f"{self.base}/agenda/themas/{slug}",
-            url=f"{self.base}/agenda/themas/{slug}",
-            name=name,
-            attributedTo=self.id,
-            **values,
-        )
-
-    def meeting(self, slug: str, start: datetime, **properties: Any) -> dict[str, Any]:
-        values = {
-            "name": slug.replace("-", " ").capitalize(),
-            "summary": "Dorpsavond in het dorpshuis",
-            "startTime": vocabulary.format_time(start),
-            "endTime": vocabulary.format_time(start + timedelta(hours=2)),
-            "location": {"type": "Place", "name": "Dorpshuis", "address": "Kerkstraat 1"},
+    def thema(self, slug: str, name: str, extra: dict[str, Any] | None = None, **wire: Any):
+        snapshot = {
+            "id": f"{self.base}/agenda/themas/{slug}",
+            "titel": name,
+            "status": "loopt",
+            "wieIsAanZet": "gemeente",
+            "prioriteit": "hoog",
+            **_snapshot(THEMA_SNAPSHOT, wire),
         }
-        values.update(properties)
-        return vocabulary.typed(
-            "Bijeenkomst",
-            id=f"{self.base}/bijeenkomsten/{slug}",
-            url=f"{self.base}/bijeenkomsten/{slug}",
-            attributedTo=self.id,
-            **values,
-        )
+        return self._built("Thema", snapshot, extra)
+
+    def meeting(
+        self, slug: str, start: datetime, extra: dict[str, Any] | None = None, **wire: Any
+    ) -> dict[str, Any]:
+        cancelled = wire.pop("geannuleerd", False)
+        snapshot = {
+            "id": f"{self.base}/bijeenkomsten/{slug}",
+            "titel": slug.replace("-", " ").capitalize(),
+            "samenvatting": "Dorpsavond in het dorpshuis",
+            "begintijd": start.isoformat(),
+            "eindtijd": (start + timedelta(hours=2)).isoformat(),
+            "plaats": {"naam": "Dorpshuis", "adres": "Kerkstraat 1"},
+            "status": "geannuleerd" if cancelled else "gepland",
+            **_snapshot(MEETING_SNAPSHOT, wire),
+        }
+        return self._built("Bijeenkomst", snapshot, extra)
+
+    def _built(self, kind: str, snapshot: dict[str, Any], extra: dict[str, Any] | None) -> dict:
+        author = as_objects.Author(self.id, self.profile.routes.followers)
+        obj = as_objects.build(kind, snapshot, author)
+        return {**obj, **(extra or {})}
 
     # --- talking to the gemeente ---
 
@@ -303,6 +309,38 @@ class FakeKern:
         if last < len(self.outbox):
             page["next"] = f"{outbox_url}?after={last}"
         return _json(page)
+
+
+# Wire name -> snapshot key, per type: what node/kern/as_objects.py reads for each property.
+PROJECT_SNAPSHOT = {
+    "name": "titel",
+    "summary": "samenvatting",
+    "content": "beschrijving",
+    "fase": "fase",
+    "behoeften": "behoeften",
+    "themas": "themas",
+    "updated": "bijgewerkt",
+}
+THEMA_SNAPSHOT = {
+    "themaStatus": "status",
+    "wieIsAanZet": "wieIsAanZet",
+    "prioriteit": "prioriteit",
+    "updated": "bijgewerkt",
+}
+MEETING_SNAPSHOT = {
+    "name": "titel",
+    "summary": "samenvatting",
+    "aanmeldingen": "aantalAanmeldingen",
+    "annuleringsreden": "redenAnnulering",
+    "updated": "bijgewerkt",
+}
+
+
+def _snapshot(keys: dict[str, str], wire: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(wire) - set(keys)
+    if unknown:
+        raise TypeError(f"no snapshot key for {sorted(unknown)}: pass it in `extra`")
+    return {keys[name]: value for name, value in wire.items()}
 
 
 def _json(document: Any, media: str = "application/activity+json") -> httpx.Response:

@@ -1,4 +1,7 @@
-"""Following kernen: adding one by its address, the states, and clear messages for bad input."""
+"""Following kernen: adding one by its address, the states, and clear messages for bad input.
+
+The kernen are fakes (gemeente_helpers.FakeKern) so a test can refuse, answer late, be
+unreachable, or be no kern at all: hostile or broken answers a real kern never gives."""
 
 from __future__ import annotations
 
@@ -7,11 +10,15 @@ from gemeente_helpers import FakeKern, follow_kern
 from node.gemeente import kernen
 
 
-async def test_staff_follow_a_kern_and_it_becomes_active_on_accept(gemeente_app, staff, beesd):
+async def test_staff_follow_a_kern_and_it_becomes_active_on_accept(
+    gemeente_app, staff, real_kernen
+):
+    """A real kern: its WebFinger, its actor document and its own Accept."""
     http, token = staff
+    beesd = real_kernen["beesd.test"]
 
     response = await http.post(
-        "/beheer/kernen", data={"csrf": token, "address": "@beesd@beesd.test", "rollout": "pilot"}
+        "/beheer/kernen", data={"csrf": token, "address": beesd.address, "rollout": "pilot"}
     )
 
     assert response.status_code == 303
@@ -23,9 +30,11 @@ async def test_staff_follow_a_kern_and_it_becomes_active_on_accept(gemeente_app,
     assert follow["type"] == "Follow" and follow["object"] == beesd.id
     assert "proof" in follow
 
-    answer = await beesd.push(http, beesd.answer("Accept"))
+    beesd.answers.clear()
+    await beesd.deliver()  # the kern accepts on its own
 
-    assert answer.status_code == 202
+    accepted = [s for _m, url, s in beesd.answers if url.startswith("http://gemeente.test/")]
+    assert accepted and accepted[-1] == 202  # delivered (after a second knock, if need be)
     kern = kernen.get(db.read(), kern["id"])
     assert kern["state"] == "actief" and kern["settled_at"]
     assert kern["next_pull_at"] is None  # pulled at once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markup import select
 
 UNICODE_DIGITS = ["²", "١", "１"]
 HUGE = "9" * 5000
@@ -40,7 +41,7 @@ async def test_numbers_in_filters_that_are_no_numbers_are_a_message(two_kernen, 
     http, _token = two_kernen
     response = await http.get(path, params={name: value})
     assert response.status_code in (200, 400)
-    assert 'class="bloei-' in response.text
+    assert select(response.text, "main [class^=bloei-]")  # a page of the site, not an error
 
 
 @pytest.mark.parametrize("value", [*UNICODE_DIGITS, HUGE, PAST_SQLITE])
@@ -52,10 +53,9 @@ async def test_numbers_in_the_api_that_are_no_numbers_are_a_problem(two_kernen, 
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_the_reactie_page_of_a_thema_opens(two_kernen, beesd):
+async def test_the_reactie_page_of_a_thema_opens(two_kernen, real_kernen):
     http, _token = two_kernen
-    response = await http.get(
-        "/beheer/reactie", params={"op": f"{beesd.base}/agenda/themas/verkeer"}
-    )
+    thema = real_kernen["beesd.test"].objects["Verkeer en vervoer"]
+    response = await http.get("/beheer/reactie", params={"op": thema})
     assert response.status_code == 200
     assert "Reageren op" in response.text

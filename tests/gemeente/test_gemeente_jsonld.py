@@ -23,12 +23,13 @@ def _token(page) -> str:
 
 
 async def test_every_document_the_gemeente_serves_or_sends_expands_without_loss(
-    two_kernen, gemeente_app, beesd
+    two_kernen, gemeente_app, real_kernen
 ):
     require_contexts()
     http, _ids = two_kernen
+    beesd = real_kernen["beesd.test"]
     token = _token(await http.get("/beheer"))
-    project = "http://beesd.test/projecten/zebrapad"
+    project = beesd.objects["Zebrapad bij de school"]
     await http.post(f"/beheer/reactie?op={project}", data={"csrf": token, "text": "In maart."})
     await http.post(
         "/beheer/berichten",
@@ -108,6 +109,8 @@ class OfficialContexts(httpx.AsyncBaseTransport):
 async def test_the_gemeente_reads_a_kerns_proof_key_as_a_json_ld_reader(
     gemeente_app, staff, beesd, heukelum, router
 ):
+    """Fake kernen: Heukelum serves an actor document as Bloei did before, which no kern
+    sends today."""
     # Given the context documents can be fetched, and Heukelum still publishes its key under an
     # assertionMethod its context does not define (as Bloei did before), Beesd as it does now.
     require_contexts()

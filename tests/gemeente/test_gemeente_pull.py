@@ -1,5 +1,9 @@
 """Pull: catching up with a kern's outbox from the last known position, in order, without
-duplicates, checking every proof; bad pages and unreachable kernen get a state, not a crash."""
+duplicates, checking every proof; bad pages and unreachable kernen get a state, not a crash.
+
+A fake kern serves the outbox here (gemeente_helpers.FakeKern), with objects from the kern's own
+serializer: these tests need what no kern sends on purpose (forged proofs, malformed or stuck
+pages, thousands of items, a kern that goes down mid-pull, rotated keys)."""
 
 from __future__ import annotations
 

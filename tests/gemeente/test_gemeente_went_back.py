@@ -1,6 +1,9 @@
 """A kern's outbox that goes back below what the gemeente read (the kern restored an older
 backup): the gemeente reads it again from the start, keeps nothing twice, never says "alles is
-binnen" while it misses something, and tells staff."""
+binnen" while it misses something, and tells staff.
+
+A fake kern (gemeente_helpers.FakeKern, objects from the kern's own serializer) plays the
+restored outbox: cutting a real kern's outbox back is what these tests must not depend on."""
 
 from __future__ import annotations
 
