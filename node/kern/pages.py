@@ -23,6 +23,7 @@ from node.kern.vocabulary import (
     THEMA_STATUSES,
     label,
 )
+from node.search import MAX_QUERY_LENGTH
 from node.web.i18n import _
 from node.web.numbers import parse_int
 from node.web.templating import render
@@ -249,7 +250,7 @@ async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()
     error = None
     results = []
-    if len(query) > search.MAX_QUERY_LENGTH:
+    if len(query) > MAX_QUERY_LENGTH:
         error = _("Uw zoekvraag is te lang. Gebruik minder woorden.")
     elif query:
         results = search.search(request.app.state.db.read(), query)
@@ -257,7 +258,7 @@ async def search_page(request: Request) -> Response:
         request,
         "kern/zoeken.html",
         {
-            "query": query[: search.MAX_QUERY_LENGTH],
+            "query": query[:MAX_QUERY_LENGTH],
             "results": results,
             "error": error,
             "kinds": KIND_LABELS,
