@@ -57,10 +57,9 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
     print(f"Start the server with: bloei serve --data {folder}")
     if result.moved_from:
-        from federation.actors import ActorRoutes
-        from node.kern.node_identity import ACTOR_PATH
+        from node.actor_paths import actor_routes
 
-        new_actor = ActorRoutes.under(result.public_url, ACTOR_PATH).id
+        new_actor = actor_routes(result.public_url).id
         print(f"Its actor {new_actor} is also known as {result.moved_from}")
         print(f"Then, on the old host: bloei move --data OLD_DATA_DIR --to {new_actor}")
     return 0
