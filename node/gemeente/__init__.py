@@ -26,6 +26,7 @@ Modules, one job each:
 
     wiring       what node/app.py needs for this role: migrations, routes, menu, jobs
 
-The gemeente never imports `node.kern` (the roles share `node.web` only), except the Dutch
-stemming helpers of `node.kern.search`, so both roles search the same way.
+The gemeente never imports `node.kern` (the roles share `node.web` and the shared modules
+beside it, such as `node.search`, so both roles search the same way); tests/test_roles_apart.py
+holds that.
 """
