@@ -23,8 +23,8 @@ from dateutil import rrule as rr
 from node.db import Database, insert, update
 from node.kern import projects, search
 from node.kern.changes import record_change, unique_slug
-from node.kern.vocabulary import PHASES_NEEDING_REASON
 from node.settings import Settings
+from node.vocabulary import PHASES_NEEDING_REASON
 from node.web.auth import User, now
 from node.web.i18n import LOCALE, _, lazy
 

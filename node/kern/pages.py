@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from node.kern import agenda, gemeente_messages, ideas, projects, search, threads
 from node.kern.forms import VolunteerForm
-from node.kern.vocabulary import (
-    ACTORS,
+from node.search import MAX_QUERY_LENGTH
+from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     LADDER_EXPLAINED,
@@ -21,9 +21,9 @@ from node.kern.vocabulary import (
     PRIORITIES,
     SIDE_PHASES,
     THEMA_STATUSES,
+    WHO_ACTS,
     label,
 )
-from node.search import MAX_QUERY_LENGTH
 from node.web.i18n import _
 from node.web.numbers import parse_int
 from node.web.templating import render
@@ -31,7 +31,7 @@ from node.web.templating import render
 VOCABULARY = {
     "PHASES": PHASES,
     "THEMA_STATUSES": THEMA_STATUSES,
-    "ACTORS": ACTORS,
+    "WHO_ACTS": WHO_ACTS,
     "PRIORITIES": PRIORITIES,
     "LADDER": LADDER,
     "LADDER_EXPLAINED": LADDER_EXPLAINED,
