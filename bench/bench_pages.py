@@ -111,8 +111,8 @@ def seed(data_dir: Path, projects_count: int, themas_count: int, rng: random.Ran
     """Fill a fresh kern; returns the slug of a project in uitvoering for the benchmark."""
     from node.app import open_database
     from node.kern import agenda, projects
-    from node.kern.vocabulary import ACTORS, LADDER, NEEDS, PRIORITIES, THEMA_STATUSES
     from node.settings import load_settings
+    from node.vocabulary import LADDER, NEEDS, PRIORITIES, THEMA_STATUSES, WHO_ACTS
 
     settings = load_settings(data_dir)
     db = open_database(settings)
@@ -142,7 +142,7 @@ def seed(data_dir: Path, projects_count: int, themas_count: int, rng: random.Ran
             thema_ids.append(
                 conn.execute("SELECT id FROM themas WHERE slug = ?", (slug,)).fetchone()[0]
             )
-        assert "samen" in ACTORS
+        assert "samen" in WHO_ACTS
         agenda.publish_version(conn, settings, WHO, "Voorjaar 2026", "Gemaakt voor de benchmark.")
         chosen = ""
         for number in range(projects_count):

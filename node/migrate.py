@@ -27,16 +27,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from federation import outbox, vocabulary
-from federation.actors import ActorError, ActorRoutes, RemoteActor
+from federation.actors import ActorError, RemoteActor
 from federation.addresses import AddressPolicy
 from federation.fetch import Fetcher
 from federation.moves import also_known_as
 from federation.rebase import Rebase
 from federation.transport import checked_client
+from node.actor_paths import ACTOR_PATH, actor_routes
 from node.app import open_database
 from node.backup import BackupError, create_backup, restore_backup
 from node.kern import handover, kern_actor, moving_in
-from node.kern.node_identity import ACTOR_PATH
 from node.kern.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
 from node.settings import (
     CONFIG_FILE,
@@ -66,7 +66,7 @@ class ImportResult:
 
 
 def actor_id(settings: Settings) -> str:
-    return ActorRoutes.under(settings.public_url, ACTOR_PATH).id
+    return actor_routes(settings.public_url).id
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str:

@@ -8,8 +8,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from federation.actors import ActorRoutes
 from node import migrate
+from node.actor_paths import actor_routes
 from node.commands.common import (
     CommandError,
     add_data_option,
@@ -20,7 +20,6 @@ from node.commands.common import (
     human_size,
     open_node,
 )
-from node.kern.node_identity import ACTOR_PATH
 from node.settings import load_settings
 
 
@@ -57,7 +56,7 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"Imported {result.name} ({result.role}) into {folder}, at {result.public_url}")
     print(f"Start the server with: bloei serve --data {folder}")
     if result.moved_from:
-        new_actor = ActorRoutes.under(result.public_url, ACTOR_PATH).id
+        new_actor = actor_routes(result.public_url).id
         print(f"Its actor {new_actor} is also known as {result.moved_from}")
         print(f"Then, on the old host: bloei move --data OLD_DATA_DIR --to {new_actor}")
     return 0

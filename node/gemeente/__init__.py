@@ -3,7 +3,8 @@
 Modules, one job each:
 
     schema       the aggregator's tables (one Migrations set)
-    labels       Dutch labels for the values kernen send (phases, statuses, who acts)
+    labels       Dutch labels for the gemeente's own states (kern states, refusals); the values
+                 kernen send are labelled by node/vocabulary.py
     identity     the gemeente's own actor: an Organization, its routes and keys
     kernen       adding and following kernen; their state and roll-out phase
     stopping     stopping to follow a kern: the Undo, and forgetting its data here
@@ -26,6 +27,7 @@ Modules, one job each:
 
     wiring       what node/app.py needs for this role: migrations, routes, menu, jobs
 
-The gemeente never imports `node.kern` (the roles share `node.web` only), except the Dutch
-stemming helpers of `node.kern.search`, so both roles search the same way.
+The gemeente never imports `node.kern` (the roles share `node.web` and the shared modules
+beside it, such as `node.search`, so both roles search the same way); tests/test_roles_apart.py
+holds that.
 """

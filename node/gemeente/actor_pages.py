@@ -20,19 +20,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from federation.vocabulary import CONTEXT, CONTEXT_PATH
+from federation.vocabulary import CONTEXT
 from node.gemeente import identity
 from node.gemeente.runtime import GemeenteFederation
 from node.web.activitypub import (
     ActivityJson,
+    ActorEndpoints,
     activity_response,
+    activitypub_routes,
     conditional_activity,
-    context_route,
     followers_response,
     following_response,
     inbox_response,
-    nodeinfo_discovery_route,
-    nodeinfo_route,
     outbox_response,
     webfinger_response,
 )
@@ -89,17 +88,17 @@ async def object_route(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/.well-known/webfinger", webfinger_route),
-        Route("/.well-known/nodeinfo", nodeinfo_discovery_route),
-        Route("/nodeinfo/2.1", nodeinfo_route),
-        Route("/actor", actor_route),
-        Route("/actor/inbox", inbox_route, methods=["POST"]),
-        Route("/inbox", inbox_route, methods=["POST"]),
-        Route("/actor/outbox", outbox_route),
-        Route("/actor/followers", followers_route),
-        Route("/actor/following", following_route),
-        Route("/actor/activities/{activity}", activity_route),
-        Route(CONTEXT_PATH, context_route),
+        *activitypub_routes(
+            ActorEndpoints(
+                webfinger=webfinger_route,
+                actor=actor_route,
+                inbox=inbox_route,
+                outbox=outbox_route,
+                followers=followers_route,
+                following=following_route,
+                activity=activity_route,
+            )
+        ),
         Route("/reacties/{key}", object_route),
         Route("/berichten/{key}", object_route),
     ]

@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from federation.store import parse_timestamp, utcnow
-from node.gemeente import categories, kernen, labels, queries
+from node import vocabulary
+from node.gemeente import categories, kernen, queries
 from node.gemeente.openapi import API_VERSION, BASE, openapi_document
 from node.web.conditional import client_has_current, http_date, settled_last_modified
 from node.web.errors import problem
@@ -219,17 +220,17 @@ def project_params(request: Request) -> Params:
             keys = ", ".join(key for key, _label in categories.all_categories())
             problems.append(_param("thema", f"Onbekend thema. Kies uit: {keys}."))
     if "fase" in values:
-        if values["fase"] in labels.PHASES or values["fase"] == "actief":
+        if values["fase"] in vocabulary.PHASES or values["fase"] == "actief":
             f.fase = values["fase"]
         else:
             problems.append(
-                _param("fase", f"Onbekende fase. Kies uit: actief, {', '.join(labels.PHASES)}.")
+                _param("fase", f"Onbekende fase. Kies uit: actief, {', '.join(vocabulary.PHASES)}.")
             )
     if "wieIsAanZet" in values:
-        if values["wieIsAanZet"] in labels.WHO_ACTS:
+        if values["wieIsAanZet"] in vocabulary.WHO_ACTS:
             f.wie = values["wieIsAanZet"]
         else:
-            problems.append(_param("wieIsAanZet", f"Kies uit: {', '.join(labels.WHO_ACTS)}."))
+            problems.append(_param("wieIsAanZet", f"Kies uit: {', '.join(vocabulary.WHO_ACTS)}."))
     if "gemeenteNodig" in values:
         if values["gemeenteNodig"] in ("true", "false"):
             f.gemeente = values["gemeenteNodig"] == "true"

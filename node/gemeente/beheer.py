@@ -18,6 +18,7 @@ from wtforms import RadioField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
 from federation.store import utcnow
+from node import vocabulary
 from node.gemeente import conversations, kernen, labels
 from node.gemeente.runtime import GemeenteFederation
 from node.web import auth
@@ -42,7 +43,7 @@ class AddKernForm(BaseForm):
     )
     rollout = RadioField(
         _("Fase van de uitrol"),
-        choices=labels.choices(labels.ROLLOUT),
+        choices=vocabulary.choices(labels.ROLLOUT),
         default="pilot",
         validate_choice=False,
     )
@@ -172,7 +173,7 @@ async def set_rollout(request: Request) -> Response:
     flash(
         request,
         _("%(name)s staat nu in de fase %(phase)s.")
-        % {"name": kern["name"], "phase": labels.label(labels.ROLLOUT, rollout).lower()},
+        % {"name": kern["name"], "phase": vocabulary.label(labels.ROLLOUT, rollout).lower()},
     )
     return RedirectResponse(HOME, status_code=303)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from node.kern.search import terms
+from node.search import terms
 from node.web.i18n import lazy as _
 
 # key -> (label, words that point to it). Words are stemmed when first used.

@@ -12,13 +12,12 @@ from typing import Any
 from federation.actors import ActorProfile, ActorRoutes, actor_document
 from federation.identity import LocalIdentity
 from federation.keys import load_or_create_key_pair
+from node.actor_paths import ACTOR_PATH, actor_routes
 from node.settings import Settings
-
-ACTOR_PATH = "/actor"
 
 
 def routes(settings: Settings) -> ActorRoutes:
-    return ActorRoutes.under(settings.public_url, ACTOR_PATH)
+    return actor_routes(settings.public_url)
 
 
 def profile(settings: Settings) -> ActorProfile:

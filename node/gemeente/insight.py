@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from federation.store import parse_timestamp, timestamp
-from node.gemeente import labels
+from node import vocabulary
 from node.web.i18n import _
 
 
@@ -52,13 +52,19 @@ def phases_per_kern(conn: sqlite3.Connection) -> Figure:
         "SELECT kern_id, fase, count(*) FROM gemeente_projects GROUP BY kern_id, fase"
     ):
         counts[kern_id][fase] = n
-    columns = [("kern", _("Kern"))] + [(p, labels.label(labels.PHASES, p)) for p in labels.PHASES]
+    columns = [("kern", _("Kern"))] + [
+        (p, vocabulary.label(vocabulary.PHASES, p)) for p in vocabulary.PHASES
+    ]
     columns.append(("totaal", _("Totaal")))
     rows = []
     for kern_id, name in _kern_names(conn):
         per = counts.get(kern_id, {})
         rows.append(
-            {"kern": name, **{p: per.get(p, 0) for p in labels.PHASES}, "totaal": sum(per.values())}
+            {
+                "kern": name,
+                **{p: per.get(p, 0) for p in vocabulary.PHASES},
+                "totaal": sum(per.values()),
+            }
         )
     return Figure(
         "fasen",
@@ -81,11 +87,11 @@ def time_per_phase(conn: sqlite3.Connection) -> Figure:
             stints[previous[1]].append(max(0, (day - previous[2]).days))
         previous = (project_id, naar, day)
     rows = []
-    for phase in labels.PHASES:
+    for phase in vocabulary.PHASES:
         days = stints.get(phase, [])
         rows.append(
             {
-                "fase": labels.label(labels.PHASES, phase),
+                "fase": vocabulary.label(vocabulary.PHASES, phase),
                 "aantal": len(days),
                 "mediaanDagen": round(statistics.median(days)) if days else None,
                 "gemiddeldDagen": round(statistics.fmean(days)) if days else None,

@@ -17,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from federation.store import utcnow
-from node.gemeente import charts, insight, labels
+from node import vocabulary
+from node.gemeente import charts, insight
 from node.web.templating import render
 
 
@@ -25,8 +26,8 @@ def chart(figure: insight.Figure) -> Markup:
     """The chart that goes with a figure: what its table says, drawn."""
     chart_id = f"grafiek-{figure.key}"
     if figure.key == "fasen":
-        rows = [(r["kern"], {p: r[p] for p in labels.PHASES}) for r in figure.rows]
-        series = [(p, labels.label(labels.PHASES, p)) for p in labels.PHASES]
+        rows = [(r["kern"], {p: r[p] for p in vocabulary.PHASES}) for r in figure.rows]
+        series = [(p, vocabulary.label(vocabulary.PHASES, p)) for p in vocabulary.PHASES]
         return charts.stacked(chart_id, figure.title, figure.description, rows, series)
     value_key = {
         "doorlooptijd": "mediaanDagen",

@@ -1,51 +1,15 @@
-"""Dutch labels for the values kernen send, and for the aggregator's own states.
+"""Dutch labels for the aggregator's own states: how a kern stands with the gemeente, what
+it received, and why it refused an activity.
 
-FEDERATION.md asks receivers to show the stable identifiers (phases, statuses) with their
-own translation; these are the gemeente's. A value a kern sends that is not listed here is
-shown as it came, never dropped.
+The values kernen send (phases, thema statuses, who acts) are labelled by the shared
+vocabulary, node/vocabulary.py, so the gemeente shows the same words as the kern's own site;
+show these with its `label()`, which shows a value it does not know as it came.
 """
 
 from __future__ import annotations
 
 from node.web.i18n import lazy as _
 
-PHASES = {
-    "idee": _("Idee"),
-    "verkenning": _("Verkenning"),
-    "planvorming": _("Planvorming"),
-    "uitvoering": _("Uitvoering"),
-    "afgerond": _("Afgerond"),
-    "gepauzeerd": _("Gepauzeerd"),
-    "gestopt": _("Gestopt"),
-}
-ACTIVE_PHASES = ("idee", "verkenning", "planvorming", "uitvoering")
-THEMA_STATUSES = {
-    "nieuw": _("Nieuw"),
-    "loopt": _("Loopt"),
-    "eerste_successen": _("Eerste successen"),
-    "afgerond": _("Afgerond"),
-    "in_stand_houden": _("In stand houden"),
-}
-WHO_ACTS = {
-    "inwoners": _("Inwoners"),
-    "gemeente": _("Gemeente"),
-    "samen": _("Samen"),
-    "anderen": _("Anderen"),
-}
-NEEDS = {
-    "vrijwilligers": _("Vrijwilligers"),
-    "geld": _("Geld"),
-    "besluit_gemeente": _("Een besluit van de gemeente"),
-    "plek": _("Een plek"),
-}
-LADDER = {
-    "informeren": _("Informeren"),
-    "raadplegen": _("Raadplegen"),
-    "adviseren": _("Adviseren"),
-    "coproduceren": _("Coproduceren"),
-    "meebeslissen": _("Meebeslissen"),
-    "zelfbeheer": _("Zelfbeheer"),
-}
 # How a kern stands with the gemeente (node.gemeente.kernen.state_of).
 KERN_STATES = {
     "gevraagd": _("Gevraagd"),
@@ -105,18 +69,3 @@ REFUSALS = {
     "move_other_actor": _("Verhuizing van een ander dan de kern"),
     "move_without_target": _("Verhuizing zonder nieuw adres"),
 }
-
-
-def label(table: dict, key: str | None) -> str:
-    """The translated label of `key`, or `key` itself when the table does not know it."""
-    from node.web.i18n import _ as translate
-
-    if not key:
-        return ""
-    return translate(table[key]) if key in table else key
-
-
-def choices(table: dict) -> list[tuple[str, str]]:
-    from node.web.i18n import _ as translate
-
-    return [(key, translate(value)) for key, value in table.items()]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.gemeente.labels import KERN_STATES, PHASES, WHO_ACTS
+from node.gemeente.labels import KERN_STATES
 from node.settings import Settings
+from node.vocabulary import PHASES, WHO_ACTS
 
 API_VERSION = "1.0.0"
 BASE = "/api/v1"

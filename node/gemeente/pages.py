@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.store import utcnow
+from node import vocabulary
 from node.gemeente import categories, conversations, kernen, labels, queries
 from node.web import i18n, thread_state
 from node.web.conditional import conditional_response
@@ -47,14 +48,16 @@ async def overview(request: Request) -> Response:
     rollout: dict[str, int] = {}
     # Labels, links and dates made here, once per value: 26 rows of template calls (label(),
     # filters, dict lookups per phase) cost more than the queries.
-    state_labels = {key: labels.label(labels.KERN_STATES, key) for key in labels.KERN_STATES}
-    rollout_labels = {key: labels.label(labels.ROLLOUT, key) for key in labels.ROLLOUT}
+    state_labels = {key: vocabulary.label(labels.KERN_STATES, key) for key in labels.KERN_STATES}
+    rollout_labels = {key: vocabulary.label(labels.ROLLOUT, key) for key in labels.ROLLOUT}
     for kern in rows:
         states[kern["state"]] = states.get(kern["state"], 0) + 1
         rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
         kern["state_label"] = state_labels.get(kern["state"], kern["state"])
         kern["rollout_label"] = rollout_labels.get(kern["rollout"], kern["rollout"])
-        kern["cells"] = [(phase, kern["phases"].get(phase, 0)) for phase in labels.ACTIVE_PHASES]
+        kern["cells"] = [
+            (phase, kern["phases"].get(phase, 0)) for phase in vocabulary.ACTIVE_PHASES
+        ]
         meeting = kern["meetings"][0] if kern["meetings"] else None
         kern["next_meeting"] = meeting
         kern["next_meeting_at"] = i18n.dutch_datetime(meeting["starts_at"]) if meeting else ""
@@ -71,7 +74,7 @@ async def overview(request: Request) -> Response:
             "states": states,
             "rollout": rollout,
             "recent": queries.recent_changes(conn, 15),
-            "active_phases": labels.ACTIVE_PHASES,
+            "active_phases": vocabulary.ACTIVE_PHASES,
             "state_labels": state_labels,
             "rollout_labels": rollout_labels,
         },
@@ -125,13 +128,13 @@ def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilte
             f.errors.append(_("Dit thema bestaat niet."))
     fase = params.get("fase", "")
     if fase:
-        if fase in labels.PHASES or fase == "actief":
+        if fase in vocabulary.PHASES or fase == "actief":
             f.fase = fase
         else:
             f.errors.append(_("Deze fase bestaat niet."))
     wie = params.get("wie", "")
     if wie:
-        if wie in labels.WHO_ACTS:
+        if wie in vocabulary.WHO_ACTS:
             f.wie = wie
         else:
             f.errors.append(_("Kies bij 'wie is aan zet' een van de mogelijkheden."))
@@ -250,9 +253,11 @@ async def themas_page(request: Request) -> Response:
 def _thema_detail(thema: dict) -> str:
     from node.web.i18n import ngettext
 
-    parts = [labels.label(labels.THEMA_STATUSES, thema["status"]).lower() or _("geen status")]
+    parts = [
+        vocabulary.label(vocabulary.THEMA_STATUSES, thema["status"]).lower() or _("geen status")
+    ]
     if thema["wie"]:
-        parts.append(_("aan zet: %s") % labels.label(labels.WHO_ACTS, thema["wie"]).lower())
+        parts.append(_("aan zet: %s") % vocabulary.label(vocabulary.WHO_ACTS, thema["wie"]).lower())
     if thema["projects"]:
         parts.append(
             ngettext("%(num)s project", "%(num)s projecten", thema["projects"])

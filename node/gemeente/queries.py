@@ -19,8 +19,8 @@ from dateutil.relativedelta import relativedelta
 from federation.store import parse_timestamp, rows, timestamp
 from node.gemeente import kernen
 from node.gemeente.categories import category_label
-from node.gemeente.labels import ACTIVE_PHASES, PHASES
-from node.kern.search import fts_query
+from node.search import fts_query
+from node.vocabulary import ACTIVE_PHASES, PHASES
 
 PAGE_SIZE = 50
 SORTS = ("gewijzigd", "stilst", "naam", "kern", "fase")

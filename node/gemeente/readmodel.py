@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from federation.store import row, timestamp
 from federation.vocabulary import id_of, types_of
 from node.gemeente.categories import categorize
-from node.kern.search import terms
+from node.search import terms
 
 # The Bloei object types the aggregator keeps; other types are ignored. A kern's `Reactie` is
 # its answer to one of the gemeente's own reacties (ingest checks that it is one).

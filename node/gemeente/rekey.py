@@ -26,8 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from federation.rebase import Rebase, rebase_column, rebase_json_column
+from node.actor_paths import ACTOR_PATH
 from node.gemeente import readmodel
-from node.kern.node_identity import ACTOR_PATH
 
 # Tables with the kern's id beside one or more columns that hold its ids or page links.
 _KERN_COLUMNS = (

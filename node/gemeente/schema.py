@@ -142,7 +142,7 @@ def _initial(db) -> None:
             PRIMARY KEY (project_id, seq)
         ) WITHOUT ROWID"""
     )
-    # Stemmed words (node.kern.search.terms); the rowid is gemeente_projects.id.
+    # Stemmed words (node.search.terms); the rowid is gemeente_projects.id.
     db.execute("CREATE VIRTUAL TABLE gemeente_project_search USING fts5 (terms)")
     db.execute(
         """CREATE TABLE gemeente_themas (

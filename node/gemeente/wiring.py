@@ -48,11 +48,12 @@ def open_database(settings: Settings) -> Database:
 
 
 def templates() -> jinja2.Environment:
+    from node import vocabulary
     from node.gemeente import labels
 
     env = create_environment()
     env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(LAYOUT_DIR), env.loader])
-    env.globals.update(label=labels.label, labels=labels)
+    env.globals.update(label=vocabulary.label, labels=labels, vocabulary=vocabulary)
     # Pages across 26 kernen show hundreds of dates, mostly the same few; Babel formats each
     # one in tens of microseconds, so remember them (the text of a date never changes).
     env.filters.update(

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from node.db import Database, insert, update
 from node.kern import search
 from node.kern.changes import record_change, unique_slug
-from node.kern.vocabulary import ACTORS, PRIORITY_ORDER, THEMA_STATUSES, label
 from node.settings import Settings
+from node.vocabulary import PRIORITY_ORDER, THEMA_STATUSES, WHO_ACTS, label
 from node.web.auth import User, now
 
 THEMA_FIELDS = ("title", "description", "priority", "status", "actor", "actor_other")
@@ -215,7 +215,7 @@ def unpublished_changes(db: Database, settings: Settings) -> AgendaDiff:
 
 
 def actor_label(row) -> str:
-    text = label(ACTORS, row["actor"])
+    text = label(WHO_ACTS, row["actor"])
     if row["actor"] == "anderen" and row["actor_other"]:
         text = f"{text}: {row['actor_other']}"
     return text

@@ -27,7 +27,7 @@ from node.kern.openapi import (
     MAX_PAGE_SIZE,
     openapi_document,
 )
-from node.kern.vocabulary import PHASES
+from node.vocabulary import PHASES
 from node.web.conditional import client_has_current, http_date, settled_last_modified
 from node.web.errors import problem
 from node.web.numbers import parse_int

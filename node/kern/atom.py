@@ -19,8 +19,8 @@ from starlette.responses import Response
 
 from node.db import Database
 from node.kern.meetings import when_text
-from node.kern.vocabulary import PHASES, label
 from node.settings import Settings
+from node.vocabulary import PHASES, label
 from node.web.conditional import conditional_response
 from node.web.i18n import _
 from node.web.markdown import render_markdown

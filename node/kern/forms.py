@@ -26,14 +26,14 @@ from wtforms.validators import (
 )
 
 from node.email_address import is_email_address
-from node.kern.vocabulary import (
-    ACTORS,
+from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
     PHASES,
     PRIORITIES,
     THEMA_STATUSES,
+    WHO_ACTS,
     choices,
 )
 from node.web.forms import BaseForm, no_control_characters, strip_text
@@ -92,7 +92,7 @@ class ThemaForm(BaseForm):
     )
     actor = SelectField(
         _("Wie is aan zet"),
-        choices=choices(ACTORS),
+        choices=choices(WHO_ACTS),
         validators=[chosen(_("wie aan zet is"))],
         validate_choice=False,
     )

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from node.kern import agenda, gemeente_messages, ideas, meetings, news, projects
 from node.kern.meeting_pages import HELPERS
 from node.kern.pages import page
-from node.kern.vocabulary import ACTIVE_PHASES
+from node.vocabulary import ACTIVE_PHASES
 
 
 async def home(request: Request) -> Response:

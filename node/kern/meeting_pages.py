@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, StopValidat
 from node.kern import address_counts, agenda, calendar, meetings, rsvp
 from node.kern.forms import STRIP, at_most, required
 from node.kern.pages import page
-from node.kern.vocabulary import PHASES, label
+from node.vocabulary import PHASES, label
 from node.web.client_address import visitor_address
 from node.web.conditional import conditional_response
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email

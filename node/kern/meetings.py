@@ -32,9 +32,9 @@ from node.kern.meeting_display import location_text as location_text
 from node.kern.meeting_display import meeting_path as meeting_path
 from node.kern.meeting_display import status_of as status_of
 from node.kern.meeting_display import when_text as when_text
-from node.kern.vocabulary import PHASES_NEEDING_REASON
 from node.kern.waiting_list import promote
 from node.settings import Settings
+from node.vocabulary import PHASES_NEEDING_REASON
 from node.web.auth import User, now
 from node.web.i18n import LOCALE, _, lazy
 

@@ -27,7 +27,9 @@ from federation.keys import (
     load_or_create_key_pair,
 )
 
-ACTOR_PATH = "/actor"
+# The path is shared with the gemeente (node/actor_paths.py); kern modules still read it here.
+from node.actor_paths import ACTOR_PATH
+
 _PARSED: dict[bytes, KeyPair] = {}
 _PARSED_MAX = 64
 _parse_lock = threading.Lock()

@@ -9,16 +9,16 @@ adding a property is a minor version, and clients must not break on it.
 
 from __future__ import annotations
 
-from node.kern.vocabulary import (
-    ACTORS,
+from node.settings import Settings
+from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
     PHASES,
     PRIORITIES,
     THEMA_STATUSES,
+    WHO_ACTS,
 )
-from node.settings import Settings
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"
@@ -121,7 +121,7 @@ def _thema_properties() -> dict:
         "beschrijving": text("Uitleg, in Markdown."),
         "prioriteit": choice(PRIORITIES, "Hoe belangrijk de kern dit thema vindt."),
         "status": choice(THEMA_STATUSES, "Hoe het thema ervoor staat."),
-        "wieIsAanZet": choice(ACTORS, "Wie nu iets moet doen."),
+        "wieIsAanZet": choice(WHO_ACTS, "Wie nu iets moet doen."),
         "wieIsAanZetToelichting": text("Wie precies, als `wieIsAanZet` 'anderen' is."),
         "bijgewerkt": DATE_TIME,
     }

@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from node.kern import agenda, gemeente_messages, ideas, projects, search, threads
 from node.kern.forms import VolunteerForm
-from node.kern.vocabulary import (
-    ACTORS,
+from node.search import MAX_QUERY_LENGTH
+from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     LADDER_EXPLAINED,
@@ -21,6 +21,7 @@ from node.kern.vocabulary import (
     PRIORITIES,
     SIDE_PHASES,
     THEMA_STATUSES,
+    WHO_ACTS,
     label,
 )
 from node.web.i18n import _
@@ -30,7 +31,7 @@ from node.web.templating import render
 VOCABULARY = {
     "PHASES": PHASES,
     "THEMA_STATUSES": THEMA_STATUSES,
-    "ACTORS": ACTORS,
+    "WHO_ACTS": WHO_ACTS,
     "PRIORITIES": PRIORITIES,
     "LADDER": LADDER,
     "LADDER_EXPLAINED": LADDER_EXPLAINED,
@@ -249,7 +250,7 @@ async def search_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()
     error = None
     results = []
-    if len(query) > search.MAX_QUERY_LENGTH:
+    if len(query) > MAX_QUERY_LENGTH:
         error = _("Uw zoekvraag is te lang. Gebruik minder woorden.")
     elif query:
         results = search.search(request.app.state.db.read(), query)
@@ -257,7 +258,7 @@ async def search_page(request: Request) -> Response:
         request,
         "kern/zoeken.html",
         {
-            "query": query[: search.MAX_QUERY_LENGTH],
+            "query": query[:MAX_QUERY_LENGTH],
             "results": results,
             "error": error,
             "kinds": KIND_LABELS,

@@ -9,8 +9,8 @@ from datetime import date
 from node.db import Database, insert, update
 from node.kern import search
 from node.kern.changes import record_change, unique_slug
-from node.kern.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.settings import Settings
+from node.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.web.auth import User, now
 from node.web.i18n import _
 

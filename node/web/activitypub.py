@@ -1,23 +1,45 @@
 """The ActivityPub endpoints every node serves the same way, kern or gemeente.
 
 Each role's own module (node/kern/federation_pages.py, node/gemeente/actor_pages.py) knows
-its actor and where its collections live, and hands the request to these.
+its actor and where its collections live, and hands the request to these. The route table
+is written once, here (`activitypub_routes`): each role gives its handlers and adds its own
+routes after it, so both serve the same addresses (node/actor_paths.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from federation import followers, outbox
 from federation.actors import JRD_JSON, NODEINFO_PROFILE, nodeinfo, nodeinfo_discovery, webfinger
 from federation.inbox import BodyTooLarge, InboxRequest, read_body
-from federation.vocabulary import ACTIVITY_JSON, CONTEXT, LD_JSON_MEDIA, context_document
+from federation.vocabulary import (
+    ACTIVITY_JSON,
+    CONTEXT,
+    CONTEXT_PATH,
+    LD_JSON_MEDIA,
+    context_document,
+)
 from node import __version__
+from node.actor_paths import (
+    ACTIVITIES_PATH,
+    ACTOR_PATH,
+    FOLLOWERS_PATH,
+    FOLLOWING_PATH,
+    INBOX_PATH,
+    NODEINFO_DISCOVERY_PATH,
+    NODEINFO_PATH,
+    OUTBOX_PATH,
+    SHARED_INBOX_PATH,
+    WEBFINGER_PATH,
+)
 from node.web.conditional import conditional_response
 from node.web.errors import problem
 
@@ -164,3 +186,41 @@ def activity_response(request: Request, actor_id: str) -> Response:
     if found is None:
         return problem(404, "Onbekend", "Deze activiteit bestaat hier niet.")
     return ActivityJson(found)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class ActorEndpoints:
+    """A role's handlers for the addresses of its actor; NodeInfo and the JSON-LD context
+    are the same for every node unless a role says otherwise."""
+
+    webfinger: Endpoint
+    actor: Endpoint
+    inbox: Endpoint
+    outbox: Endpoint
+    followers: Endpoint
+    following: Endpoint
+    activity: Endpoint
+    nodeinfo_discovery: Endpoint = nodeinfo_discovery_route
+    nodeinfo: Endpoint = nodeinfo_route
+    context: Endpoint = context_route
+
+
+def activitypub_routes(endpoints: ActorEndpoints) -> list[BaseRoute]:
+    """Discovery, the actor, its inbox (and the shared one), outbox, collections, activities
+    and the context, at the addresses every Bloei node uses."""
+    return [
+        Route(WEBFINGER_PATH, endpoints.webfinger),
+        Route(NODEINFO_DISCOVERY_PATH, endpoints.nodeinfo_discovery),
+        Route(NODEINFO_PATH, endpoints.nodeinfo),
+        Route(ACTOR_PATH, endpoints.actor),
+        Route(INBOX_PATH, endpoints.inbox, methods=["POST"]),
+        Route(SHARED_INBOX_PATH, endpoints.inbox, methods=["POST"]),
+        Route(OUTBOX_PATH, endpoints.outbox),
+        Route(FOLLOWERS_PATH, endpoints.followers),
+        Route(FOLLOWING_PATH, endpoints.following),
+        Route(ACTIVITIES_PATH + "/{activity}", endpoints.activity),
+        Route(CONTEXT_PATH, endpoints.context),
+    ]

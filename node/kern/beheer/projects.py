@@ -31,7 +31,7 @@ from node.kern.forms import (
     at_most,
 )
 from node.kern.pages import VOCABULARY
-from node.kern.vocabulary import PHASES, PHASES_NEEDING_REASON, label
+from node.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.web.auth import current_user, login_required
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import no_control_characters

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from node.db import Database
 from node.kern import agenda, ideas, meetings, news, projects, rsvp
-from node.kern.vocabulary import (
-    ACTORS,
+from node.settings import Settings
+from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
@@ -31,8 +31,8 @@ from node.kern.vocabulary import (
     PHASES_NEEDING_REASON,
     PRIORITIES,
     THEMA_STATUSES,
+    WHO_ACTS,
 )
-from node.settings import Settings
 
 FOLDER = Path(__file__).resolve().parent
 # Who the sample's changes are by, in the audit log and the history.
@@ -100,7 +100,7 @@ class Thema(Strict):
 
     _priority = field_validator("priority")(_one_of(PRIORITIES, "priority"))
     _status = field_validator("status", "first_status")(_one_of(THEMA_STATUSES, "thema status"))
-    _actor = field_validator("actor")(_one_of(ACTORS, "actor"))
+    _actor = field_validator("actor")(_one_of(WHO_ACTS, "actor"))
 
 
 class AgendaVersion(Strict):

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from node.kern import meetings
 from node.kern.forms import STRIP, MultiCheckboxField, at_most, required
 from node.kern.meeting_pages import WholeNumberField
-from node.kern.vocabulary import choices
+from node.vocabulary import choices
 from node.web.forms import BaseForm, no_control_characters
 from node.web.i18n import _
 

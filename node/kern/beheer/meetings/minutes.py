@@ -22,7 +22,7 @@ from node.kern.beheer.meetings.common import (
 )
 from node.kern.beheer.meetings.forms import one_of
 from node.kern.forms import STRIP, at_most
-from node.kern.vocabulary import PHASES, PHASES_NEEDING_REASON, label
+from node.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.web.auth import login_required
 from node.web.beheerforms import read_beheer_form
 from node.web.forms import BaseForm, no_control_characters

@@ -1,11 +1,14 @@
-"""The words of West Betuwe's practice, with the labels residents read.
+"""The words of West Betuwe's practice, with the labels residents read, for both roles.
 
-Stored values are stable identifiers (they appear in the API and, later, in federated
-objects); labels go through gettext.
+Stored values are stable identifiers: they appear in the API and in the federated objects a
+kern publishes (docs/FEDERATION.md), and the gemeente shows what kernen send with these same
+labels. Labels go through gettext. Words only the gemeente uses (how a kern stands with it,
+why it refused an activity) are in node/gemeente/labels.py.
 """
 
 from __future__ import annotations
 
+from node.web.i18n import _ as translate
 from node.web.i18n import lazy as _
 
 PHASES = {
@@ -31,7 +34,8 @@ THEMA_STATUSES = {
     "afgerond": _("Afgerond"),
     "in_stand_houden": _("In stand houden"),
 }
-ACTORS = {
+# Who acts now on a thema ("wie is aan zet").
+WHO_ACTS = {
     "inwoners": _("Inwoners"),
     "gemeente": _("Gemeente"),
     "samen": _("Samen"),
@@ -72,13 +76,14 @@ BUDGET_SOURCES = {
 }
 
 
-def label(table: dict, key: str) -> str:
-    from node.web.i18n import _ as translate
-
-    return translate(table.get(key, key))
+def label(table: dict, key: str | None) -> str:
+    """The translated label of `key`, or `key` itself when the table does not know it (a
+    value from a newer kern is shown as it came, never dropped)."""
+    if not key:
+        return ""
+    return translate(table[key]) if key in table else key
 
 
 def choices(table: dict) -> list[tuple[str, str]]:
-    from node.web.i18n import _ as translate
-
+    """(value, translated label) pairs for a form's select, in the table's order."""
     return [(key, translate(value)) for key, value in table.items()]
