@@ -30,7 +30,8 @@ sys.path[:0] = [str(ROOT)]
 from results import record  # noqa: E402
 
 from node.app import open_database  # noqa: E402
-from node.kern import calendar, meetings  # noqa: E402
+from node.kern.meetings import calendar  # noqa: E402
+from node.kern.meetings import model as meetings  # noqa: E402
 from node.settings import create_secret, load_settings, write_config  # noqa: E402
 from tests.meeting_helpers import MEETING, local_day, moments  # noqa: E402
 

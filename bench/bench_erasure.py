@@ -1,7 +1,7 @@
 """What erasure in the signed history costs a kern, on this machine.
 
 Every published Update checks the earlier activities of its object for personal values the
-object no longer shows (node/kern/erasure.py), and a withdrawn name or a removed object makes
+object no longer shows (node/kern/federation/erasure.py), and a withdrawn name or a removed object makes
 the kern sign those activities again. This seeds one project with many activities (news
 updates, each an Update) and measures, straight through the data functions:
 
@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from node.app import open_database  # noqa: E402
-from node.kern import erasure, projects  # noqa: E402
+from node.kern.federation import erasure  # noqa: E402
+from node.kern.projects import model as projects  # noqa: E402
 from node.settings import create_secret, load_settings, write_config  # noqa: E402
 
 PROJECT = {

@@ -118,7 +118,7 @@ def bench_delivery(folder: Path, changes: int) -> dict:
 
     from federation import followers
     from node.app import create_app, open_database
-    from node.kern import agenda
+    from node.kern.agenda import model as agenda
     from node.settings import load_settings
 
     receivers = subprocess.Popen(

@@ -79,7 +79,8 @@ def seed(data_dir: Path, count: int, rng: random.Random) -> tuple[str, list[str]
     """500 meetings through the data layer; returns a meeting page to load and the RSVP
     targets (upcoming meetings with RSVP_CAPACITY places)."""
     from node.app import open_database
-    from node.kern import meetings, rsvp
+    from node.kern.meetings import model as meetings
+    from node.kern.meetings import rsvp
     from node.settings import load_settings
     from node.web.auth import now
 

@@ -110,7 +110,8 @@ PATH_WEIGHTS = [20, 20, 20, 25, 10, 3, 2]
 def seed(data_dir: Path, projects_count: int, themas_count: int, rng: random.Random) -> str:
     """Fill a fresh kern; returns the slug of a project in uitvoering for the benchmark."""
     from node.app import open_database
-    from node.kern import agenda, projects
+    from node.kern.agenda import model as agenda
+    from node.kern.projects import model as projects
     from node.settings import load_settings
     from node.vocabulary import LADDER, NEEDS, PRIORITIES, THEMA_STATUSES, WHO_ACTS
 

@@ -81,7 +81,9 @@ def counts_for(total: int) -> dict[str, int]:
 def seed_kern(data_dir: Path, total: int, rng: random.Random) -> dict[str, int]:
     """Thema's and projects as bench_pages seeds them, then meetings, ideas and news."""
     from node.app import open_database
-    from node.kern import ideas, meetings, news
+    from node.kern.ideas import model as ideas
+    from node.kern.meetings import model as meetings
+    from node.kern.news import model as news
     from node.settings import load_settings
     from node.web.templating import create_environment
 

@@ -101,7 +101,7 @@ def make_node(folder: Path) -> Path:
 
 
 def meeting(number: int) -> dict:
-    from node.kern import meetings
+    from node.kern.meetings import model as meetings
 
     day = datetime.now(meetings.AMSTERDAM).date() + timedelta(days=7 + number)
     start = meetings.local_moment(day, datetime.strptime("19:30", "%H:%M").time())
@@ -142,7 +142,7 @@ def bench(folder: Path, count: int, pause: float) -> dict:
 
     from federation import followers
     from node.app import create_app, open_database
-    from node.kern import meetings
+    from node.kern.meetings import model as meetings
     from node.settings import load_settings
 
     peers = subprocess.Popen(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from federation.identity import MAIN_KEY_FRAGMENT, PROOF_KEY_FRAGMENT
 from federation.keys import PublicKeyInfo
@@ -167,7 +167,6 @@ def parse_acct(text: str) -> tuple[str, str]:
 
 def webfinger_url(address: str, scheme: str = "https") -> str:
     """Where to ask about an account address (RFC 7033)."""
-    from urllib.parse import quote
 
     user, host = parse_acct(address)
     resource = quote(f"acct:{user}@{host}", safe=":@")

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.store import ACCEPTED, FOLLOW_STATES, row, rows, timestamp
+from federation.vocabulary import CONTEXT
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,6 @@ def is_follower(conn: sqlite3.Connection, actor_id: str, state: str = ACCEPTED) 
 
 def followers_collection(conn: sqlite3.Connection, url: str) -> dict[str, Any]:
     """The followers collection: its size only, as Mastodon shows it; members stay private."""
-    from federation.vocabulary import CONTEXT
 
     return {
         "@context": CONTEXT,

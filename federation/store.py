@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 T = TypeVar("T")
@@ -205,7 +206,6 @@ def open_connection(path: str, timeout: float = 10.0) -> sqlite3.Connection:
 
 def apply_migrations(conn: sqlite3.Connection) -> None:
     """Apply this set on a bare connection (the node applies it through `Database.open`)."""
-    import sqlite_utils
 
     migrations.apply(sqlite_utils.Database(conn))
 

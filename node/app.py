@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import jinja2
 from starlette.applications import Starlette
@@ -17,8 +17,9 @@ from starlette.staticfiles import StaticFiles
 from node import positions
 from node.db import Database
 from node.diskwatch import DiskWatch
+from node.gemeente import wiring as gemeente_wiring
 from node.jobs import Job, Worker
-from node.schema import core
+from node.kern import wiring as kern_wiring
 from node.settings import Settings
 from node.storage import StorageError
 from node.web import errors
@@ -32,7 +33,7 @@ from node.web.middleware import (
     ServerErrorPageMiddleware,
 )
 from node.web.security_txt import security_txt_route
-from node.web.templating import STATIC_DIR, create_environment
+from node.web.templating import STATIC_DIR
 
 SESSION_COOKIE = "bloei_sessie"
 MAX_BODY = 12 * 1024 * 1024
@@ -55,72 +56,26 @@ class SiteInfo:
         return self._values
 
 
+# Each role hands the app the same parts (node/role.py); the app never looks inside a role.
+ROLES = {"kern": kern_wiring, "gemeente": gemeente_wiring}
+
+
 def open_database(settings: Settings, templates: jinja2.Environment | None = None) -> Database:
-    """The node's database, wired: its writes publish their events and queue their mails
-    (rendered with `templates`, a fresh environment when left out)."""
-    db = _open_database_of_role(settings, templates)
+    """The node's database, wired by its role: a kern's writes publish their events and queue
+    their mails (rendered with `templates`, a fresh environment when left out)."""
+    db = ROLES[settings.role].open_database(settings, templates)
     # Outbox positions must stay above those handed out before a restore (node/positions.py).
     positions.guard(db, settings.data_dir)
     return db
 
 
-def _open_database_of_role(settings: Settings, templates: jinja2.Environment | None) -> Database:
-    if settings.role == "gemeente":
-        from node.gemeente import wiring
-
-        return wiring.open_database(settings)
-    if settings.role != "kern":
-        return Database(settings.database_path).open([core])
-    from federation.store import migrations as federation_tables
-    from node.kern.federation_schema import kern_federation
-    from node.kern.happenings import happenings_table
-    from node.kern.mail_effects import attach_mail_effects
-    from node.kern.publishing import attach_publisher
-    from node.kern.schema import kern
-
-    db = Database(settings.database_path).open(
-        [core, kern, federation_tables, kern_federation, happenings_table]
-    )
-    # Every write from now on publishes the events it records and queues the mails about
-    # what it did, in its own transaction.
-    attach_publisher(db, settings)
-    attach_mail_effects(db, settings, templates or create_environment())
-    return db
-
-
-MAIL_INTERVAL = 10
-PRIVACY_INTERVAL = 3600
-
-
 def background_jobs(settings: Settings, db: Database, federation=None) -> list[Job]:
     """The periodic jobs of a node, for the server's lifespan and for `bloei worker`.
 
-    `federation` is the app's KernFederation, so the server's delivery job wakes up as soon as
-    a write publishes something; `bloei worker` makes its own.
+    `federation` is the app's, so the server's delivery job wakes up as soon as a write
+    publishes something; `bloei worker` makes its own.
     """
-    if settings.role == "gemeente":
-        from node.gemeente import wiring
-
-        return wiring.background_jobs(settings, db, federation)
-    if settings.role != "kern":
-        return []
-    from node.kern import address_counts, privacy, rsvp
-    from node.mail import mailer
-
-    jobs = [
-        Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
-        Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
-        # What only lives a day or two: unconfirmed large RSVPs (an expired link already
-        # fails; this removes the names and addresses) and yesterday's address keys.
-        Job(
-            "expiry", PRIVACY_INTERVAL, lambda: (rsvp.run_expiry(db), address_counts.run_expiry(db))
-        ),
-    ]
-    if federation is None:
-        from node.kern.federation_runtime import KernFederation
-
-        federation = KernFederation(settings, db, db.services["publisher"])
-    return [*jobs, federation.delivery_job()]
+    return ROLES[settings.role].background_jobs(settings, db, federation)
 
 
 def create_app(
@@ -133,42 +88,13 @@ def create_app(
     """One node's app. A host serving several kernen (node/sites.py) passes the `templates`
     they share and a smaller `page_cache_bytes` for each; a single node leaves both out."""
     db = database or open_database(settings, templates)
-    shared_templates = templates
     settings.media_dir.mkdir(exist_ok=True)
     disk_watch = DiskWatch(settings)
 
-    role_middleware: list[Middleware] = []
-    front_middleware: list[Middleware] = []
-    on_start: list[Callable[[], object]] = []
-    if settings.role == "gemeente":
-        from node.gemeente import wiring
-
-        parts = wiring.parts(settings, db)
-        federation, role_routes, menu, templates = (
-            parts.federation,
-            parts.routes,
-            parts.menu,
-            parts.templates,
-        )
-    else:
-        from node.kern.beheer import MENU as menu
-        from node.kern.federation_pages import ActivityJsonMiddleware
-        from node.kern.federation_runtime import KernFederation
-        from node.kern.kern_actor import announce_profile_change
-        from node.kern.moved import MovedMiddleware
-        from node.kern.routes import kern_routes
-
-        federation = KernFederation(settings, db, db.services["publisher"])
-        role_routes = kern_routes()
-        # Innermost: its JSON answers are cached like pages, keyed by the Accept header.
-        role_middleware = [Middleware(ActivityJsonMiddleware)]
-        # In front of the page cache: once moved, no stored page is served instead.
-        front_middleware = [Middleware(MovedMiddleware, db=db, settings=settings)]
-        # The kern's name comes from bloei.toml: a new name reaches followers at the next start.
-        on_start.append(lambda: db.write(announce_profile_change, settings, federation.publisher))
-        templates = shared_templates or create_environment()
+    parts = ROLES[settings.role].parts(settings, db, templates)
+    federation = parts.federation
     routes = [
-        *role_routes,
+        *parts.routes,
         Route("/.well-known/security.txt", security_txt_route),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
@@ -176,7 +102,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        for start in on_start:
+        for start in parts.on_start:
             start()
         jobs = (
             [*background_jobs(settings, db, federation), disk_watch.job()]
@@ -212,7 +138,7 @@ def create_app(
             same_site="lax",
             https_only=settings.secure_cookies,
         ),
-        *role_middleware,
+        *parts.middleware,
     ]
     if settings.page_cache:
         middleware.insert(
@@ -224,7 +150,7 @@ def create_app(
                 **({} if page_cache_bytes is None else {"max_total_bytes": page_cache_bytes}),
             ),
         )
-    middleware[2:2] = front_middleware
+    middleware[2:2] = parts.front_middleware
     # Outside the page cache, so it keeps one (plain) form of every answer.
     middleware.insert(0, Middleware(CompressionMiddleware))
     # Outermost: everything after it sees the visitor's address, not the proxy's.
@@ -243,10 +169,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.templates = templates
+    app.state.templates = parts.templates
     app.state.site = SiteInfo(db)
     app.state.federation = federation
-    app.state.beheer_menu = menu
+    app.state.beheer_menu = parts.menu
     app.state.disk_watch = disk_watch
     return app
 

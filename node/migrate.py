@@ -36,8 +36,9 @@ from federation.transport import checked_client
 from node.actor_paths import ACTOR_PATH, actor_routes
 from node.app import open_database
 from node.backup import BackupError, create_backup, restore_backup
-from node.kern import handover, kern_actor, moving_in
-from node.kern.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
+from node.kern.federation import actor as kern_actor
+from node.kern.moving import handover, moving_in
+from node.kern.moving.rehome import MOVED_FROM, MOVED_TO, former_actors, rehome
 from node.settings import (
     CONFIG_FILE,
     DATABASE_FILE,
@@ -92,7 +93,7 @@ class ExportResult:
 def export_node(source: Settings | Path | str, target: Path | str) -> ExportResult:
     """Everything of the node in one archive (a backup: same format, same checks).
 
-    A kern hands its queued mail and its deliveries over first (node/kern/handover.py), so
+    A kern hands its queued mail and its deliveries over first (node/kern/moving/handover.py), so
     the old and the new node never both send them; undone when the export fails."""
     settings = source if isinstance(source, Settings) else load_settings(source)
     if settings.role != "kern" or not settings.database_path.is_file():
@@ -145,7 +146,7 @@ def import_node(
 
 
 def _take_over(settings: Settings, finished: dict) -> None:
-    """The mail the old node handed over is this node's to send (node/kern/handover.py)."""
+    """The mail the old node handed over is this node's to send (node/kern/moving/handover.py)."""
 
     db = open_database(settings)
     try:
@@ -155,7 +156,7 @@ def _take_over(settings: Settings, finished: dict) -> None:
 
 
 def _move_to_new_address(folder: Path, old: Settings, new_url: str, finished: dict) -> str:
-    """Rewrite the history under the new address (node/kern/rehome.py), then the settings;
+    """Rewrite the history under the new address (node/kern/moving/rehome.py), then the settings;
     returns the old actor id, which the new actor lists in alsoKnownAs."""
     if old.role != "kern":
         raise BackupError(f"only a kern can move to a new address, this is a {old.role}")

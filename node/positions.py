@@ -169,7 +169,7 @@ def restore_floor(
     database it replaces, when there are any; `made_at` when the backup was made. With
     `new_actor` (an import at a new address, node/migrate.py) there is no margin: the new actor
     never published beyond the backup, and its followers come over from the old actor, whose
-    Move takes the position the import leaves free (node/kern/rehome.py).
+    Move takes the position the import leaves free (node/kern/moving/rehome.py).
     """
     floor = sequence(restored)
     old_mark = read_mark(old_folder) if old_folder is not None else None

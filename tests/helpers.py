@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from node.kern import agenda, projects
+from node.kern.agenda import model as agenda
+from node.kern.projects import model as projects
 
 THEMA = {
     "title": "Verkeer en vervoer",

@@ -6,8 +6,9 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from node.kern import ideas, news
-from node.kern.idea_pages import form_stamp
+from node.kern.ideas import model as ideas
+from node.kern.ideas.pages import form_stamp
+from node.kern.news import model as news
 
 SENDER_NAME = "Fatima Yilmaz"
 SENDER_EMAIL = "fatima.yilmaz@example.org"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from node.kern import meetings, rsvp
+from node.kern.meetings import model as meetings
+from node.kern.meetings import rsvp
 
 MEETING = {
     "title": "Dorpsavond over verkeer",

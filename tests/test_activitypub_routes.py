@@ -10,7 +10,7 @@ import pytest
 from federation.actors import nodeinfo_discovery
 from node.actor_paths import NODEINFO_PATH, actor_routes
 from node.gemeente import actor_pages
-from node.kern import federation_pages
+from node.kern.federation import pages as federation_pages
 from node.web.activitypub import ActorEndpoints, activitypub_routes
 
 ROLES = {"kern": federation_pages.routes, "gemeente": actor_pages.routes}

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from node.kern import rsvp
+from node.kern.meetings import rsvp
 from node.web.ratelimit import RateLimiter
 from tests.conftest import BASE_URL
 from tests.helpers import add_project

@@ -14,8 +14,12 @@ from openapi_spec_validator import validate as validate_spec
 from starlette.routing import Route
 
 from node.app import create_app
-from node.kern import agenda, api, meetings, projects, rsvp
-from node.kern.openapi import openapi_document
+from node.kern.agenda import model as agenda
+from node.kern.api import endpoints as api
+from node.kern.api.openapi import openapi_document
+from node.kern.meetings import model as meetings
+from node.kern.meetings import rsvp
+from node.kern.projects import model as projects
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import MEETING, local_day, moments
 

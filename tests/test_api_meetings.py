@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from node.kern import agenda, meeting_display, meetings
-from node.kern.openapi import openapi_document
+from node.kern.agenda import model as agenda
+from node.kern.api.openapi import openapi_document
+from node.kern.meetings import display as meeting_display
+from node.kern.meetings import model as meetings
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import add_meeting, sign_up
 from tests.test_api import (

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
-from node.kern import meetings, projects
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from tests.helpers import add_project
 from tests.meeting_helpers import add_meeting
 

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from node.kern import agenda, projects
+from node.kern.agenda import model as agenda
+from node.kern.projects import model as projects
 from node.web.i18n import dutch_date
 from tests.conftest import BASE_URL
 from tests.markup import field_error, field_value, links_with_text, select

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from node.kern import calendar, meetings, rsvp
+from node.kern.meetings import calendar, rsvp
+from node.kern.meetings import model as meetings
 from node.mail.queue import decode_attachments
 from tests.meeting_helpers import add_meeting, local_day, mails, moments, sign_up
 
@@ -203,7 +204,7 @@ def test_text_with_commas_and_newlines_survives_the_round_trip(db, settings):
         description="Regel een\nRegel twee, met komma",
     )
     row = meetings.get_meeting_by_id(db, meeting_id)
-    from node.kern import calendar as ical
+    from node.kern.meetings import calendar as ical
 
     (event,) = events(parse(ical.single(settings, row)))
     assert str(event["SUMMARY"]) == "Koffie, thee; en <b>taart</b>"

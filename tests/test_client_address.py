@@ -18,7 +18,7 @@ from starlette.routing import Route
 from node.addresses import address_group, is_trusted, parse_trusted_proxies
 from node.app import create_app
 from node.commands import serve
-from node.kern import meeting_pages
+from node.kern.meetings import pages as meeting_pages
 from node.settings import Settings, SettingsError, load_settings
 from node.web.client_address import ClientAddressMiddleware, forwarded_client
 from node.web.login_throttle import ADDRESS_FACTOR

@@ -14,7 +14,7 @@ import pytest
 
 from federation import followers
 from node.app import create_app
-from node.kern.openapi import BASE
+from node.kern.api.openapi import BASE
 from node.web.conditional import settled_last_modified
 from tests.conftest import BASE_URL
 from tests.helpers import add_thema

@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 from node.app import create_app
-from node.kern import atom, calendar, meetings
+from node.kern.api import atom
+from node.kern.meetings import calendar
+from node.kern.meetings import model as meetings
 from node.web.conditional import etag_listed, parse_http_date
 from tests.conftest import BASE_URL
 from tests.idea_helpers import add_news

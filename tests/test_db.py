@@ -17,7 +17,7 @@ def test_wal_mode_is_set_at_open(db):
 
 
 def test_a_failing_write_leaves_nothing_behind(db, settings):
-    from node.kern import agenda
+    from node.kern.agenda import model as agenda
     from tests.helpers import THEMA
 
     def half_then_fail(conn):

@@ -15,7 +15,7 @@ from federation import delivery, followers
 from federation.addresses import AddressPolicy
 from federation.store import parse_timestamp
 from node.app import create_app, open_database
-from node.kern import agenda
+from node.kern.agenda import model as agenda
 from node.settings import SettingsError, load_settings
 
 WAIT = 20.0  # generous: the steps below take milliseconds

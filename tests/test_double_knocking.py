@@ -12,7 +12,7 @@ from federation import followers
 from federation.addresses import AddressPolicy
 from federation.signatures import SignatureError, verify_request
 from federation.store import utcnow
-from node.kern import agenda
+from node.kern.agenda import model as agenda
 
 REFUSED = (401, b"signature verification failed")
 

@@ -19,8 +19,11 @@ from federation import followers, proofs, vocabulary
 from federation.addresses import AddressPolicy
 from node.app import open_database
 from node.gemeente import schema as gemeente_schema
-from node.kern import erasure, ideas, news, projects
-from node.kern import federation_schema as kern_federation_schema
+from node.kern.federation import erasure
+from node.kern.federation import schema as kern_federation_schema
+from node.kern.ideas import model as ideas
+from node.kern.news import model as news
+from node.kern.projects import model as projects
 from tests.federation.federation_helpers import resolver
 from tests.helpers import PROJECT, add_project
 from tests.idea_helpers import IDEA, NEWS, add_news, add_published_idea

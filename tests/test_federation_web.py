@@ -32,7 +32,7 @@ from federation.fetch import FetchError
 from federation.keys import PublicKeyInfo
 from federation.signatures import sign_cavage, verify_request
 from node.app import create_app
-from node.kern import received
+from node.kern.federation import received
 from tests.conftest import BASE_URL
 from tests.federation.federation_helpers import Remote, key_pair, resolver
 from tests.helpers import THEMA, add_thema
@@ -228,7 +228,7 @@ async def test_an_object_page_answers_with_its_object_to_activitypub_clients(cli
 
 
 async def test_a_removed_object_answers_gone_with_its_tombstone(client, db, settings):
-    from node.kern import agenda
+    from node.kern.agenda import model as agenda
 
     slug = add_thema(db, settings)
     thema_id = db.scalar("SELECT id FROM themas WHERE slug = ?", (slug,))
@@ -598,7 +598,7 @@ async def send_activity(client, kern: Remote, activity: dict) -> httpx.Response:
 
 
 async def test_followers_hear_when_the_kern_describes_itself_anew(admin, app, db, settings):
-    from node.kern import kern_actor
+    from node.kern.federation import actor as kern_actor
 
     client, csrf = admin
     publisher = db.services["publisher"]
@@ -638,7 +638,7 @@ async def test_followers_hear_when_the_kern_describes_itself_anew(admin, app, db
 async def test_a_new_name_in_the_settings_is_announced_when_the_node_starts(settings, db):
     import sqlite3
 
-    from node.kern import kern_actor
+    from node.kern.federation import actor as kern_actor
 
     db.write(kern_actor.remember_profile, settings, db.services["publisher"])
     renamed = settings.with_changes(name="Beesd en Enspijk", background_jobs=False)

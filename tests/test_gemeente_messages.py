@@ -15,7 +15,7 @@ import pytest
 from federation import followers
 from federation.addresses import AddressPolicy
 from node.app import create_app
-from node.kern import received
+from node.kern.federation import received
 from tests.conftest import BASE_URL
 from tests.federation.federation_helpers import Remote, resolver
 from tests.helpers import add_project, add_thema

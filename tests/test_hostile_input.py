@@ -22,7 +22,7 @@ from federation.addresses import AddressPolicy
 from federation.boundedjson import MAX_DEPTH, loads, nests_deeper_than
 from federation.signatures import digest_header
 from node.commands.common import port_number
-from node.kern import projects
+from node.kern.projects import model as projects
 from node.web.middleware import SECURITY_HEADERS
 from node.web.numbers import parse_amount, parse_id, parse_int
 from tests.federation.federation_helpers import resolver

@@ -9,8 +9,8 @@ import time
 
 import httpx
 
-from node.kern import ideas
-from node.kern.idea_pages import form_stamp, stamp_problem
+from node.kern.ideas import model as ideas
+from node.kern.ideas.pages import form_stamp, stamp_problem
 from tests.conftest import BASE_URL
 from tests.idea_helpers import (
     IDEA,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.kern import ideas
+from node.kern.ideas import model as ideas
 from tests.idea_helpers import (
     IDEA,
     SENDER_EMAIL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from node.kern import ideas
+from node.kern.ideas import model as ideas
 from tests.conftest import BASE_URL
 from tests.idea_helpers import (
     SENDER_EMAIL,

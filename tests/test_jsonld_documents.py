@@ -23,16 +23,14 @@ from federation.followers import save_follower
 from federation.jsonld import Contexts, published_keys
 from federation.store import timestamp
 from node import migrate
-from node.kern import (
-    as_objects,
-    federation_pages,
-    ideas,
-    kern_actor,
-    meetings,
-    projects,
-    sample,
-    threads,
-)
+from node.kern import sample
+from node.kern.conversation import threads
+from node.kern.federation import actor as kern_actor
+from node.kern.federation import as_objects
+from node.kern.federation import pages as federation_pages
+from node.kern.ideas import model as ideas
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from node.web.auth import User
 from tests.helpers import add_project
 from tests.idea_helpers import add_news, add_published_idea

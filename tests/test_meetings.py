@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from node.kern import meetings, projects
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from tests.helpers import add_project, add_thema
 from tests.markup import link_targets, select, texts
 from tests.meeting_helpers import MEETING, add_meeting, local_day, moments, sign_up
@@ -442,7 +443,7 @@ async def test_the_list_filters_by_thema(client, db, settings):
 
 
 async def test_past_meetings_come_a_page_at_a_time(client, db, settings):
-    from node.kern.meeting_pages import PAST_PER_PAGE
+    from node.kern.meetings.pages import PAST_PER_PAGE
 
     for n in range(PAST_PER_PAGE + 3):
         add_meeting(db, settings, days=-(n + 1), title=f"Oud {n:02d}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.kern import meetings
+from node.kern.meetings import model as meetings
 from tests.helpers import add_project, add_thema
 from tests.markup import field_error, field_value, link_targets, select
 from tests.meeting_helpers import add_meeting, local_day, mails, sign_up
@@ -497,7 +497,7 @@ async def test_the_attendee_list_shows_totals_and_the_waiting_list(admin, db, se
     )
     sign_up(db, settings, meeting_id, 2, "Wim Wachter")
     gone = sign_up(db, settings, meeting_id, 1, "Els Afgemeld")
-    from node.kern import rsvp
+    from node.kern.meetings import rsvp
 
     db.write(rsvp.cancel_rsvp, settings, gone.id)
     response = await client.get(f"/beheer/bijeenkomsten/{meeting_id}/aanmeldingen")

@@ -13,7 +13,7 @@ import pytest
 from node import migrate
 from node.app import open_database
 from node.cli import main
-from node.kern import kern_actor
+from node.kern.federation import actor as kern_actor
 from node.settings import load_settings
 
 
@@ -213,7 +213,7 @@ def test_the_history_moves_to_the_new_address_signed_again(busy_node, tmp_path):
 def test_a_change_after_the_move_updates_the_same_object_one_position_on(busy_node, tmp_path):
     from helpers import PROJECT
 
-    from node.kern import projects
+    from node.kern.projects import model as projects
 
     newest = rows(busy_node, "SELECT max(position) FROM federation_outbox")[0][0]
     new = imported(busy_node, tmp_path)
@@ -358,7 +358,7 @@ def test_a_second_move_keeps_every_former_actor(busy_node, tmp_path):
 
 
 def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_path):
-    from node.kern import gemeente_messages
+    from node.kern.conversation import model as gemeente_messages
 
     gemeente = "https://gemeente.example/actor"
     slug = rows(busy_node, "SELECT slug FROM projects WHERE title = 'Bankje bij de kerk'")[0][0]
@@ -387,7 +387,7 @@ def test_reacties_from_before_the_move_stay_with_their_project(busy_node, tmp_pa
 
 
 def test_a_conversation_with_the_gemeente_moves_along(busy_node, tmp_path):
-    from node.kern import threads
+    from node.kern.conversation import threads
 
     gemeente = "https://gemeente.example/actor"
     slug = rows(busy_node, "SELECT slug FROM projects WHERE title = 'Bankje bij de kerk'")[0][0]
@@ -523,7 +523,7 @@ def test_a_failed_export_leaves_the_mail_with_the_old_node(old_node, tmp_path, m
 def test_mail_handed_over_is_removed_from_the_old_node_after_the_retention_period(
     old_node, tmp_path
 ):
-    from node.kern import privacy
+    from node.kern.privacy import model as privacy
 
     queue(old_node, "Waiting")
     migrate.export_node(old_node, tmp_path / "export.tar.gz")
@@ -558,7 +558,7 @@ def deliver_round(folder: Path, receivers: Receivers) -> None:
     import httpx
 
     from federation.addresses import AddressPolicy
-    from node.kern.federation_runtime import KernFederation
+    from node.kern.federation.runtime import KernFederation
 
     settings = load_settings(folder)
     db = open_database(settings)
@@ -622,7 +622,7 @@ def test_a_refusal_before_the_followers_took_the_move_is_retried_and_released_by
 
     from federation.actors import RemoteActor
     from federation.dispatch import InboxContext
-    from node.kern.federation_runtime import KernFederation
+    from node.kern.federation.runtime import KernFederation
 
     add_follower(old_node)
     archive = tmp_path / "export.tar.gz"

@@ -12,7 +12,7 @@ import pytest
 from federation.addresses import AddressPolicy
 from node import migrate
 from node.app import open_database
-from node.kern.moved import new_base
+from node.kern.moving.moved import new_base
 from node.web.middleware import PageCacheMiddleware
 from tests.conftest import BASE_URL, login
 from tests.federation.federation_helpers import resolver

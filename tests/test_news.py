@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from node.app import create_app
-from node.kern import news
-from node.kern.beheer.news import NewsForm
+from node.kern.news import model as news
+from node.kern.news.beheer import NewsForm
 from tests.conftest import BASE_URL
 from tests.idea_helpers import add_news, events_of
 from tests.markup import field_error, link_targets, select

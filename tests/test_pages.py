@@ -40,7 +40,7 @@ async def test_home_shows_active_projects_by_phase_and_the_agenda(client, db, se
     thema = add_thema(db, settings)
     add_project(db, settings, [thema], title="Jongerenplek bij het sportpark")
     add_project(db, settings, [thema], title="Oude zaak")
-    from node.kern import projects
+    from node.kern.projects import model as projects
 
     old_id = db.scalar("SELECT id FROM projects WHERE title = 'Oude zaak'")
     db.write(projects.change_phase, settings, "test", old_id, "gestopt", "Geen plek gevonden.")
@@ -55,7 +55,7 @@ async def test_projects_filter_by_phase_and_thema(client, db, settings):
     groen = add_thema(db, settings, title="Groen")
     first_id, _ = add_project(db, settings, [verkeer], title="Drempels")
     add_project(db, settings, [groen], title="Bloemenbermen")
-    from node.kern import projects
+    from node.kern.projects import model as projects
 
     db.write(projects.change_phase, settings, "test", first_id, "verkenning", "")
     page = (await client.get("/projecten?fase=verkenning")).text
@@ -76,7 +76,7 @@ async def test_a_wrong_filter_gets_a_dutch_message_not_a_crash(client):
 
 async def test_project_page_shows_the_timeline_with_the_current_phase_marked(client, db, settings):
     project_id, slug = add_project(db, settings)
-    from node.kern import projects
+    from node.kern.projects import model as projects
 
     db.write(projects.change_phase, settings, "test", project_id, "verkenning", "Telling gedaan.")
     page = (await client.get(f"/projecten/{slug}")).text
@@ -132,7 +132,7 @@ async def test_search_survives_fts_syntax_and_overlong_queries(client, db, setti
 
 
 async def test_version_page_lists_what_changed(client, db, settings):
-    from node.kern import agenda
+    from node.kern.agenda import model as agenda
 
     slug = add_thema(db, settings)
     add_thema(db, settings, title="Fruitbomen", status="loopt")

@@ -54,7 +54,7 @@ async def test_many_residents_supporting_at_the_same_moment_are_all_counted(app,
 async def test_support_from_threads_at_once_loses_nothing(db, settings):
     from concurrent.futures import ThreadPoolExecutor
 
-    from node.kern import projects
+    from node.kern.projects import model as projects
 
     project_id, _ = add_project(db, settings)
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -12,7 +12,8 @@ import pytest
 from PIL import ExifTags, Image, ImageCms
 from starlette.datastructures import UploadFile
 
-from node.kern import photos, projects
+from node.kern.projects import model as projects
+from node.kern.projects import photos
 from tests.test_beheer_projects import add_project, field_error
 
 NOT_A_PHOTO = "Dit bestand is geen foto. Kies een JPG-, PNG- of WebP-bestand."

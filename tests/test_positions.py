@@ -15,7 +15,7 @@ from node import positions
 from node.app import open_database
 from node.backup import create_backup, restore_backup
 from node.cli import main
-from node.kern.news import save_news
+from node.kern.news.model import save_news
 from node.settings import Settings, load_settings
 
 

@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from node.kern import posters
+from node.kern.meetings import posters
 
 SVG = "{http://www.w3.org/2000/svg}"
 URL = "http://beesd.test/bijeenkomsten/kernavond"

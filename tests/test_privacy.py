@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from node.kern import privacy
+from node.kern.privacy import model as privacy
 from tests.conftest import EDITOR_PASSWORD, login
 
 NOW = datetime.now(UTC).replace(microsecond=0)

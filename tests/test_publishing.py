@@ -17,7 +17,13 @@ from federation import followers, proofs, vocabulary
 from federation.store import timestamp
 from node.app import open_database
 from node.db import Database
-from node.kern import agenda, ideas, meetings, news, projects, publishing, sample
+from node.kern import sample
+from node.kern.agenda import model as agenda
+from node.kern.federation import publishing
+from node.kern.ideas import model as ideas
+from node.kern.meetings import model as meetings
+from node.kern.news import model as news
+from node.kern.projects import model as projects
 from node.kern.schema import kern
 from node.schema import core
 from tests.helpers import THEMA, add_project, add_thema
@@ -136,7 +142,7 @@ def test_every_kind_of_change_becomes_create_update_or_delete(db, settings, app)
     delete = of_object(db, settings.url(f"/agenda/themas/{slug}"))[-1]
     assert delete["object"]["type"] == "Tombstone"
     assert delete["object"]["formerType"] == ["Page", "Thema"]
-    # Once removed, the earlier activities carry the Tombstone too (node/kern/erasure.py).
+    # Once removed, the earlier activities carry the Tombstone too (node/kern/federation/erasure.py).
     earlier = of_object(db, settings.url(f"/agenda/themas/{slug}"))[:-1]
     assert [a["object"] for a in earlier] == [delete["object"]] * 2
 
@@ -387,7 +393,7 @@ def test_publishing_time_is_the_writes_own(db, settings):
 
 
 async def test_a_meeting_publishes_how_many_signed_up_never_who(db, settings, app):
-    from node.kern import meetings
+    from node.kern.meetings import model as meetings
 
     meeting_id, slug = add_meeting(db, settings, capacity=3)
     sign_up(db, settings, meeting_id, people=2, name="Geheime Gast", email="gast@example.org")

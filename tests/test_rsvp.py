@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from node.kern import meetings, rsvp
+from node.kern.meetings import model as meetings
+from node.kern.meetings import rsvp
 from tests.conftest import BASE_URL
 from tests.markup import field_value, ids, link_targets, select
 from tests.meeting_helpers import accepted, add_meeting, mails, sign_up
@@ -138,7 +139,7 @@ async def test_a_bot_filling_the_hidden_field_is_quietly_ignored(client, db, set
 
 
 async def test_too_many_rsvps_from_one_address_are_refused(app, db, settings):
-    from node.kern.meeting_pages import RSVP_LIMIT
+    from node.kern.meetings.pages import RSVP_LIMIT
 
     _, slug = add_meeting(db, settings)
     transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 5000))

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from node.app import create_app
-from node.kern import rsvp
+from node.kern.meetings import rsvp
 from node.settings import SettingsError, load_settings
 from tests.conftest import BASE_URL
 from tests.meeting_helpers import accepted, add_meeting, mails, sign_up

@@ -167,7 +167,12 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize(("where", "value", "message"), BROKEN, ids=lambda item: str(item)[:40])
+# Ids from the field's path: the same in every process (pytest-xdist compares them).
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    BROKEN,
+    ids=[".".join(map(str, where)) for where, _value, _message in BROKEN],
+)
 def test_a_broken_file_is_one_readable_error_and_writes_nothing(
     db, settings, tmp_path, where, value, message
 ):

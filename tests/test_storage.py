@@ -29,7 +29,8 @@ import uvicorn
 from node.app import create_app, open_database
 from node.cli import main
 from node.db import Database
-from node.kern import photos, projects
+from node.kern.projects import model as projects
+from node.kern.projects import photos
 from node.settings import load_settings
 from node.storage import DISK_FULL, READ_ONLY, DataFolderError, StorageError
 from tests.conftest import ADMIN_PASSWORD, BASE_URL, make_data_dir

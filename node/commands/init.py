@@ -23,7 +23,7 @@ from node.commands.common import (
     login_url,
     port_number,
 )
-from node.kern.kern_actor import remember_profile
+from node.kern.federation.actor import remember_profile
 from node.settings import (
     CONFIG_FILE,
     CONTROL_CHARACTERS,

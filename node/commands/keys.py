@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from node.commands.common import AUDIT_WHO, CommandError, add_data_option, data_dir, open_node
-from node.kern import kern_actor
+from node.kern.federation import actor as kern_actor
 from node.settings import load_settings
 from node.web.audit import record_audit
 

@@ -1,8 +1,8 @@
 """`bloei privacy`: one person's data on a kern, shown, exported or erased from the command
 line, as beheer's Privacy page does it, for a request that reaches the host.
 
-The person is found by e-mail address, phone number or name (node/kern/privacy.py). Erasing
-also takes a trekker's name out of what the kern published (node/kern/erasure.py). The audit
+The person is found by e-mail address, phone number or name (node/kern/privacy/model.py). Erasing
+also takes a trekker's name out of what the kern published (node/kern/federation/erasure.py). The audit
 log gets counts only; the search term is never written anywhere.
 """
 
@@ -14,7 +14,7 @@ import sqlite3
 
 from node.commands.common import AUDIT_WHO, Command, CommandError, add_data_option, open_node
 from node.db import Database
-from node.kern import privacy
+from node.kern.privacy import model as privacy
 from node.settings import Settings
 from node.web.audit import record_audit
 

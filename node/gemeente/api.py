@@ -1,6 +1,6 @@
 """The aggregator's read-only open-data API under /api/v1, in the kern API's style.
 
-NL API Design Rules as in node/kern/api.py: Dutch names, version in the path, `API-Version`
+NL API Design Rules as in node/kern/api/endpoints.py: Dutch names, version in the path, `API-Version`
 on every answer, problem+json errors with `invalidParams`, no trailing slashes, an OpenAPI
 document at the base, and an ETag from the data version so a client that polls gets a cheap
 304 until something changed. The kern is a filter everywhere (`kern=<id>`). Everything here
@@ -10,9 +10,10 @@ was published by the kernen; nothing personal is in it.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -252,8 +253,6 @@ def project_params(request: Request) -> Params:
 
 
 def project_body(request: Request, project: dict) -> dict:
-    import json
-
     return {
         "id": project["object_id"],
         "titel": project["name"],
@@ -340,8 +339,6 @@ def build_themas(request: Request, params: Params) -> dict:
 
 
 def build_meetings(request: Request, params: Params) -> dict:
-    from datetime import timedelta
-
     conn = request.app.state.db.read()
     since: datetime = utcnow() - timedelta(hours=12)
     found = queries.meetings(conn, since, kern_id=params["kern"], limit=1000)

@@ -1,6 +1,6 @@
 """One iCalendar (RFC 5545) feed of the meetings of every kern, to subscribe to.
 
-As the kern's own feed does (node/kern/calendar.py): times in UTC, and the UID is the
+As the kern's own feed does (node/kern/meetings/calendar.py): times in UTC, and the UID is the
 meeting's id at its kern, so a calendar that already has the kern's own feed sees the same
 item, not a copy. The kern's helpers work on its own database rows; this feed works on the
 read model's, so it builds its events itself.

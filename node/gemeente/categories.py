@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from node.search import terms
+from node.web.i18n import _ as translate
 from node.web.i18n import lazy as _
 
 # key -> (label, words that point to it). Words are stemmed when first used.
@@ -81,8 +82,6 @@ def categorize(name: str, description: str = "") -> list[str]:
 
 
 def category_label(key: str) -> str:
-    from node.web.i18n import _ as translate
-
     if key in CATEGORIES:
         return translate(CATEGORIES[key][0])
     return translate(OTHER_LABEL)

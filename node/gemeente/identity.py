@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import escape
+
 from federation.actors import ActorProfile, ActorRoutes, actor_document
 from federation.identity import LocalIdentity
 from federation.keys import load_or_create_key_pair
@@ -43,6 +45,4 @@ def document(settings: Settings, identity: LocalIdentity) -> dict[str, Any]:
 
 
 def _escape(text: str) -> str:
-    from markupsafe import escape
-
     return str(escape(text))

@@ -20,6 +20,7 @@ needs beside it: the roll-out phase (pilot, uitrol), contact times, positions an
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -163,8 +164,6 @@ async def discover(
 
 
 def _stored_document(keys: KeyCache, actor_id: str) -> dict[str, Any]:
-    import json
-
     found = row(
         keys.db.read(),
         "SELECT document FROM federation_remote_actors WHERE actor_id = ?",

@@ -19,10 +19,11 @@ from starlette.responses import Response
 
 from federation.store import utcnow
 from node import vocabulary
+from node.gemeente import calendar_feed as feed
 from node.gemeente import categories, conversations, kernen, labels, queries
 from node.web import i18n, thread_state
 from node.web.conditional import conditional_response
-from node.web.i18n import _
+from node.web.i18n import _, ngettext
 from node.web.numbers import parse_id, parse_int
 from node.web.templating import render
 
@@ -251,8 +252,6 @@ async def themas_page(request: Request) -> Response:
 
 
 def _thema_detail(thema: dict) -> str:
-    from node.web.i18n import ngettext
-
     parts = [
         vocabulary.label(vocabulary.THEMA_STATUSES, thema["status"]).lower() or _("geen status")
     ]
@@ -306,8 +305,6 @@ async def calendar_page(request: Request) -> Response:
 
 
 async def calendar_feed(request: Request) -> Response:
-    from node.gemeente import calendar_feed as feed
-
     conn = _db(request).read()
     kern = _kern_param(request, conn)
     since = utcnow() - queries.CALENDAR_PAST

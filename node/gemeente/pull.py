@@ -45,6 +45,7 @@ from federation.proofs import ProofError
 from federation.store import Store, timestamp
 from federation.vocabulary import types_of
 from node.gemeente import ingest, kernen, moves, proofcheck, readmodel
+from node.web.i18n import _ as translate
 from node.web.i18n import lazy as _
 
 PAGE_SIZE = 100
@@ -100,8 +101,6 @@ MESSAGES = {
 
 
 def message(reason: str) -> str:
-    from node.web.i18n import _ as translate
-
     return translate(MESSAGES.get(reason, MESSAGES["malformed"]))
 
 

@@ -15,8 +15,7 @@ from node.gemeente import (
     stop_pages,
 )
 from node.web import account, account_sessions, numbers, two_step_pages
-
-GET_POST = ["GET", "POST"]
+from node.web.methods import GET_POST
 
 
 def public_routes() -> list[BaseRoute]:

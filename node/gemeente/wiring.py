@@ -7,15 +7,20 @@ migrations, routes, beheer menu, templates and background jobs from here.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import jinja2
 from sqlite_utils.migrations import Migrations
-from starlette.routing import BaseRoute
 
+from federation.store import migrations as federation_tables
+from node import vocabulary
 from node.db import Database
+from node.gemeente import labels
+from node.gemeente.routes import gemeente_routes
 from node.gemeente.runtime import GemeenteFederation
+from node.gemeente.schema import gemeente
 from node.jobs import Job
+from node.role import RoleParts
+from node.schema import core
 from node.settings import Settings
 from node.web import i18n
 from node.web.i18n import _
@@ -36,21 +41,15 @@ MENU = [
 
 
 def migrations() -> list[Migrations]:
-    from federation.store import migrations as federation_tables
-    from node.gemeente.schema import gemeente
-    from node.schema import core
-
     return [core, federation_tables, gemeente]
 
 
-def open_database(settings: Settings) -> Database:
+def open_database(settings: Settings, templates: jinja2.Environment | None = None) -> Database:
+    # No hook of the gemeente renders mail; `templates` is there for the shape both roles share.
     return Database(settings.database_path).open(migrations())
 
 
-def templates() -> jinja2.Environment:
-    from node import vocabulary
-    from node.gemeente import labels
-
+def gemeente_templates() -> jinja2.Environment:
     env = create_environment()
     env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(LAYOUT_DIR), env.loader])
     env.globals.update(label=vocabulary.label, labels=labels, vocabulary=vocabulary)
@@ -63,20 +62,11 @@ def templates() -> jinja2.Environment:
     return env
 
 
-@dataclass(frozen=True)
-class RoleParts:
-    """The role-specific pieces of the app."""
-
-    federation: GemeenteFederation
-    routes: list[BaseRoute]
-    menu: list[tuple[str, str, bool]]
-    templates: jinja2.Environment
-
-
-def parts(settings: Settings, db: Database) -> RoleParts:
-    from node.gemeente.routes import gemeente_routes
-
-    return RoleParts(GemeenteFederation(settings, db), gemeente_routes(), MENU, templates())
+def parts(settings: Settings, db: Database, templates: jinja2.Environment | None) -> RoleParts:
+    # The gemeente has a layout of its own, so an environment shared with kernen is not used.
+    return RoleParts(
+        GemeenteFederation(settings, db), gemeente_routes(), MENU, gemeente_templates()
+    )
 
 
 def background_jobs(

@@ -2,7 +2,7 @@
 
 A change is written in the caller's transaction together with its event (Create, Update or
 Delete with a snapshot of the object as the public sees it) and its audit line. The
-federation issue turns events into activities in `kern/publishing.py`; pages never build
+federation issue turns events into activities in `kern/federation/publishing.py`; pages never build
 activities themselves.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from node.settings import slugify
 from node.web.audit import record_audit
 from node.web.auth import User, now
 
@@ -36,7 +37,6 @@ def record_change(
 
 def unique_slug(conn: sqlite3.Connection, table: str, base: str, fallback: str) -> str:
     """A slug not yet used in table: 'speeltuin', then 'speeltuin-2', ..."""
-    from node.settings import slugify
 
     slug = slugify(base)[:60].strip("-") or fallback
     candidate, number = slug, 2

@@ -17,8 +17,11 @@ from typing import Any
 import jinja2
 
 from node.db import Database
-from node.kern import calendar, gemeente_notice, happenings, ideas
-from node.kern.meeting_display import day_text, location_text, meeting_path, when_text
+from node.kern import happenings
+from node.kern.conversation import notice as gemeente_notice
+from node.kern.ideas import model as ideas
+from node.kern.meetings import calendar
+from node.kern.meetings.display import day_text, location_text, meeting_path, when_text
 from node.mail.queue import Attachment, queue_mail
 from node.settings import Settings
 from node.web.i18n import _

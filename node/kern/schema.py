@@ -276,7 +276,7 @@ def _mail_privacy(db) -> None:
 @kern(name="0004_mail_handed_over")
 def _mail_handed_over(db) -> None:
     # Set by `bloei export` on mail the export takes along: the new node sends it, this one
-    # never does (node/kern/handover.py).
+    # never does (node/kern/moving/handover.py).
     db.execute("ALTER TABLE mail_queue ADD COLUMN handed_over_at TEXT")
 
 
@@ -284,7 +284,7 @@ def _mail_handed_over(db) -> None:
 def _rsvp_requests(db) -> None:
     # A large group's sign-up waits here until its e-mail address is confirmed: it takes no
     # places yet, so made-up addresses cannot fill a meeting. Unconfirmed rows are deleted
-    # when they expire (node/kern/rsvp.py), with the name and address in them.
+    # when they expire (node/kern/meetings/rsvp.py), with the name and address in them.
     db.execute(
         """CREATE TABLE rsvp_requests (
             id INTEGER PRIMARY KEY,
@@ -324,7 +324,7 @@ def _address_counts(db) -> None:
 
 @kern(name="0007_gemeente_answers")
 def _gemeente_answers(db) -> None:
-    # The kern's answers to the gemeente's reacties (node/kern/threads.py). `reactie_id` is the
+    # The kern's answers to the gemeente's reacties (node/kern/conversation/threads.py). `reactie_id` is the
     # gemeente's reactie it answers, `about` the kern's own project or thema (its public URL).
     # `closes` marks an answer that closed the thread ("afgerond").
     db.execute(

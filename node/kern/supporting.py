@@ -21,7 +21,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Literal
 
-from node.kern import address_counts, ideas, projects
+from node.kern import address_counts
+from node.kern.ideas import model as ideas
+from node.kern.projects import model as projects
 
 # Supports of one project (or idea) per address per day: a household, not a script.
 SUPPORTS_PER_ADDRESS_PER_DAY = 3

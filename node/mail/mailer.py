@@ -5,7 +5,7 @@ takes it from there. A message is claimed by setting `lease_until` inside one IM
 transaction, so two processes on one database never take the same message. A failure is
 retried with a growing delay until `mail_retry_hours` have passed; a mail server that says
 "this recipient does not exist" (5xx) is believed at once. Mail that `bloei export` handed to
-a new node (node/kern/handover.py) is never claimed here.
+a new node (node/kern/moving/handover.py) is never claimed here.
 
 `process_next` is synchronous and does one batch; the background worker runs it in a
 thread so the event loop never waits for a mail server. Tests call it directly and pass

@@ -6,7 +6,7 @@ from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
 from node.web import auth, login_sessions, two_step
@@ -50,8 +50,6 @@ class PasswordForm(BaseForm):
     )
 
     def validate_repeat(self, field) -> None:
-        from wtforms import ValidationError
-
         if field.data != self.new.data:
             raise ValidationError(_("De twee wachtwoorden zijn niet hetzelfde."))
 

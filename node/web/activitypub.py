@@ -1,6 +1,6 @@
 """The ActivityPub endpoints every node serves the same way, kern or gemeente.
 
-Each role's own module (node/kern/federation_pages.py, node/gemeente/actor_pages.py) knows
+Each role's own module (node/kern/federation/pages.py, node/gemeente/actor_pages.py) knows
 its actor and where its collections live, and hands the request to these. The route table
 is written once, here (`activitypub_routes`): each role gives its handlers and adds its own
 routes after it, so both serve the same addresses (node/actor_paths.py).

@@ -8,7 +8,9 @@ that translators turn into other languages (Frisian, English, ...).
 from __future__ import annotations
 
 import gettext as _gettext
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
@@ -44,16 +46,11 @@ def dutch_date(value, style: str = "long") -> str:
     if not value:
         return ""
     if isinstance(value, str):
-        from datetime import date
-
         value = date.fromisoformat(value[:10])
     return format_date(value, format=style, locale=LOCALE)
 
 
 def dutch_datetime(value, fmt: str = "d MMMM y 'om' HH:mm") -> str:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     if not value:
         return ""
     if isinstance(value, str):

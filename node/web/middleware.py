@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node.web import errors
@@ -47,8 +48,6 @@ class BodySizeLimitMiddleware:
         if scope["path"].startswith("/api/"):
             response = errors.problem(413, "Te groot", "Het verzoek is groter dan toegestaan.")
         else:
-            from starlette.responses import HTMLResponse
-
             response = HTMLResponse(
                 "<!doctype html><html lang='nl'><title>Te groot</title><h1>Dit is te groot</h1>"
                 "<p>Wat u stuurde is te groot. Maak het kleiner en probeer het opnieuw.</p>",

@@ -31,7 +31,7 @@ from axe_playwright_python.sync_playwright import Axe
 from starlette.routing import Route
 
 from node.gemeente.routes import gemeente_routes
-from node.kern.idea_pages import form_stamp
+from node.kern.ideas.pages import form_stamp
 from node.kern.routes import kern_routes
 from node.settings import load_settings
 from tests.browser.conftest import GEMEENTE_PASSWORD, GEMEENTE_USER, log_in

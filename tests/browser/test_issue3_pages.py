@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from node.kern.idea_pages import form_stamp
+from node.kern.ideas.pages import form_stamp
 from node.settings import load_settings
 from tests.browser.test_pages import assert_accessible as axe_clean
 

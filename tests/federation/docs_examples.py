@@ -36,7 +36,9 @@ from federation.actors import RemoteActor
 from federation.identity import LocalIdentity
 from federation.keys import generate_key_pair
 from node.app import create_app, open_database
-from node.kern import agenda, meetings, projects
+from node.kern.agenda import model as agenda
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from node.settings import load_settings
 from tests.conftest import make_data_dir
 from tests.helpers import THEMA, add_project, add_thema

@@ -20,7 +20,7 @@ from federation.keycache import KeyCache
 from federation.keys import encode_multikey
 from federation.proofs import ProofError, sign_document
 from node.gemeente import proofcheck
-from node.kern.federation_runtime import KernFederation
+from node.kern.federation.runtime import KernFederation
 from tests.federation.federation_helpers import open_store
 from tests.jsonld.strict import official_contexts, require_contexts
 

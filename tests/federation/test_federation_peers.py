@@ -17,7 +17,7 @@ from federation import followers, follows
 from federation.actors import RemoteActor
 from federation.addresses import AddressPolicy
 from federation.store import utcnow
-from node.kern import received
+from node.kern.federation import received
 from tests.conftest import BASE_URL
 from tests.federation.federation_helpers import resolver
 from tests.federation.fixtures.peers import Peer, PeerServers, all_peers, mastodon

@@ -30,7 +30,7 @@ from federation.delivery import encode
 from federation.identity import LocalIdentity
 from federation.keys import KeyPair, generate_key_pair
 from federation.signatures import sign_cavage
-from node.kern import as_objects
+from node.kern.federation import as_objects
 from node.settings import create_secret, load_settings, write_config
 from node.web import auth
 
@@ -173,7 +173,7 @@ class FakeKern:
         self.outbox.append(signed)
         return signed
 
-    # The objects come from the kern's own serializer (node/kern/as_objects.py), from snapshots
+    # The objects come from the kern's own serializer (node/kern/federation/as_objects.py), from snapshots
     # in the shape the kern's *_public functions make: a property the kern renames on the wire
     # is renamed here too. Keywords are the wire names; `extra` adds what no kern sends.
 
@@ -311,7 +311,7 @@ class FakeKern:
         return _json(page)
 
 
-# Wire name -> snapshot key, per type: what node/kern/as_objects.py reads for each property.
+# Wire name -> snapshot key, per type: what node/kern/federation/as_objects.py reads for each property.
 PROJECT_SNAPSHOT = {
     "name": "titel",
     "summary": "samenvatting",

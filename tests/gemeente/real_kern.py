@@ -1,6 +1,6 @@
 """Real kern nodes for the gemeente tests: each a kern app in process, in its own folder, that
 the gemeente reaches through httpx's ASGI transport. What crosses the wire is what the kern's own
-code publishes (node/kern/as_objects.py and its outbox), so a property the kern renames or drops
+code publishes (node/kern/federation/as_objects.py and its outbox), so a property the kern renames or drops
 fails the gemeente's tests instead of passing them against a hand-written copy.
 
 Content goes in through the kern's data functions, the same ones its beheer forms call.
@@ -27,7 +27,9 @@ from federation.identity import LocalIdentity
 from federation.keys import load_or_create_key_pair
 from federation.signatures import sign_cavage
 from node.app import create_app, open_database
-from node.kern import agenda, meetings, projects
+from node.kern.agenda import model as agenda
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from node.settings import create_secret, load_settings, write_config
 from node.web import auth
 

@@ -13,7 +13,8 @@ from idea_helpers import IDEA, add_published_idea
 
 from node.app import create_app
 from node.gemeente import kernen
-from node.kern import ideas, projects
+from node.kern.ideas import model as ideas
+from node.kern.projects import model as projects
 
 
 @pytest.fixture

@@ -21,7 +21,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from node.db import Database
-from node.kern import agenda, ideas, meetings, news, projects, rsvp
+from node.kern.agenda import model as agenda
+from node.kern.ideas import model as ideas
+from node.kern.meetings import model as meetings
+from node.kern.meetings import rsvp
+from node.kern.news import model as news
+from node.kern.projects import model as projects
 from node.settings import Settings
 from node.vocabulary import (
     BUDGET_SOURCES,

@@ -1,0 +1,2 @@
+"""What machines read besides ActivityPub: the open-data API, its OpenAPI document and the
+Atom feed."""

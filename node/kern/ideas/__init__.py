@@ -1,0 +1,1 @@
+"""Residents' ideas: sent in without an account, moderated by the group, perhaps a project."""

@@ -1,0 +1,1 @@
+"""News from the group (berichten): written, scheduled, shown and removed."""

@@ -1,0 +1,1 @@
+"""Residents' personal data: who in beheer sees it, retention, export and erasure on request."""

@@ -1,0 +1,2 @@
+"""Projects and their phases: updates, photos, support and volunteers, the public pages and
+beheer."""

@@ -1,0 +1,80 @@
+"""The kern's own pages: about, privacy, accessibility, search and the house style."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from node.kern import search
+from node.kern.rendering import page
+from node.search import MAX_QUERY_LENGTH
+from node.web.i18n import _
+from node.web.templating import STATIC_DIR
+
+
+async def about_page(request: Request) -> Response:
+    return page(request, "kern/over.html", {})
+
+
+async def privacy_page(request: Request) -> Response:
+    return page(request, "kern/privacy.html", {})
+
+
+async def accessibility_page(request: Request) -> Response:
+    return page(request, "kern/toegankelijkheid.html", {})
+
+
+KIND_LABELS = {
+    "project": "Project",
+    "thema": "Thema",
+    "versie": "Versie van de kernagenda",
+    "idee": "Idee",
+    "bericht": "Bericht",
+    "bijeenkomst": "Bijeenkomst",
+}
+
+
+async def search_page(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()
+    error = None
+    results = []
+    if len(query) > MAX_QUERY_LENGTH:
+        error = _("Uw zoekvraag is te lang. Gebruik minder woorden.")
+    elif query:
+        results = search.search(request.app.state.db.read(), query)
+    return page(
+        request,
+        "kern/zoeken.html",
+        {
+            "query": query[:MAX_QUERY_LENGTH],
+            "results": results,
+            "error": error,
+            "kinds": KIND_LABELS,
+        },
+        status_code=400 if error else 200,
+    )
+
+
+async def house_style(request: Request) -> Response:
+    """The kern's own colours as design tokens; everything else comes from tokens.css."""
+    settings = request.app.state.settings
+    site = request.app.state.site()
+    primary = site.get("colour_primary") or settings.colour_primary
+    accent = site.get("colour_accent") or settings.colour_accent
+    css = (
+        ":root {\n"
+        f"  --bloei-color-primary: {primary};\n"
+        f"  --bloei-color-primary-dark: color-mix(in srgb, {primary} 75%, black);\n"
+        f"  --bloei-color-accent: {accent};\n"
+        "}\n"
+    )
+    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on every first visit; answer with the icon, not a 404."""
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

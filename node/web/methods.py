@@ -1,0 +1,3 @@
+"""The HTTP methods that route tables share."""
+
+GET_POST = ["GET", "POST"]
