@@ -19,6 +19,7 @@ from node.kern.projects import model as projects
 from node.vocabulary import LADDER, PHASES
 from tests.helpers import add_project, add_thema
 from tests.meeting_helpers import add_meeting, mails
+from tests.test_api import check_against_document
 
 
 def outbox_objects(db, object_id: str) -> list[dict]:
@@ -332,3 +333,21 @@ def test_a_kernagenda_without_a_version_is_reminded_once_its_thema_is_old(
     assert agenda_reminder.stale_since(db.read(), later)[0] == agenda_reminder.NO_VERSION
     assert db.write(agenda_reminder.remind, settings, later) is True
     assert "nog geen gepubliceerde versie" in mails(db, agenda_reminder.PURPOSE)[0]["body"]
+
+
+async def test_the_open_data_api_documents_the_look_back_and_the_evaluation(db, settings, client):
+    project_id, project_slug = add_project(db, settings)
+    db.write(projects.change_phase, settings, "test", project_id, "afgerond", "Klaar.")
+    db.write(projects.save_reflection, settings, "test", project_id, "Veel.", "Meer.", "zelfbeheer")
+    meeting_id, meeting_slug = add_meeting(db, settings, days=-1)
+    db.write(evaluations.save_evaluation, meeting_id, "browser-a", 3, "", "")
+    document = (await client.get("/api/v1/openapi.json")).json()
+
+    for path in (f"/api/v1/projecten/{project_slug}", f"/api/v1/bijeenkomsten/{meeting_slug}"):
+        response = await client.get(path)
+        check_against_document(document, path, response)
+
+    project = (await client.get(f"/api/v1/projecten/{project_slug}")).json()
+    assert project["terugblik"]["bereikteTrede"] == "zelfbeheer"
+    meeting = (await client.get(f"/api/v1/bijeenkomsten/{meeting_slug}")).json()
+    assert meeting["evaluatie"] == {"aantal": 1, "gemiddeld": 3.0}
