@@ -106,6 +106,17 @@ TERMS: tuple[Term, ...] = (
         "The gemeente's answer on a thema or project, or a kern's answer to one (inReplyTo).",
     ),
     Term("FaseWijziging", "One change of a project's phase, dated, with a note.", kind="type"),
+    Term(
+        "Terugblik",
+        "The group's look back on a project that ended: what worked, what was learned, the "
+        "step on the participatieladder reached.",
+        kind="type",
+    ),
+    Term(
+        "Evaluatie",
+        "What residents said of a meeting, in figures: how many answered, the average score.",
+        kind="type",
+    ),
     Term("Budget", "A project's money: requested, granted, source.", kind="type"),
     # project
     Term(
@@ -117,7 +128,7 @@ TERMS: tuple[Term, ...] = (
     Term("van", "The phase a FaseWijziging left (absent for the first)."),
     Term("naar", "The phase a FaseWijziging entered."),
     Term("toelichting", "The note with a change: why, or what was decided."),
-    Term("datum", "The date of a FaseWijziging.", value="xsd:date"),
+    Term("datum", "The date of a FaseWijziging or a Terugblik.", value="xsd:date"),
     Term("bijeenkomst", "The meeting whose verslag decided a change.", value="@id"),
     Term(
         "participatieladder",
@@ -141,6 +152,14 @@ TERMS: tuple[Term, ...] = (
     Term("startdatum", "When the project started.", value="xsd:date"),
     Term("streefdatum", "When the project aims to be done.", value="xsd:date"),
     Term("trekker", "The name of the project's lead, only with their consent."),
+    Term("terugblik", "The project's Terugblik, once the group wrote one."),
+    Term("watWerkte", "What worked well (HTML)."),
+    Term("geleerd", "What the group learned (HTML)."),
+    Term(
+        "bereikteTrede",
+        "The step on the participatieladder the project reached: informeren, raadplegen, "
+        "adviseren, coproduceren, meebeslissen or zelfbeheer.",
+    ),
     Term(
         "aantalSteunbetuigingen",
         "How many residents support it (a count, never who).",
@@ -171,6 +190,17 @@ TERMS: tuple[Term, ...] = (
     Term("geannuleerd", "True when the meeting was cancelled.", value="xsd:boolean"),
     Term("annuleringsreden", "Why the meeting was cancelled."),
     Term("verslag", "The minutes and decisions (HTML), once published."),
+    Term("evaluatie", "The meeting's Evaluatie, once someone evaluated it."),
+    Term(
+        "aantalAntwoorden",
+        "How many residents evaluated the meeting (one answer per browser).",
+        value="xsd:integer",
+    ),
+    Term(
+        "gemiddeldeScore",
+        "The average of the answers, from 1 (slecht) to 5 (heel goed), one decimal.",
+        value="xsd:decimal",
+    ),
     # reactie
     Term(
         "afgerond",

@@ -29,6 +29,7 @@ from node.kern.federation import actor as kern_actor
 from node.kern.federation import as_objects
 from node.kern.federation import pages as federation_pages
 from node.kern.ideas import model as ideas
+from node.kern.meetings import evaluations
 from node.kern.meetings import model as meetings
 from node.kern.projects import model as projects
 from node.web.auth import User
@@ -79,6 +80,21 @@ def busy_kern(db, settings, app) -> None:
     past_id, _ = add_meeting(db, settings, days=-3, thema_ids=[thema_id], project_ids=[planned_id])
     decision = meetings.Decision(planned_id, "verkenning", "We gaan het uitzoeken.")
     db.write(meetings.save_minutes, settings, "test", past_id, "Afgesproken.", [decision])
+    # An evaluation of the evening, published once its answers settled, and the look back
+    # on a project that ended: the Evaluatie and Terugblik objects.
+    db.write(evaluations.save_evaluation, past_id, "browser-a", 4, "Gezellig.", "")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    db.write(evaluations.publish_settled_figures, settings, later)
+    db.write(projects.change_phase, settings, "test", planned_id, "gestopt", "Geen plek.")
+    db.write(
+        projects.save_reflection,
+        settings,
+        "test",
+        planned_id,
+        "Veel hulp.",
+        "Eerder vragen.",
+        "adviseren",
+    )
     cancelled_id, _ = add_meeting(db, settings, days=10, capacity=20)
     db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "De zaal is dicht.")
     add_meeting(db, settings, days=12, thema_ids=[thema_id], project_ids=[project_id])

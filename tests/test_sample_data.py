@@ -13,6 +13,8 @@ import pytest
 import tomli_w
 
 from node.kern import sample
+from node.kern.meetings import model as meetings
+from node.kern.projects import model as projects
 from node.kern.sample import SampleDataError, load_sample, load_sample_file, read_sample
 
 
@@ -155,6 +157,23 @@ BROKEN = [
     ),
     (("site", "group_name"), _DELETE, "site > group_name: Field required"),
     (
+        ("projects", 0, "reflection"),
+        {"what_worked": "Veel.", "learned": "Veel.", "ladder_reached": "adviseren"},
+        "projects[0] ('AED dag en nacht bereikbaar'): reflection: only a project that is "
+        "afgerond or gestopt looks back",
+    ),
+    (
+        ("meetings", 2, "evaluations"),
+        [{"score": 4}],
+        "meetings[2] ('Inloopavond seniorenwoningen'): a coming meeting has no evaluations yet",
+    ),
+    (
+        ("meetings", 0, "evaluations", 0, "score"),
+        6,
+        "meetings[0] ('Kernavond voorjaar') > evaluations[0] > score: Input should be less "
+        "than or equal to 5",
+    ),
+    (
         ("meetings", 0, "projects"),
         ["Een project dat er niet is"],
         "meetings[0] ('Kernavond voorjaar') > projects: no project 'Een project dat er niet is'",
@@ -195,3 +214,27 @@ def test_a_file_that_is_not_toml_says_so(db, settings, tmp_path):
         load_sample_file(db, settings, path)
 
     assert content_count(db) == 0
+
+
+def test_the_sample_has_evaluations_and_a_look_back_that_federate(db, settings):
+    """So the pilot's Inzicht shows what residents said and what a group learned."""
+    load_sample(db, settings)
+
+    evening = db.one("SELECT id, slug FROM meetings WHERE title = 'Kernavond voorjaar'")
+    playground = db.one(
+        "SELECT id, slug FROM projects WHERE title = 'Speeltuin aan de Kerkweg opgeknapt'"
+    )
+    assert meetings.evaluation_summary(db.read(), evening["id"]) == {"aantal": 5, "gemiddeld": 4.2}
+    assert projects.reflection_of(db, playground["id"])["ladder_reached"] == "coproduceren"
+    published = [
+        json.loads(row["document"]).get("object")
+        for row in db.execute("SELECT document FROM federation_outbox ORDER BY position")
+    ]
+    meeting_objects = [
+        o for o in published if isinstance(o, dict) and o["id"].endswith(evening["slug"])
+    ]
+    assert meeting_objects[-1]["evaluatie"]["aantalAntwoorden"] == 5
+    project_objects = [
+        o for o in published if isinstance(o, dict) and o["id"].endswith(playground["slug"])
+    ]
+    assert project_objects[-1]["terugblik"]["bereikteTrede"] == "coproduceren"

@@ -10,11 +10,16 @@ export all show the same numbers; the page draws a chart beside each table (char
   up for the held ones: only the count travels, names and contact details stay at the kern;
 * ideeen: ideas per kern, and how many became a project;
 * reactietijd: the gemeente's own response time, from the moment a project asked for a
-  decision of the gemeente to the gemeente's first reactie on it.
+  decision of the gemeente to the gemeente's first reactie on it;
+* evaluaties: how residents rated the meetings of each kern (only the figures travel);
+* terugblikken: projects that ended, how many the group looked back on, and the step on the
+  participatieladder they reached;
+* lessen: what the groups wrote they learned, newest first, so kernen learn from each other.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -24,7 +29,11 @@ from typing import Any
 
 from federation.store import parse_timestamp, timestamp
 from node import vocabulary
+from node.gemeente.readmodel import plain
 from node.web.i18n import _
+
+# How much of a lesson the table shows; the whole look back is on the kern's project page.
+LESSON_LENGTH = 600
 
 
 @dataclass
@@ -251,6 +260,144 @@ def response_time(conn: sqlite3.Connection, now: datetime) -> Figure:
     )
 
 
+def evaluations_per_kern(conn: sqlite3.Connection) -> Figure:
+    """Per kern: meetings residents evaluated, how many answers, and the average score
+    weighted by answers (a meeting of forty counts more than one of four)."""
+    per = {
+        kern_id: (meetings, answers, total)
+        for kern_id, meetings, answers, total in conn.execute(
+            """SELECT kern_id, count(*), sum(answers), sum(answers * score) FROM (
+                   SELECT kern_id,
+                          json_extract(document, '$.evaluatie.aantalAntwoorden') AS answers,
+                          json_extract(document, '$.evaluatie.gemiddeldeScore') AS score
+                   FROM gemeente_objects WHERE type = 'Bijeenkomst' AND deleted = 0)
+               WHERE typeof(answers) = 'integer' AND answers > 0
+                 AND typeof(score) IN ('integer', 'real') AND score BETWEEN 1 AND 5
+               GROUP BY kern_id"""
+        )
+    }
+    rows = []
+    for kern_id, name in _kern_names(conn):
+        meetings, answers, total = per.get(kern_id, (0, 0, 0))
+        rows.append(
+            {
+                "kern": name,
+                "bijeenkomsten": meetings,
+                "antwoorden": answers or 0,
+                "gemiddeld": round(total / answers, 1) if answers else None,
+            }
+        )
+    return Figure(
+        "evaluaties",
+        _("Hoe inwoners de bijeenkomsten vonden"),
+        _(
+            "Na een bijeenkomst kunnen bezoekers zonder naam zeggen hoe het was, van 1 (slecht) "
+            "tot 5 (heel goed)."
+        ),
+        [
+            ("kern", _("Kern")),
+            ("bijeenkomsten", _("Beoordeelde bijeenkomsten")),
+            ("antwoorden", _("Antwoorden")),
+            ("gemiddeld", _("Gemiddeld (1 tot 5)")),
+        ],
+        rows,
+        _("Wat bezoekers schreven, blijft bij de kern; alleen de cijfers komen hier."),
+    )
+
+
+def _reflections(conn: sqlite3.Connection) -> list[tuple[int, str, dict[str, Any], str]]:
+    """(kern id, project name, its look back, project url) of every project with one."""
+    found = []
+    for kern_id, name, url, raw in conn.execute(
+        """SELECT kern_id, name, url, json_extract(document, '$.terugblik')
+           FROM gemeente_objects WHERE type = 'Project' AND deleted = 0
+             AND json_type(document, '$.terugblik') = 'object'"""
+    ):
+        found.append((kern_id, name, json.loads(raw), url))
+    return found
+
+
+def reflections_per_kern(conn: sqlite3.Connection) -> Figure:
+    """Per kern: projects that ended, how many have a look back, and the steps reached."""
+    ended = dict(
+        conn.execute(
+            """SELECT kern_id, count(*) FROM gemeente_projects
+               WHERE fase IN ('afgerond', 'gestopt') GROUP BY kern_id"""
+        ).fetchall()
+    )
+    per: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for kern_id, _name, reflection, _url in _reflections(conn):
+        per[kern_id]["metTerugblik"] += 1
+        step = reflection.get("bereikteTrede")
+        if step in vocabulary.LADDER:
+            per[kern_id][step] += 1
+    rows = []
+    for kern_id, name in _kern_names(conn):
+        counts = per.get(kern_id, {})
+        rows.append(
+            {
+                "kern": name,
+                "geeindigd": ended.get(kern_id, 0),
+                "metTerugblik": counts.get("metTerugblik", 0),
+                **{step: counts.get(step, 0) for step in vocabulary.LADDER},
+            }
+        )
+    return Figure(
+        "terugblikken",
+        _("Terugblikken op projecten"),
+        _(
+            "Als een project afgerond of gestopt is, kijkt de inwonersgroep terug: wat werkte, "
+            "wat leerden we, en welke trede op de participatieladder werd bereikt."
+        ),
+        [
+            ("kern", _("Kern")),
+            ("geeindigd", _("Afgerond of gestopt")),
+            ("metTerugblik", _("Met terugblik")),
+            *[(step, vocabulary.label(vocabulary.LADDER, step)) for step in vocabulary.LADDER],
+        ],
+        rows,
+        _("De treden tellen de terugblikken per bereikte trede."),
+    )
+
+
+def lessons(conn: sqlite3.Connection) -> Figure:
+    """What every group wrote it learned, newest first: kernen learn from each other."""
+    names = dict(_kern_names(conn))
+    found = [
+        (
+            reflection.get("datum") if isinstance(reflection.get("datum"), str) else "",
+            {
+                "kern": names[kern_id],
+                "project": project,
+                "trede": vocabulary.label(vocabulary.LADDER, reflection.get("bereikteTrede"))
+                if reflection.get("bereikteTrede") in vocabulary.LADDER
+                else None,
+                "geleerd": plain(reflection.get("geleerd"), LESSON_LENGTH) or None,
+                "datum": reflection.get("datum")
+                if isinstance(reflection.get("datum"), str)
+                else None,
+                "adres": url,
+            },
+        )
+        for kern_id, project, reflection, url in _reflections(conn)
+        if kern_id in names
+    ]
+    rows = [row for _when, row in sorted(found, key=lambda item: item[0], reverse=True)]
+    return Figure(
+        "lessen",
+        _("Wat de kernen leerden"),
+        _("Uit de terugblikken op projecten, de nieuwste eerst."),
+        [
+            ("kern", _("Kern")),
+            ("project", _("Project")),
+            ("trede", _("Bereikte trede")),
+            ("geleerd", _("Wat we geleerd hebben")),
+            ("datum", _("Datum")),
+        ],
+        rows,
+    )
+
+
 def all_figures(conn: sqlite3.Connection, now: datetime) -> list[Figure]:
     return [
         phases_per_kern(conn),
@@ -259,4 +406,7 @@ def all_figures(conn: sqlite3.Connection, now: datetime) -> list[Figure]:
         meetings_per_kern(conn, now),
         ideas_per_kern(conn),
         response_time(conn, now),
+        evaluations_per_kern(conn),
+        reflections_per_kern(conn),
+        lessons(conn),
     ]

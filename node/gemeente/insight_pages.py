@@ -29,7 +29,11 @@ def chart(figure: insight.Figure) -> Markup:
         rows = [(r["kern"], {p: r[p] for p in vocabulary.PHASES}) for r in figure.rows]
         series = [(p, vocabulary.label(vocabulary.PHASES, p)) for p in vocabulary.PHASES]
         return charts.stacked(chart_id, figure.title, figure.description, rows, series)
+    if figure.key == "lessen":
+        return Markup("")  # words, not numbers: the table says it all
     value_key = {
+        "evaluaties": "gemiddeld",
+        "terugblikken": "metTerugblik",
         "doorlooptijd": "mediaanDagen",
         "afgerond": "afgerond",
         "bijeenkomsten": "gehouden",

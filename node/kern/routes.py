@@ -9,6 +9,7 @@ from node.kern.api import atom, endpoints
 from node.kern.conversation import routes as conversation
 from node.kern.federation import routes as federation
 from node.kern.ideas import routes as ideas
+from node.kern.learning import routes as learning
 from node.kern.meetings import routes as meetings
 from node.kern.news import routes as news
 from node.kern.privacy import routes as privacy
@@ -49,6 +50,7 @@ def kern_routes() -> list[BaseRoute]:
         *news.routes(),
         *conversation.routes(),
         *privacy.routes(),
+        *learning.routes(),
         *federation.routes(),
         Route("/feed.atom", atom.feed),
         # Last: the API's catch-all answers 404 problem+json for anything under /api/v1.

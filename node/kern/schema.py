@@ -342,3 +342,41 @@ def _gemeente_answers(db) -> None:
     )
     db.execute("CREATE INDEX gemeente_answers_about ON gemeente_answers (about, published)")
     db.execute("CREATE INDEX gemeente_answers_reactie ON gemeente_answers (reactie_id)")
+
+
+@kern(name="0008_evaluations_reflections")
+def _evaluations_reflections(db) -> None:
+    # "Participeren moet je leren": a short anonymous evaluation after a meeting, one per
+    # browser (a keyed hash of its random token, as with support: it names nobody), and the
+    # group's look back when a project ends (node/kern/meetings/evaluations.py,
+    # node/kern/projects/reflection.py).
+    db.execute(
+        """CREATE TABLE meeting_evaluations (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+            evaluator TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            went_well TEXT NOT NULL DEFAULT '',
+            could_be_better TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (meeting_id, evaluator)
+        )"""
+    )
+    # The figures the meeting's last published Update carried (how many answers, the sum of
+    # their scores): they go out again only when they changed and the answers settled.
+    db.execute(
+        """CREATE TABLE meeting_evaluation_figures (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings (id) ON DELETE CASCADE,
+            published_count INTEGER NOT NULL,
+            published_sum INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE project_reflections (
+            project_id INTEGER PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,
+            what_worked TEXT NOT NULL DEFAULT '',
+            learned TEXT NOT NULL DEFAULT '',
+            ladder_reached TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )"""
+    )

@@ -21,8 +21,9 @@ from node.kern.federation.publishing import attach_publisher
 from node.kern.federation.runtime import KernFederation
 from node.kern.federation.schema import kern_federation
 from node.kern.happenings import happenings_table
+from node.kern.learning import agenda_reminder
 from node.kern.mail_effects import attach_mail_effects
-from node.kern.meetings import rsvp
+from node.kern.meetings import evaluations, rsvp
 from node.kern.moving.moved import MovedMiddleware
 from node.kern.privacy import model as privacy
 from node.kern.routes import kern_routes
@@ -80,6 +81,16 @@ def background_jobs(
         # fails; this removes the names and addresses) and yesterday's address keys.
         Job(
             "expiry", PRIVACY_INTERVAL, lambda: (rsvp.run_expiry(db), address_counts.run_expiry(db))
+        ),
+        # Learning: a meeting's evaluation figures once its answers settled, and the
+        # reminder when the kernagenda is half a year old (each idempotent, so hourly is fine).
+        Job(
+            "learning",
+            PRIVACY_INTERVAL,
+            lambda: (
+                evaluations.run_publishing(db, settings),
+                agenda_reminder.run_reminder(db, settings),
+            ),
         ),
         federation.delivery_job(),
     ]

@@ -22,7 +22,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from node.gemeente.routes import gemeente_routes
 from node.kern.ideas.pages import form_stamp
+from node.kern.meetings import evaluations
 from node.kern.routes import kern_routes
 from node.settings import load_settings
 from tests.browser.conftest import GEMEENTE_PASSWORD, GEMEENTE_USER, log_in
@@ -180,6 +181,15 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         project_id,
     )[0]
     rsvp_url, idea_status_url = _personal_links(browser, node, upcoming[1])
+    month_ago = (datetime.now(UTC) - timedelta(days=evaluations.EVALUATION_DAYS)).isoformat()
+    open_for_evaluation = db(
+        "SELECT slug FROM meetings WHERE status = 'gepland' AND ends_at BETWEEN ? AND ? "
+        "AND removed_at IS NULL ORDER BY starts_at LIMIT 1",
+        month_ago,
+        now,
+    )
+    evaluated = db("SELECT meeting_id FROM meeting_evaluations ORDER BY id LIMIT 1")
+    looked_back = db("SELECT project_id FROM project_reflections ORDER BY project_id LIMIT 1")
     return {
         # Whole routes with addresses of their own.
         # Every project: their facts differ in length, and a long one once widened the page.
@@ -190,6 +200,17 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         "/projecten/{slug}/updates/{update_id:id}": [f"/projecten/{update[0]}/updates/{update[1]}"],
         "/beheer/bijeenkomsten/{meeting_id:id}/verslag": [
             f"/beheer/bijeenkomsten/{one(past)}/verslag"
+        ],
+        # A coming meeting with its sign-up form, a recent one with its evaluation form.
+        "/bijeenkomsten/{slug}": [
+            f"/bijeenkomsten/{upcoming[1]}",
+            f"/bijeenkomsten/{one(open_for_evaluation)}",
+        ],
+        "/beheer/bijeenkomsten/{meeting_id:id}/evaluaties": [
+            f"/beheer/bijeenkomsten/{one(evaluated)}/evaluaties"
+        ],
+        "/beheer/projecten/{project_id:id}/terugblik": [
+            f"/beheer/projecten/{one(looked_back)}/terugblik"
         ],
         "/aanmelding/{token}": [rsvp_url],
         "/ideeen/status/{token}": [idea_status_url],

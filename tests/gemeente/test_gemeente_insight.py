@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 from gemeente_helpers import follow_kern
 from markup import select, texts
 
+from node.kern.meetings import evaluations
+from node.kern.projects import model as projects
+
 
 async def test_the_insight_page_has_a_chart_and_a_table_per_figure(two_kernen):
     http, _ids = two_kernen
@@ -19,8 +22,8 @@ async def test_the_insight_page_has_a_chart_and_a_table_per_figure(two_kernen):
     assert page.status_code == 200
     text = page.text
     charts = select(text, 'svg.bloei-chart[role="img"]')
-    assert len(charts) == 5  # afgerond has no data yet
-    assert len(select(text, "table")) == 5
+    assert len(charts) == 7  # afgerond has no data yet; lessen is words, not a chart
+    assert len(select(text, "table")) == 7  # lessen has no rows yet
     assert select(text, "script") == [] and select(text, "[style]") == []
     fasen = 'section[aria-labelledby="fasen"] table th[scope="row"]'
     assert "Beesd" in texts(text, fasen)
@@ -84,3 +87,57 @@ async def test_meetings_per_kern_count_the_people_who_signed_up_for_held_ones(
 
     beesd_row = next(r for r in rows if r["kern"] == "Beesd")
     assert beesd_row["aanmeldingen"] == 34, "only held meetings count, not cancelled or coming"
+
+
+async def test_evaluations_and_reflections_of_the_kernen_are_summed_per_kern(
+    two_kernen, real_kernen
+):
+    """What residents said of a meeting and what a group learned from a project travel from a
+    real kern through its own outbox; the gemeente sums them and lists the lessons."""
+    http, _ids = two_kernen
+    beesd = real_kernen["beesd.test"]
+    evening = beesd.meeting("Kernavond voorjaar", datetime.now(UTC) - timedelta(days=2))
+    meeting_id = beesd._meeting_id(evening.rsplit("/", 1)[1])
+    for browser, score in (("a", 5), ("b", 4), ("c", 4)):
+        beesd.db.write(evaluations.save_evaluation, meeting_id, browser, score, "", "")
+    settled = datetime.now(UTC) + timedelta(hours=1)
+    assert beesd.db.write(evaluations.publish_settled_figures, beesd.settings, settled) == 1
+    speeltuin = beesd.db.scalar("SELECT id FROM projects WHERE title = 'Nieuwe speeltuin'")
+    beesd.db.write(projects.change_phase, beesd.settings, "test", speeltuin, "afgerond", "Klaar.")
+    beesd.db.write(
+        projects.save_reflection,
+        beesd.settings,
+        "test",
+        speeltuin,
+        "De school hielp mee.",
+        "Vraag de **buren** eerder.",
+        "coproduceren",
+    )
+    await beesd.deliver()
+
+    figures = (await http.get("/inzicht.json")).json()
+
+    rated = {row["kern"]: row for row in figures["evaluaties"]["rijen"]}
+    assert rated["Beesd"] == {
+        "kern": "Beesd",
+        "bijeenkomsten": 1,
+        "antwoorden": 3,
+        "gemiddeld": 4.3,
+    }
+    assert rated["Heukelum"]["antwoorden"] == 0 and rated["Heukelum"]["gemiddeld"] is None
+    looked_back = {row["kern"]: row for row in figures["terugblikken"]["rijen"]}
+    assert looked_back["Beesd"]["geeindigd"] == 1
+    assert looked_back["Beesd"]["metTerugblik"] == 1
+    assert looked_back["Beesd"]["coproduceren"] == 1
+    assert looked_back["Heukelum"]["metTerugblik"] == 0
+    [lesson] = figures["lessen"]["rijen"]
+    assert lesson["kern"] == "Beesd" and lesson["project"] == "Nieuwe speeltuin"
+    assert lesson["trede"] == "Coproduceren"
+    # The kern's HTML arrives as words only.
+    assert lesson["geleerd"] == "Vraag de buren eerder."
+
+    page = (await http.get("/inzicht")).text
+    assert "Vraag de buren eerder." in texts(page, 'section[aria-labelledby="lessen"] td')
+    exported = await http.get("/inzicht/lessen.csv")
+    table = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
+    assert table[1][:3] == ["Beesd", "Nieuwe speeltuin", "Coproduceren"]

@@ -234,6 +234,20 @@ def _project_properties() -> dict:
             "minimum": 0,
             "description": "Hoeveel mensen het project steunen; wie dat zijn blijft geheim.",
         },
+        "terugblik": {
+            **obj(
+                {
+                    "watWerkte": text("Wat goed werkte, in Markdown."),
+                    "geleerd": text("Wat de groep leerde, in Markdown."),
+                    "bereikteTrede": choice(
+                        LADDER, "De trede op de participatieladder die echt bereikt is.", True
+                    ),
+                    "datum": DATE,
+                },
+                description="De terugblik van de groep als het project afgerond of gestopt is.",
+            ),
+            "nullable": True,
+        },
         "bijgewerkt": DATE_TIME,
     }
 
@@ -332,6 +346,21 @@ def _meeting_schemas() -> dict:
         "projecten": array(URI, "De projecten (hun `id`) die aan bod komen."),
         "verslag": text("Het verslag, in Markdown.", nullable=True),
         "verslagGepubliceerd": {**DATE_TIME, "nullable": True},
+        "evaluatie": {
+            **obj(
+                {
+                    "aantal": {**count, "description": "Hoeveel bezoekers een oordeel gaven."},
+                    "gemiddeld": {
+                        "type": "number",
+                        "minimum": 1,
+                        "maximum": 5,
+                        "description": "Het gemiddelde, van 1 (slecht) tot 5 (heel goed).",
+                    },
+                },
+                description="Wat bezoekers van de bijeenkomst vonden, alleen in cijfers.",
+            ),
+            "nullable": True,
+        },
         "kalender": text("Adres van de bijeenkomst als iCalendar-bestand.", format="uri"),
         "volgnummer": {
             **count,

@@ -156,7 +156,32 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
         "streefdatum": snapshot.get("streefdatum"),
         "aantalSteunbetuigingen": snapshot.get("aantalSteunbetuigingen"),
         "attachment": attachment,
+        "terugblik": _reflection(snapshot.get("terugblik")),
     }
+
+
+def _reflection(reflection: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The group's look back on an ended project, its texts as HTML like every content."""
+    if not reflection:
+        return None
+    return _present(
+        type="Terugblik",
+        watWerkte=_html(reflection.get("watWerkte")),
+        geleerd=_html(reflection.get("geleerd")),
+        bereikteTrede=reflection.get("bereikteTrede"),
+        datum=reflection.get("datum"),
+    )
+
+
+def _evaluation(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How many evaluated a meeting and their average score; never what they wrote."""
+    if not evaluation:
+        return None
+    return _present(
+        type="Evaluatie",
+        aantalAntwoorden=evaluation.get("aantal"),
+        gemiddeldeScore=evaluation.get("gemiddeld"),
+    )
 
 
 def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -182,6 +207,7 @@ def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
         "themas": snapshot.get("themas") or [],
         "projecten": snapshot.get("projecten") or [],
         "verslag": _html(minutes) or None,
+        "evaluatie": _evaluation(snapshot.get("evaluatie")),
         "updated": _time(snapshot.get("bijgewerkt")),
     }
 

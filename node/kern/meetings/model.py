@@ -350,10 +350,23 @@ def meeting_public(settings: Settings, conn: sqlite3.Connection, meeting_id: int
         ],
         "verslag": row["minutes"] or None,
         "verslagGepubliceerd": row["minutes_published_at"],
+        # How the evening was, in figures only; what people wrote stays with the group.
+        "evaluatie": evaluation_summary(conn, meeting_id),
         "kalender": settings.url(calendar_path(row["slug"])),
         "volgnummer": row["sequence"],
         "bijgewerkt": row["updated_at"],
     }
+
+
+def evaluation_summary(conn: sqlite3.Connection, meeting_id: int) -> dict | None:
+    """How many evaluated the meeting and their average score (1 to 5), or None before any."""
+    count, average = conn.execute(
+        "SELECT count(*), avg(score) FROM meeting_evaluations WHERE meeting_id = ?",
+        (meeting_id,),
+    ).fetchone()
+    if not count:
+        return None
+    return {"aantal": count, "gemiddeld": round(average, 1)}
 
 
 def summary_text(row) -> str:

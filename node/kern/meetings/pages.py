@@ -21,6 +21,7 @@ from node.kern.agenda import model as agenda
 from node.kern.fields import STRIP, at_most, required
 from node.kern.meetings import calendar, rsvp
 from node.kern.meetings import model as meetings
+from node.kern.meetings.evaluation_form import EvaluationForm, evaluation_context
 from node.kern.rendering import page
 from node.vocabulary import PHASES, label
 from node.web.client_address import visitor_address
@@ -197,7 +198,7 @@ async def meetings_page(request: Request) -> Response:
 # --- One meeting ---------------------------------------------------------------------------
 
 
-def _meeting_or_404(request: Request):
+def public_meeting_or_404(request: Request):
     meeting = meetings.get_meeting(request.app.state.db, request.path_params["slug"])
     if meeting is None:
         raise HTTPException(404)
@@ -210,6 +211,7 @@ def meeting_page_response(
     form: RsvpForm | None = None,
     error: str = "",
     status_code: int = 200,
+    evaluation: EvaluationForm | None = None,
 ) -> Response:
     db = request.app.state.db
     series = [
@@ -231,13 +233,14 @@ def meeting_page_response(
             "series": series,
             "form": form or RsvpForm(),
             "rsvp_error": error,
+            **evaluation_context(meeting, evaluation),
         },
         status_code,
     )
 
 
 async def meeting_page(request: Request) -> Response:
-    return meeting_page_response(request, _meeting_or_404(request))
+    return meeting_page_response(request, public_meeting_or_404(request))
 
 
 # --- Calendars -----------------------------------------------------------------------------
@@ -293,7 +296,7 @@ async def calendar_feed(request: Request) -> Response:
 
 async def meeting_calendar(request: Request) -> Response:
     version = str(request.app.state.db.data_version())
-    meeting = _meeting_or_404(request)
+    meeting = public_meeting_or_404(request)
     return _ics(
         request,
         lambda: calendar.single(request.app.state.settings, meeting),
@@ -308,7 +311,7 @@ async def meeting_calendar(request: Request) -> Response:
 
 
 async def sign_up(request: Request) -> Response:
-    meeting = _meeting_or_404(request)
+    meeting = public_meeting_or_404(request)
     state = request.app.state
     form = RsvpForm(formdata=await read_form(request))
     closed = rsvp.closed_reason(meeting)

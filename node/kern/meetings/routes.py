@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.kern.meetings import pages, poster_pages
+from node.kern.meetings import evaluation_pages, pages, poster_pages
 from node.kern.meetings.beheer import attendees, changes, minutes, planning, series
 from node.web.methods import GET_POST
 
@@ -19,6 +19,7 @@ def routes() -> list[BaseRoute]:
         Route("/bijeenkomsten/{slug}", pages.meeting_page),
         Route("/bijeenkomsten/{slug}/kalender.ics", pages.meeting_calendar),
         Route("/bijeenkomsten/{slug}/aanmelden", pages.sign_up, methods=["POST"]),
+        Route("/bijeenkomsten/{slug}/evaluatie", evaluation_pages.evaluate, methods=["POST"]),
         Route("/aanmelding/{token}", pages.personal_page, methods=GET_POST),
         Route("/aanmelding/bevestigen/{token}", pages.confirm_page, methods=GET_POST),
         Route(POSTER, poster_pages.poster_page),
@@ -33,6 +34,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{MEETING}/verslag", minutes.minutes_edit, methods=GET_POST),
         Route(f"{MEETING}/verwijderen", changes.meeting_remove, methods=GET_POST),
         Route(f"{MEETING}/aanmeldingen", attendees.attendee_list),
+        Route(f"{MEETING}/evaluaties", evaluation_pages.evaluation_list),
         Route(f"{MEETING}/aanmeldingen/afdrukken", attendees.attendee_print),
         Route(f"{MEETING}/aanmeldingen/verwijderen", attendees.attendee_remove, methods=["POST"]),
     ]

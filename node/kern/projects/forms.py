@@ -207,3 +207,29 @@ class VolunteerForm(BaseForm):
             raise ValidationError(
                 _("Vul een geldig e-mailadres of telefoonnummer in, bijvoorbeeld 06 12345678.")
             )
+
+
+class ReflectionForm(BaseForm):
+    """The group's look back when a project ends: what worked, what we learned, the step."""
+
+    what_worked = TextAreaField(
+        _("Wat werkte goed?"),
+        [required(_("wat goed werkte")), at_most(4000), no_control_characters],
+        filters=STRIP,
+    )
+    learned = TextAreaField(
+        _("Wat hebben we geleerd?"),
+        [required(_("wat u geleerd heeft")), at_most(4000), no_control_characters],
+        filters=STRIP,
+    )
+    ladder_reached = SelectField(
+        _("Welke trede op de participatieladder hebben we bereikt?"),
+        choices=[("", _("Kies een trede"))] + choices(LADDER),
+        validate_choice=False,
+    )
+
+    def validate_ladder_reached(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_("Kies de trede die u bereikt heeft."))
+        if field.data not in LADDER:
+            raise ValidationError(_("Kies een trede uit de lijst."))

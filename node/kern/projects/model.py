@@ -199,8 +199,58 @@ def project_public(settings: Settings, conn: sqlite3.Connection, project_id: int
             }
             for u in updates_of(conn, project_id)
         ],
+        "terugblik": reflection_public(conn, project_id),
         "bijgewerkt": row["updated_at"],
     }
+
+
+# The phases after which a group looks back: the project is done, or it stopped.
+REFLECTION_PHASES = ("afgerond", "gestopt")
+
+
+def reflection_of(db_or_conn, project_id: int) -> sqlite3.Row | None:
+    conn = db_or_conn.read() if isinstance(db_or_conn, Database) else db_or_conn
+    return conn.execute(
+        "SELECT * FROM project_reflections WHERE project_id = ?", (project_id,)
+    ).fetchone()
+
+
+def reflection_public(conn: sqlite3.Connection, project_id: int) -> dict | None:
+    """The group's look back, as residents and the gemeente read it; None before there is one."""
+    row = reflection_of(conn, project_id)
+    if row is None:
+        return None
+    return {
+        "watWerkte": row["what_worked"],
+        "geleerd": row["learned"],
+        "bereikteTrede": row["ladder_reached"] or None,
+        "datum": row["updated_at"][:10],
+    }
+
+
+def save_reflection(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    who: User | str,
+    project_id: int,
+    what_worked: str,
+    learned: str,
+    ladder_reached: str,
+) -> None:
+    """Keep (or rewrite) the group's look back on a finished or stopped project."""
+    phase = conn.execute("SELECT phase FROM projects WHERE id = ?", (project_id,)).fetchone()[0]
+    if phase not in REFLECTION_PHASES:
+        raise ValueError("a project looks back once it is afgerond or gestopt")
+    conn.execute(
+        """INSERT INTO project_reflections (project_id, what_worked, learned, ladder_reached,
+                                            updated_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (project_id) DO UPDATE SET what_worked = excluded.what_worked,
+               learned = excluded.learned, ladder_reached = excluded.ladder_reached,
+               updated_at = excluded.updated_at""",
+        (project_id, what_worked, learned, ladder_reached, now()),
+    )
+    _after_change(conn, settings, who, "Update", project_id)
 
 
 def _after_change(

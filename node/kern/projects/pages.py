@@ -93,6 +93,7 @@ def project_page_response(
             "history": history,
             "reached": reached,
             "updates": projects.updates_of(db, project["id"]),
+            "reflection": projects.reflection_of(db, project["id"]),
             "needs": json.loads(project["needs"]),
             "volunteer_form": volunteer_form or VolunteerForm(),
             "idea": ideas.idea_for_project(db, project["id"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.kern.projects import beheer, pages, participation
+from node.kern.projects import beheer, pages, participation, reflection_pages
 from node.web.methods import GET_POST
 
 PROJECT = "/beheer/projecten/{project_id:id}"
@@ -30,5 +30,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{PROJECT}/foto", beheer.photo_edit, methods=GET_POST),
         Route(f"{PROJECT}/foto/verwijderen", beheer.photo_remove, methods=GET_POST),
         Route(f"{PROJECT}/vrijwilligers", beheer.volunteer_list),
+        Route(f"{PROJECT}/terugblik", reflection_pages.reflection_edit, methods=GET_POST),
         Route(f"{PROJECT}/verwijderen", beheer.project_remove, methods=GET_POST),
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tomllib
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from node.db import Database
 from node.kern.agenda import model as agenda
 from node.kern.ideas import model as ideas
+from node.kern.meetings import evaluations, rsvp
 from node.kern.meetings import model as meetings
-from node.kern.meetings import rsvp
 from node.kern.news import model as news
 from node.kern.projects import model as projects
 from node.settings import Settings
@@ -165,6 +165,14 @@ class Volunteer(Strict):
     message: str = ""
 
 
+class Reflection(Strict):
+    what_worked: Text
+    learned: Text
+    ladder_reached: str
+
+    _step = field_validator("ladder_reached")(_one_of(LADDER, "ladder step"))
+
+
 class Project(Strict):
     title: Text
     summary: Text
@@ -178,6 +186,7 @@ class Project(Strict):
     updates: list[Update] = []
     supports: int = Field(default=0, ge=0, le=10000)
     volunteers: list[Volunteer] = []
+    reflection: Reflection | None = None
 
     @field_validator("ladder")
     @classmethod
@@ -195,6 +204,8 @@ class Project(Strict):
                 )
             if after.phase == before.phase:
                 raise ValueError(f"phases: {after.phase} twice in a row")
+        if self.reflection and self.phases[-1].phase not in projects.REFLECTION_PHASES:
+            raise ValueError("reflection: only a project that is afgerond or gestopt looks back")
         return self
 
 
@@ -203,6 +214,12 @@ class Decision(Strict):
     phase: str
 
     _phase = field_validator("phase")(_one_of(PHASES, "phase"))
+
+
+class Evaluation(Strict):
+    score: int = Field(ge=1, le=5)
+    went_well: str = ""
+    could_be_better: str = ""
 
 
 class Meeting(Strict):
@@ -220,6 +237,7 @@ class Meeting(Strict):
     projects: list[Text] = []
     minutes: str = ""
     decisions: list[Decision] = []
+    evaluations: list[Evaluation] = []
 
     @model_validator(mode="after")
     def one_day(self) -> Meeting:
@@ -231,6 +249,8 @@ class Meeting(Strict):
             raise ValueError("a coming meeting has no minutes or decisions yet")
         if self.decisions and not self.minutes:
             raise ValueError("decisions are part of the minutes: write the minutes too")
+        if self.in_days is not None and self.evaluations:
+            raise ValueError("a coming meeting has no evaluations yet")
         return self
 
 
@@ -504,6 +524,16 @@ def _load_projects(
             projects.add_volunteer(
                 conn, project_id, volunteer.name, volunteer.contact, volunteer.message
             )
+        if project.reflection:
+            projects.save_reflection(
+                conn,
+                settings,
+                WHO,
+                project_id,
+                project.reflection.what_worked,
+                project.reflection.learned,
+                project.reflection.ladder_reached,
+            )
 
 
 def _load_meetings(
@@ -545,6 +575,18 @@ def _load_meetings(
                 for decision in meeting.decisions
             ]
             meetings.save_minutes(conn, settings, WHO, meeting_id, meeting.minutes, decisions)
+        for number, answer in enumerate(meeting.evaluations):
+            evaluations.save_evaluation(
+                conn,
+                meeting_id,
+                f"{sample.supporter_tag}-{slug}-{number}",
+                answer.score,
+                answer.went_well,
+                answer.could_be_better,
+            )
+    # The sample's evenings are long over: their figures go out now, not after a quiet spell.
+    settled = datetime.now(UTC) + timedelta(minutes=evaluations.QUIET_MINUTES + 1)
+    evaluations.publish_settled_figures(conn, settings, settled)
 
 
 def _load_ideas_and_news(

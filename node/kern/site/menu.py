@@ -11,6 +11,7 @@ MENU = [
     ("/beheer/ideeen", _("Ideeën"), False),
     ("/beheer/nieuws", _("Nieuws"), False),
     ("/beheer/gemeente", _("Gemeente"), False),
+    ("/beheer/handleiding", _("Handleiding"), False),
     ("/beheer/site", _("Over de site"), True),
     ("/beheer/gebruikers", _("Gebruikers"), True),
     ("/beheer/mail", _("Mail"), True),
