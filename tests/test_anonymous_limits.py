@@ -36,6 +36,7 @@ def requests_for(app, db, settings) -> dict[str, tuple[str, dict]]:
     _, _, idea = add_published_idea(db, app, settings)
     mine = sign_up(db, settings, meeting_id, 1)
     big = db.write(rsvp.request_sign_up, settings, meeting_id, "Club", "club@example.org", "", 8)
+    _, held = add_meeting(db, settings, days=-1, title="Bijeenkomst van gisteren")
     return {
         "/projecten/{slug}/steun": (f"/projecten/{project}/steun", {}),
         "/projecten/{slug}/vrijwilliger": (f"/projecten/{project}/vrijwilliger", VOLUNTEER),
@@ -47,6 +48,7 @@ def requests_for(app, db, settings) -> dict[str, tuple[str, dict]]:
         "/aanmelding/bevestigen/{token}": (rsvp.confirm_path(big), {}),
         "/ideeen/nieuw": ("/ideeen/nieuw", idea_form(settings)),
         "/ideeen/{slug}/steun": (f"/ideeen/{idea}/steun", {}),
+        "/bijeenkomsten/{slug}/evaluatie": (f"/bijeenkomsten/{held}/evaluatie", {"score": "4"}),
     }
 
 
