@@ -92,6 +92,11 @@ class RemoteClient:
     async def aclose(self) -> None:
         await self.fetcher.client.aclose()
 
+    def new_fetcher(self) -> Fetcher:
+        """An unsigned Fetcher under this node's policy on a client of its own, for a job that
+        runs its own event loop (a client belongs to one loop); the caller closes its client."""
+        return Fetcher(self._client(), self.fetcher.policy)
+
     # --- delivering ---
 
     async def deliver_due(

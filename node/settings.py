@@ -104,6 +104,9 @@ class Settings:
     # Gemeente: seconds between two pulls of a kern's outbox (push brings changes at once;
     # the pull catches what a kern that was down or a lost delivery missed).
     pull_interval_seconds: int = 900
+    # Gemeente: a TOML file listing all kernen of the municipality (name, kind, inhabitants,
+    # centre), relative to the data folder; empty: West Betuwe's 26, shipped with Bloei.
+    places_file: str = ""
     # Where to report a security problem (/.well-known/security.txt): an e-mail address or an
     # https URL. Empty: the group's contact address from beheer.
     security_contact: str = ""

@@ -137,7 +137,14 @@ async def test_background_jobs_can_be_switched_off(settings, db, smtp):
 
 def test_a_kern_runs_mail_privacy_and_delivery_jobs(settings, db):
     jobs = background_jobs(settings, db)
-    assert [job.name for job in jobs] == ["mail", "privacy", "expiry", "learning", "federation"]
+    assert [job.name for job in jobs] == [
+        "mail",
+        "privacy",
+        "expiry",
+        "learning",
+        "neighbours",
+        "federation",
+    ]
     gemeente_jobs = background_jobs(settings.with_changes(role="gemeente"), db)
     assert [job.name for job in gemeente_jobs] == ["federation", "pull"]
 
@@ -156,7 +163,8 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
     assert (
-        "Ran mail, privacy, expiry, learning, federation, storage once" in capsys.readouterr().out
+        "Ran mail, privacy, expiry, learning, neighbours, federation, storage once"
+        in capsys.readouterr().out
     )
 
 

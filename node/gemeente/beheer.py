@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length
 
 from federation.store import utcnow
 from node import vocabulary
-from node.gemeente import conversations, kernen, labels
+from node.gemeente import conversations, kernen, labels, places
 from node.gemeente.runtime import GemeenteFederation
 from node.web import auth
 from node.web.audit import record_audit
@@ -65,6 +65,8 @@ def _page(
     context = {
         "form": form or AddKernForm(),
         "kernen": kernen.list_kernen(conn),
+        "places": places.places_of(request.app.state.settings),
+        "place_by_name": places.place_by_name,
         "waiting": sum(len(k["items"]) for k in waiting),
         **extra,
     }
@@ -179,6 +181,29 @@ async def set_rollout(request: Request) -> Response:
 
 
 @auth.login_required()
+async def set_place(request: Request) -> Response:
+    """Which of the municipality's kernen this node is, when its name does not say."""
+    found = await _kern_action(request)
+    if isinstance(found, Response):
+        return found
+    kern, data = found
+    place = data.get("place", "")
+    known = places.places_of(request.app.state.settings)
+    if place and known.find(place) is None:
+        raise HTTPException(400, _("Kies een kern uit de lijst."))
+    me = auth.current_user(request)
+    request.app.state.db.write(places.set_place, kern["id"], place, me)
+    chosen = place or places.place_by_name(kern["name"], known)
+    flash(
+        request,
+        _("%(name)s staat op de kaart als %(place)s.") % {"name": kern["name"], "place": chosen}
+        if chosen
+        else _("%(name)s staat niet op de kaart: kies de kern.") % {"name": kern["name"]},
+    )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@auth.login_required()
 async def follow_again(request: Request) -> Response:
     """Ask again: after a refusal, or when the Follow never arrived."""
     found = await _kern_action(request)
@@ -214,5 +239,6 @@ def routes() -> list[BaseRoute]:
         Route(HOME + "/kernen", add_kern, methods=["POST"]),
         Route(kern + "/ophalen", pull_now, methods=["POST"]),
         Route(kern + "/fase", set_rollout, methods=["POST"]),
+        Route(kern + "/plaats", set_place, methods=["POST"]),
         Route(kern + "/opnieuw", follow_again, methods=["POST"]),
     ]

@@ -31,6 +31,12 @@ KERN_STATE_EXPLAINED = {
     ),
 }
 ROLLOUT = {"pilot": _("Pilot"), "uitrol": _("Uitrol")}
+# Where each of the municipality's kernen stands (node/gemeente/places/).
+PLACE_STATES = {
+    "nog_niet": _("Nog niet"),
+    "pilot": _("Pilot"),
+    "aangesloten": _("Aangesloten"),
+}
 OBJECT_TYPES = {
     "Project": _("Project"),
     "Thema": _("Thema"),

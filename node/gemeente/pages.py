@@ -20,7 +20,8 @@ from starlette.responses import Response
 from federation.store import utcnow
 from node import vocabulary
 from node.gemeente import calendar_feed as feed
-from node.gemeente import categories, conversations, kernen, labels, queries
+from node.gemeente import categories, conversations, kernen, labels, places, queries
+from node.gemeente.places.drawing import draw_map
 from node.web import i18n, thread_state
 from node.web.conditional import conditional_response
 from node.web.i18n import _, ngettext
@@ -70,6 +71,7 @@ async def overview(request: Request) -> Response:
         request,
         "gemeente/overzicht.html",
         {
+            **_all_kernen(request, everything),
             "kernen": rows,
             "stopped": stopped,
             "states": states,
@@ -80,6 +82,28 @@ async def overview(request: Request) -> Response:
             "rollout_labels": rollout_labels,
         },
     )
+
+
+def _all_kernen(request: Request, followed: list[dict]) -> dict:
+    """Every kern of the municipality with its roll-out state, counted and on the map."""
+    known = places.places_of(request.app.state.settings)
+    entries = places.rollout(known, followed)
+    place_labels = {key: vocabulary.label(labels.PLACE_STATES, key) for key in labels.PLACE_STATES}
+    counts = {key: sum(1 for e in entries if e["state"] == key) for key in place_labels}
+    summary = _("%(municipality)s heeft %(total)d kernen.") % {
+        "municipality": known.municipality,
+        "total": len(entries),
+    }
+    summary += " " + "; ".join(f"{place_labels[key]}: {counts[key]}" for key in place_labels)
+    title = _("Kaart van de kernen van %(municipality)s") % {"municipality": known.municipality}
+    return {
+        "municipality": known.municipality,
+        "places": entries,
+        "place_labels": place_labels,
+        "place_counts": counts,
+        "places_summary": summary + ".",
+        "places_map": draw_map(entries, title, summary + "."),
+    }
 
 
 async def kern_page(request: Request) -> Response:

@@ -293,3 +293,10 @@ def _kern_answers_threads(db) -> None:
     db.execute("CREATE INDEX gemeente_kern_answers_about ON gemeente_kern_answers (about)")
     db.execute("CREATE INDEX gemeente_kern_answers_reactie ON gemeente_kern_answers (reactie_id)")
     db.execute("ALTER TABLE gemeente_reacties ADD COLUMN closes INTEGER NOT NULL DEFAULT 0")
+
+
+@gemeente(name="0014_kern_places")
+def _kern_places(db) -> None:
+    # Which of the municipality's kernen (node/gemeente/places/) a followed node is, when
+    # staff chose it in beheer; empty: found from the kern's name.
+    db.execute("ALTER TABLE gemeente_kernen ADD COLUMN place TEXT NOT NULL DEFAULT ''")

@@ -15,13 +15,14 @@ from federation.store import migrations as federation_tables
 from node import vocabulary
 from node.db import Database
 from node.gemeente import labels
+from node.gemeente.places import PlacesError, places_of
 from node.gemeente.routes import gemeente_routes
 from node.gemeente.runtime import GemeenteFederation
 from node.gemeente.schema import gemeente
 from node.jobs import Job
 from node.role import RoleParts
 from node.schema import core
-from node.settings import Settings
+from node.settings import Settings, SettingsError
 from node.web import i18n
 from node.web.i18n import _
 from node.web.templating import TEMPLATES_DIR, create_environment
@@ -63,6 +64,11 @@ def gemeente_templates() -> jinja2.Environment:
 
 
 def parts(settings: Settings, db: Database, templates: jinja2.Environment | None) -> RoleParts:
+    try:
+        # Checked at start: a mistake in the kernen file stops the node with one line.
+        places_of(settings)
+    except PlacesError as error:
+        raise SettingsError(str(error)) from None
     # The gemeente has a layout of its own, so an environment shared with kernen is not used.
     return RoleParts(
         GemeenteFederation(settings, db), gemeente_routes(), MENU, gemeente_templates()

@@ -380,3 +380,29 @@ def _evaluations_reflections(db) -> None:
             updated_at TEXT NOT NULL
         )"""
     )
+
+
+@kern(name="0016_neighbour_themas")
+def _neighbour_themas(db) -> None:
+    # What other kernen do on the same thema's (node/kern/neighbours/): the gemeente's list of
+    # every kern's thema's, each with the broad category the gemeente matched it to, copied
+    # whole at each refresh. `fetches` keeps when the last refresh ran and what went wrong.
+    db.execute(
+        """CREATE TABLE neighbour_themas (
+            url TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kern_name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '',
+            projects INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX neighbour_themas_category ON neighbour_themas (category)")
+    db.execute(
+        """CREATE TABLE neighbour_fetches (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            tried_at TEXT NOT NULL,
+            fetched_at TEXT,
+            error TEXT NOT NULL DEFAULT ''
+        )"""
+    )

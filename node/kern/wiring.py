@@ -25,6 +25,7 @@ from node.kern.learning import agenda_reminder
 from node.kern.mail_effects import attach_mail_effects
 from node.kern.meetings import evaluations, rsvp
 from node.kern.moving.moved import MovedMiddleware
+from node.kern.neighbours import refresh as neighbours
 from node.kern.privacy import model as privacy
 from node.kern.routes import kern_routes
 from node.kern.schema import kern
@@ -91,6 +92,12 @@ def background_jobs(
                 evaluations.run_publishing(db, settings),
                 agenda_reminder.run_reminder(db, settings),
             ),
+        ),
+        # What other kernen do on the same thema's, read from the gemeente's open API.
+        Job(
+            "neighbours",
+            neighbours.JOB_INTERVAL,
+            lambda: neighbours.run_refresh(db, settings, federation.new_fetcher),
         ),
         federation.delivery_job(),
     ]

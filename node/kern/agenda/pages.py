@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from node.kern.agenda import model as agenda
 from node.kern.conversation.pages import reacties_with_answers
+from node.kern.neighbours import model as neighbours
 from node.kern.projects import model as projects
 from node.kern.rendering import page
 
@@ -44,8 +45,18 @@ async def thema_page(request: Request) -> Response:
             "thema": thema,
             "projects": projects.list_projects(db, thema_slug=thema["slug"]),
             "reacties": reacties_with_answers(request, f"/agenda/themas/{thema['slug']}"),
+            "elsewhere": _elsewhere(request, thema["slug"]),
         },
     )
+
+
+def _elsewhere(request: Request, slug: str) -> list[dict]:
+    """Other kernen's thema's on the same subject, when the group shows them."""
+    conn = request.app.state.db.read()
+    if not neighbours.turned_on(conn):
+        return []
+    own_url = request.app.state.settings.url(f"/agenda/themas/{slug}")
+    return neighbours.same_thema_elsewhere(conn, own_url)
 
 
 async def versions_page(request: Request) -> Response:

@@ -89,6 +89,8 @@ class Site(Strict):
     group_description: str = ""
     contact_email: str = ""
     contact_address: str = ""
+    # Each thema page shows other kernen on the same subject (node/kern/neighbours/).
+    show_other_kernen: bool = False
 
 
 class Thema(Strict):

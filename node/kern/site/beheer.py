@@ -6,11 +6,12 @@ import json
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import StringField, TextAreaField, ValidationError
+from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, Optional
 
 from federation.store import utcnow
 from node.kern.federation import actor as kern_actor
+from node.kern.neighbours import model as neighbours
 from node.settings import HEX_COLOUR_RE
 from node.web.audit import record_audit
 from node.web.auth import current_user, login_required
@@ -75,23 +76,42 @@ class SiteForm(BaseForm):
     colour_accent = StringField(
         _("Accentkleur"), [Optional(), _colour(white_text=False)], filters=[strip_text]
     )
+    # node/kern/neighbours/: read from the gemeente's open API, shown on each thema's page.
+    show_other_kernen = BooleanField(_("Laat bij elk thema zien wat andere kernen eraan doen"))
 
 
 FIELDS = [name for name in SiteForm.__dict__ if not name.startswith("_") and name not in ("Meta",)]
+
+
+def _neighbours_state(request: Request) -> dict:
+    """Whether the list of other kernen's thema's can be read, for the hint beside the switch."""
+    return {
+        "gemeente_known": bool(request.app.state.settings.gemeente_actor),
+        "neighbours_fetch": neighbours.last_fetch(request.app.state.db.read()),
+    }
 
 
 @login_required("beheerder")
 async def site_settings(request: Request) -> Response:
     template = "beheer/site.html"
     if request.method == "GET":
-        return render(request, template, {"form": SiteForm(data=request.app.state.site())})
+        return render(
+            request,
+            template,
+            {"form": SiteForm(data=request.app.state.site()), **_neighbours_state(request)},
+        )
     data, csrf_ok = await read_beheer_form(request)
     form = SiteForm(formdata=data)
     if not csrf_ok:
-        return render(request, template, {"form": form, "csrf_error": True}, 400)
+        return render(
+            request, template, {"form": form, "csrf_error": True, **_neighbours_state(request)}, 400
+        )
     if not form.validate():
-        return render(request, template, {"form": form}, 400)
-    values = {field.name: field.data or "" for field in form}
+        return render(request, template, {"form": form, **_neighbours_state(request)}, 400)
+    values = {
+        field.name: field.data if isinstance(field, BooleanField) else field.data or ""
+        for field in form
+    }
     me = current_user(request)
     settings, db = request.app.state.settings, request.app.state.db
 
