@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from federation.store import parse_timestamp, utcnow
 from node import vocabulary
-from node.gemeente import categories, kernen, queries
+from node.gemeente import categories, kernen, places, queries
 from node.gemeente.openapi import API_VERSION, BASE, openapi_document
 from node.web.conditional import client_has_current, http_date, settled_last_modified
 from node.web.errors import problem
@@ -158,6 +158,7 @@ def build_index(request: Request, params: Params) -> dict:
             "self": _url(request),
             "openapi": _url(request, "/openapi.json"),
             "kernen": _url(request, "/kernen"),
+            "uitrol": _url(request, "/uitrol"),
             "projecten": _url(request, "/projecten"),
             "themas": _url(request, "/themas"),
             "bijeenkomsten": _url(request, "/bijeenkomsten"),
@@ -193,6 +194,30 @@ def kern_body(request: Request, kern: dict) -> dict:
 def build_kernen(request: Request, params: Params) -> dict:
     found = [kern_body(request, k) for k in kernen.list_kernen(request.app.state.db.read())]
     return {"_links": {"self": _url(request, "/kernen")}, "kernen": found, "totaal": len(found)}
+
+
+def build_rollout(request: Request, params: Params) -> dict:
+    """Every kern of the municipality, followed or not yet, with its roll-out state."""
+    known = places.places_of(request.app.state.settings)
+    entries = places.rollout(known, kernen.list_kernen(request.app.state.db.read()))
+    found = [
+        {
+            "naam": entry["place"].name,
+            "soort": entry["place"].kind,
+            "inwoners": entry["place"].inhabitants,
+            "breedtegraad": entry["place"].latitude,
+            "lengtegraad": entry["place"].longitude,
+            "stand": entry["state"],
+            "kern": entry["kern"]["id"] if entry["kern"] else None,
+        }
+        for entry in entries
+    ]
+    return {
+        "_links": {"self": _url(request, "/uitrol")},
+        "gemeente": known.municipality,
+        "kernen": found,
+        "totaal": len(found),
+    }
 
 
 def build_kern(request: Request, params: Params) -> dict:
@@ -377,6 +402,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/openapi.json", endpoint(build_openapi)),
         Route(f"{BASE}/kernen", endpoint(build_kernen)),
         Route(f"{BASE}/kernen/{{kern_id:id}}", endpoint(build_kern)),
+        Route(f"{BASE}/uitrol", endpoint(build_rollout)),
         Route(f"{BASE}/projecten", endpoint(build_projects, project_params)),
         Route(f"{BASE}/themas", endpoint(build_themas, kern_only_params)),
         Route(f"{BASE}/bijeenkomsten", endpoint(build_meetings, kern_only_params)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.gemeente.labels import KERN_STATES
+from node.gemeente.labels import KERN_STATES, PLACE_STATES
 from node.settings import Settings
 from node.vocabulary import PHASES, WHO_ACTS
 
@@ -84,6 +84,30 @@ def schemas() -> dict[str, Any]:
             },
         },
         "Kernen": _list_of("Kern", "kernen"),
+        "Plaats": {
+            "type": "object",
+            "required": ["naam", "soort", "inwoners", "breedtegraad", "lengtegraad", "stand"],
+            "properties": {
+                "naam": _text(),
+                "soort": {"type": "string", "enum": ["dorp", "stadje", "stad"]},
+                "inwoners": _integer("Afgerond."),
+                "breedtegraad": {"type": "number", "description": "Ongeveer het midden (WGS 84)."},
+                "lengtegraad": {"type": "number", "description": "Ongeveer het midden (WGS 84)."},
+                "stand": {"type": "string", "enum": list(PLACE_STATES)},
+                "kern": _integer(
+                    "Het nummer van de kern die de gemeente volgt (zie /kernen), of null.",
+                    nullable=True,
+                ),
+            },
+        },
+        "Uitrol": {
+            **_list_of("Plaats", "kernen"),
+            "required": ["gemeente", "kernen", "totaal", "_links"],
+            "properties": {
+                **_list_of("Plaats", "kernen")["properties"],
+                "gemeente": _text(),
+            },
+        },
         "Project": {
             "type": "object",
             "required": ["id", "titel", "fase", "kern", "kernNaam", "gemeenteNodig", "_links"],
@@ -243,6 +267,9 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                     }
                 ],
             },
+            "/uitrol": _get(
+                "Alle kernen van de gemeente, gevolgd of nog niet, en waar elk staat", "Uitrol"
+            ),
             "/projecten": _get("Projecten van alle kernen", "Projecten", projects),
             "/themas": _get("Thema's van alle kernen", "Themas", [KERN_PARAM]),
             "/bijeenkomsten": _get("Komende bijeenkomsten", "Bijeenkomsten", [KERN_PARAM]),

@@ -25,6 +25,7 @@ async def test_the_api_describes_itself_and_its_answers_fit(two_kernen):
     validate_spec(spec)
     for path, schema in (
         ("/api/v1/kernen", "Kernen"),
+        ("/api/v1/uitrol", "Uitrol"),
         (f"/api/v1/kernen/{ids['beesd.test']}", "Kern"),
         ("/api/v1/projecten", "Projecten"),
         ("/api/v1/themas", "Themas"),
@@ -79,3 +80,21 @@ async def test_an_unchanged_answer_is_a_304_and_unknown_paths_are_404(two_kernen
     assert again.status_code == 304
     assert missing.status_code == trailing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_roll_out_lists_every_kern_of_the_municipality(two_kernen):
+    http, ids = two_kernen
+    body = (await http.get("/api/v1/uitrol")).json()
+    assert body["gemeente"] == "West Betuwe" and body["totaal"] == 26
+    by_name = {kern["naam"]: kern for kern in body["kernen"]}
+    assert by_name["Beesd"]["stand"] == "pilot" and by_name["Beesd"]["kern"] == ids["beesd.test"]
+    assert by_name["Heukelum"]["soort"] == "stadje"
+    assert by_name["Meteren"] == {
+        "naam": "Meteren",
+        "soort": "dorp",
+        "inwoners": 5600,
+        "breedtegraad": 51.864,
+        "lengtegraad": 5.281,
+        "stand": "nog_niet",
+        "kern": None,
+    }
