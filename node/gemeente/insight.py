@@ -44,6 +44,7 @@ class Figure:
     columns: list[tuple[str, str]]  # (key, Dutch heading)
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    money: frozenset[str] = frozenset()  # columns that hold euro cents
 
 
 def _kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
@@ -121,20 +122,37 @@ def time_per_phase(conn: sqlite3.Connection) -> Figure:
     )
 
 
-def finished_per_quarter(conn: sqlite3.Connection) -> Figure:
-    counts: dict[str, int] = defaultdict(int)
+def _quarter(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarters_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every quarter from `first` to `last`, both included: a time axis without gaps."""
+    found = []
+    year, quarter = first
+    while (year, quarter) <= last:
+        found.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return found
+
+
+def finished_per_quarter(conn: sqlite3.Connection, now: datetime) -> Figure:
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     for (datum,) in conn.execute(
         "SELECT datum FROM gemeente_phase_changes WHERE naar = 'afgerond'"
     ):
-        day = date.fromisoformat(datum)
-        counts[f"{day.year} K{(day.month - 1) // 3 + 1}"] += 1
-    rows = [{"kwartaal": q, "afgerond": counts[q]} for q in sorted(counts)]
+        counts[_quarter(date.fromisoformat(datum))] += 1
+    # Every quarter from the first one up to now, the empty ones as zero: a quarter left out
+    # would bend the time axis and hide a quiet period.
+    axis = quarters_between(min(counts), max(*counts, _quarter(now.date()))) if counts else []
+    rows = [{"kwartaal": f"{y} K{q}", "afgerond": counts.get((y, q), 0)} for y, q in axis]
     return Figure(
         "afgerond",
         _("Afgeronde projecten per kwartaal"),
         _("Hoeveel projecten in elk kwartaal de fase afgerond bereikten."),
         [("kwartaal", _("Kwartaal")), ("afgerond", _("Afgerond"))],
         rows,
+        _("Elk kwartaal staat erin, ook als er niets werd afgerond."),
     )
 
 
@@ -402,7 +420,7 @@ def all_figures(conn: sqlite3.Connection, now: datetime) -> list[Figure]:
     return [
         phases_per_kern(conn),
         time_per_phase(conn),
-        finished_per_quarter(conn),
+        finished_per_quarter(conn, now),
         meetings_per_kern(conn, now),
         ideas_per_kern(conn),
         response_time(conn, now),
