@@ -13,7 +13,7 @@ bar also carries its number as text, so colour is never the only way to read it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -80,13 +80,16 @@ def bars(
     description: str,
     items: Sequence[tuple[str, float | None]],
     unit: str = "",
+    show: Callable[[float], str] | None = None,
 ) -> Markup:
-    """Bars, one per item, with the value written after each bar ("–" for none)."""
+    """Bars, one per item, with the value written after each bar ("–" for none); `show`
+    writes a value another way (say as euros)."""
     top = max((value or 0 for _label, value in items), default=0) or 1
     rows = []
     for label, value in items:
         width = SCALE * value / top if value else 0
-        shown = "–" if value is None else f"{_number(value)}{unit}"
+        written = show or (lambda number: f"{_number(number)}{unit}")
+        shown = "–" if value is None else written(value)
         rows.append(_row(label, [(width, BAR_COLOUR)], shown))
     return _chart(chart_id, title, description, ['<ul class="bloei-chart-rows">', *rows, "</ul>"])
 

@@ -47,7 +47,7 @@ class Figure:
     money: frozenset[str] = frozenset()  # columns that hold euro cents
 
 
-def _kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+def kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     # Not the kernen the gemeente stopped following: it holds none of their data any more.
     found = conn.execute(
         """SELECT id, name FROM gemeente_kernen WHERE stopped_at IS NULL
@@ -67,7 +67,7 @@ def phases_per_kern(conn: sqlite3.Connection) -> Figure:
     ]
     columns.append(("totaal", _("Totaal")))
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         per = counts.get(kern_id, {})
         rows.append(
             {
@@ -184,7 +184,7 @@ def meetings_per_kern(conn: sqlite3.Connection, now: datetime) -> Figure:
         if kern_id in per:
             per[kern_id]["aanmeldingen"] = int(people or 0)
     empty = {"gehouden": 0, "gepland": 0, "metVerslag": 0, "geannuleerd": 0, "aanmeldingen": 0}
-    rows = [{"kern": name, **per.get(kern_id, empty)} for kern_id, name in _kern_names(conn)]
+    rows = [{"kern": name, **per.get(kern_id, empty)} for kern_id, name in kern_names(conn)]
     return Figure(
         "bijeenkomsten",
         _("Bijeenkomsten per kern"),
@@ -215,7 +215,7 @@ def ideas_per_kern(conn: sqlite3.Connection) -> Figure:
         )
     }
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         ideas, became = per.get(kern_id, (0, 0))
         rows.append({"kern": name, "ideeen": ideas, "werdenProject": became or 0})
     return Figure(
@@ -246,7 +246,7 @@ def response_time(conn: sqlite3.Connection, now: datetime) -> Figure:
         else:
             entry["waiting"] += 1
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         entry = per.get(kern_id)
         if entry is None:
             continue
@@ -295,7 +295,7 @@ def evaluations_per_kern(conn: sqlite3.Connection) -> Figure:
         )
     }
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         meetings, answers, total = per.get(kern_id, (0, 0, 0))
         rows.append(
             {
@@ -350,7 +350,7 @@ def reflections_per_kern(conn: sqlite3.Connection) -> Figure:
         if step in vocabulary.LADDER:
             per[kern_id][step] += 1
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         counts = per.get(kern_id, {})
         rows.append(
             {
@@ -380,7 +380,7 @@ def reflections_per_kern(conn: sqlite3.Connection) -> Figure:
 
 def lessons(conn: sqlite3.Connection) -> Figure:
     """What every group wrote it learned, newest first: kernen learn from each other."""
-    names = dict(_kern_names(conn))
+    names = dict(kern_names(conn))
     found = [
         (
             reflection.get("datum") if isinstance(reflection.get("datum"), str) else "",

@@ -18,8 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from federation.store import utcnow
 from node import vocabulary
-from node.gemeente import charts, insight, insight_export
-from node.web.i18n import euro
+from node.gemeente import charts, insight, insight_export, insight_money
+from node.web.i18n import _, euro
 from node.web.templating import render
 
 
@@ -30,8 +30,14 @@ def chart(figure: insight.Figure) -> Markup:
         rows = [(r["kern"], {p: r[p] for p in vocabulary.PHASES}) for r in figure.rows]
         series = [(p, vocabulary.label(vocabulary.PHASES, p)) for p in vocabulary.PHASES]
         return charts.stacked(chart_id, figure.title, figure.description, rows, series)
-    if figure.key == "lessen":
-        return Markup("")  # words, not numbers: the table says it all
+    if figure.key in ("lessen", "geld"):
+        return Markup("")  # words, or a table to pivot: the table says it all
+    if figure.money:
+        label_key = figure.columns[0][0]
+        items = [(str(r[label_key]), r["toegekend"]) for r in figure.rows]
+        return charts.bars(
+            chart_id, figure.title, _("Toegekend: ") + figure.description, items, show=euro
+        )
     value_key = {
         "evaluaties": "gemiddeld",
         "terugblikken": "metTerugblik",
@@ -67,7 +73,8 @@ def table(figure: insight.Figure) -> list[list[str]]:
 
 
 def _figures(request: Request) -> list[insight.Figure]:
-    return insight.all_figures(request.app.state.db.read(), utcnow())
+    conn, now = request.app.state.db.read(), utcnow()
+    return insight.all_figures(conn, now) + insight_money.money_figures(conn, now)
 
 
 def _figure(request: Request) -> insight.Figure:

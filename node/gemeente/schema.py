@@ -293,3 +293,13 @@ def _kern_answers_threads(db) -> None:
     db.execute("CREATE INDEX gemeente_kern_answers_about ON gemeente_kern_answers (about)")
     db.execute("CREATE INDEX gemeente_kern_answers_reactie ON gemeente_kern_answers (reactie_id)")
     db.execute("ALTER TABLE gemeente_reacties ADD COLUMN closes INTEGER NOT NULL DEFAULT 0")
+
+
+@gemeente(name="0010_project_budgets")
+def _project_budgets(db) -> None:
+    # What a kern wrote for a source outside the fixed list (budget_source 'anders'), so
+    # Inzicht can sum money per source with the group's own words beside "anders". Projects
+    # that arrived before keep '' until their next Update.
+    db.execute(
+        "ALTER TABLE gemeente_projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''"
+    )

@@ -380,3 +380,11 @@ def _evaluations_reflections(db) -> None:
             updated_at TEXT NOT NULL
         )"""
     )
+
+
+@kern(name="0011_budget_sources")
+def _budget_sources(db) -> None:
+    # What "anders" means when a project's money comes from a source outside the fixed list
+    # (a village party, a church collection): free text, kept only with budget_source
+    # 'anders'. Old projects get '' and read as before.
+    db.execute("ALTER TABLE projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''")

@@ -116,6 +116,7 @@ def _cents_to_euros(cents: int | None) -> Decimal | None:
 def _form_data(request: Request, project: sqlite3.Row) -> dict:
     """A stored project as the form's initial values."""
     data = {key: project[key] for key in projects.PROJECT_FIELDS}
+    data["budget_source_other"] = project["budget_source_other"]
     data["needs"] = json.loads(project["needs"] or "[]")
     data["trekker_consent"] = bool(project["trekker_consent"])
     data["themas"] = [str(t["id"]) for t in projects.themas_of(request.app.state.db, project["id"])]

@@ -89,6 +89,12 @@ class ProjectForm(BaseForm):
         choices=[("", _("Geen of nog niet bekend"))] + choices(BUDGET_SOURCES),
         validate_choice=False,
     )
+    budget_source_other = StringField(
+        _("Welke andere bron?"),
+        # No Optional(): it would stop the check that "anders" comes with words.
+        [at_most(100), no_control_characters],
+        filters=STRIP,
+    )
     start_date = DateField(_("Startdatum"), [Optional()], format="%Y-%m-%d")
     target_date = DateField(_("Streefdatum"), [Optional()], format="%Y-%m-%d")
     phase = SelectField(
@@ -116,6 +122,10 @@ class ProjectForm(BaseForm):
         ):
             raise ValidationError(_("Het toegekende budget is hoger dan het gevraagde budget."))
 
+    def validate_budget_source_other(self, field) -> None:
+        if self.budget_source.data == "anders" and not field.data:
+            raise ValidationError(_("Schrijf op waar het geld vandaan komt."))
+
     def validate_trekker_consent(self, field) -> None:
         if field.data and not self.trekker_name.data:
             raise ValidationError(_("Vul eerst de naam van de trekker in."))
@@ -132,6 +142,10 @@ class ProjectForm(BaseForm):
             "budget_requested": euros_to_cents(self.budget_requested.data),
             "budget_granted": euros_to_cents(self.budget_granted.data),
             "budget_source": self.budget_source.data or "",
+            # The free text only means something with "anders"; with a listed source it goes.
+            "budget_source_other": (self.budget_source_other.data or "")
+            if self.budget_source.data == "anders"
+            else "",
             "start_date": self.start_date.data.isoformat() if self.start_date.data else None,
             "target_date": self.target_date.data.isoformat() if self.target_date.data else None,
         }
