@@ -111,3 +111,22 @@ async def test_a_project_saved_without_the_new_field_keeps_working(client, db, s
     assert api["budget"]["bron"] is None and api["budget"]["bronAnders"] is None
     assert db.scalar("SELECT budget_source_other FROM projects WHERE slug = ?", (slug,)) == ""
     assert projects.get_project(db, slug)["budget_granted"] is None
+
+
+async def test_more_granted_than_asked_is_saved_with_a_warning(admin, db):
+    client, csrf = admin
+    form = new_project_form(
+        csrf, budget_requested="1.000", budget_granted="1.200", budget_source="fonds"
+    )
+
+    response = await client.post("/beheer/projecten/nieuw", data=form)
+
+    assert response.status_code == 303
+    row = db.one("SELECT * FROM projects WHERE title = 'Bankjes bij de kerk'")
+    assert (row["budget_requested"], row["budget_granted"]) == (100000, 120000)
+    listing = (await client.get(response.headers["location"])).text
+    assert "meer geld toegekend dan gevraagd" in listing
+    # Less granted than asked is ordinary: no warning.
+    form = new_project_form(csrf, title="Tweede", budget_requested="1.000", budget_granted="800")
+    response = await client.post("/beheer/projecten/nieuw", data=form)
+    assert "meer geld toegekend" not in (await client.get(response.headers["location"])).text

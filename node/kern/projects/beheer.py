@@ -171,7 +171,10 @@ async def project_edit(request: Request) -> Response:
         )
     else:
         _write(request, projects.save_project, form.values(), thema_ids, project["id"])
-    flash(request, _("Het project „%s” is opgeslagen.") % form.title.data)
+    saved = _("Het project „%s” is opgeslagen.") % form.title.data
+    if form.granted_above_requested():
+        saved += " " + _("Let op: er is meer geld toegekend dan gevraagd. Klopt dat?")
+    flash(request, saved)
     return _redirect(LIST_URL)
 
 

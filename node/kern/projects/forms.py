@@ -114,13 +114,11 @@ class ProjectForm(BaseForm):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError(_("De streefdatum ligt voor de startdatum."))
 
-    def validate_budget_granted(self, field) -> None:
-        if (
-            field.data is not None
-            and self.budget_requested.data is not None
-            and field.data > self.budget_requested.data
-        ):
-            raise ValidationError(_("Het toegekende budget is hoger dan het gevraagde budget."))
+    def granted_above_requested(self) -> bool:
+        """More granted than asked: rare but real (a fund that rounds up), so it is saved,
+        with a word of warning in case it is a typing error."""
+        granted, requested = self.budget_granted.data, self.budget_requested.data
+        return granted is not None and requested is not None and granted > requested
 
     def validate_budget_source_other(self, field) -> None:
         if self.budget_source.data == "anders" and not field.data:
