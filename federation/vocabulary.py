@@ -146,8 +146,9 @@ TERMS: tuple[Term, ...] = (
     Term(
         "bron",
         "Where the money comes from: leefbaarheidsbudget, kernenbudget, gemeente, fonds, "
-        "eigen or anders.",
+        "eigen, provincie or anders.",
     ),
+    Term("bronAnders", "What the source is, in the group's words, when bron is anders."),
     Term("valuta", "ISO 4217 currency of the amounts; always EUR."),
     Term("startdatum", "When the project started.", value="xsd:date"),
     Term("streefdatum", "When the project aims to be done.", value="xsd:date"),

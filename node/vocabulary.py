@@ -72,6 +72,7 @@ BUDGET_SOURCES = {
     "gemeente": _("Andere gemeentelijke middelen"),
     "fonds": _("Fonds of subsidie"),
     "eigen": _("Eigen middelen of sponsors"),
+    "provincie": _("Provincie"),
     "anders": _("Anders"),
 }
 

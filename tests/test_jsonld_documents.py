@@ -77,6 +77,14 @@ def busy_kern(db, settings, app) -> None:
     thema_id = db.scalar("SELECT id FROM themas ORDER BY id LIMIT 1")
     db.write(projects.change_phase, settings, "test", project_id, "gepauzeerd", "Even wachten.")
     planned_id, _ = add_project(db, settings, title="Een pannaveld", target_date="2027-06-30")
+    # Money from a source outside the list, in the group's own words (bronAnders).
+    add_project(
+        db,
+        settings,
+        title="Bloembakken",
+        budget_source="anders",
+        budget_source_other="Opbrengst van de dorpsmarkt",
+    )
     past_id, _ = add_meeting(db, settings, days=-3, thema_ids=[thema_id], project_ids=[planned_id])
     decision = meetings.Decision(planned_id, "verkenning", "We gaan het uitzoeken.")
     db.write(meetings.save_minutes, settings, "test", past_id, "Afgesproken.", [decision])

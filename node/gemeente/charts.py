@@ -1,24 +1,22 @@
-"""Server-side SVG charts: readable without JavaScript, and always shown beside a table with
+"""Server-side charts: readable without JavaScript, and always shown beside a table with
 the same numbers (the table is what screen readers and exports use).
 
-Each chart is an inline `<svg role="img">` with a title and a description that says what it
-shows in words. Colours come from presentation attributes, not a style attribute, so the
-page's Content-Security-Policy (no inline styles) lets them through; every bar also carries
-its number as text, so colour is never the only way to read it.
+A chart is a list of rows in HTML: the label and the number are page text, so they keep the
+page's font size at every width (a 320 px phone included), and only the bars are drawn, each
+row as a small SVG that stretches to the room there is. The old single SVG scaled its text
+down with the drawing, to a 5 px legend on a phone. The chart as a whole is an image
+(`role="img"`) named by its title and a description in words; the table beside it carries the
+numbers for screen readers. Colours come from presentation attributes, not a style
+attribute, so the page's Content-Security-Policy (no inline styles) lets them through; every
+bar also carries its number as text, so colour is never the only way to read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 150
-BAR = 18
-GAP = 8
-TOP = 8
-TEXT = "#1a1a1a"
 BAR_COLOUR = "#1f6f43"
 # One colour per phase, told apart also by the legend's order and the table.
 PHASE_COLOURS = {
@@ -30,16 +28,50 @@ PHASE_COLOURS = {
     "gepauzeerd": "#a7a7a7",
     "gestopt": "#9e2a2b",
 }
+# The bars are drawn in a box of this width; the SVG stretches it over the row.
+SCALE = 100
 
 
-def _svg(chart_id: str, title: str, description: str, height: int, body: list[str]) -> Markup:
-    head = (
-        f'<svg class="bloei-chart" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{chart_id}-t">{escape(title)}</title>'
-        f'<desc id="{chart_id}-d">{escape(description)}</desc>'
+def _number(value: float) -> str:
+    """A number as people in the Netherlands write it: a decimal comma."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _bar_svg(parts: Sequence[tuple[float, str]]) -> str:
+    """One row's bar: `parts` are (width out of SCALE, colour), drawn side by side."""
+    rects = []
+    x = 0.0
+    for width, colour in parts:
+        if width <= 0:
+            continue
+        rects.append(
+            f'<rect x="{round(x, 2)}" y="0" width="{round(width, 2)}" height="1" fill="{colour}"/>'
+        )
+        x += width
+    return (
+        f'<svg class="bloei-chart-bar" viewBox="0 0 {SCALE} 1" preserveAspectRatio="none" '
+        f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">'
+        + "".join(rects)
+        + "</svg>"
     )
-    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every value is escaped
+
+
+def _row(label: str, parts: Sequence[tuple[float, str]], shown: str) -> str:
+    return (
+        f'<li class="bloei-chart-row"><span class="bloei-chart-label">{escape(label)}</span>'
+        f"{_bar_svg(parts)}"
+        f'<span class="bloei-chart-value">{escape(shown)}</span></li>'
+    )
+
+
+def _chart(chart_id: str, title: str, description: str, body: list[str]) -> Markup:
+    head = (
+        f'<div class="bloei-chart" id="{chart_id}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d">'
+        f'<p class="bloei-visually-hidden" id="{chart_id}-t">{escape(title)}</p>'
+        f'<p class="bloei-visually-hidden" id="{chart_id}-d">{escape(description)}</p>'
+    )
+    return Markup(head + "".join(body) + "</div>")  # noqa: S704 - every value is escaped
 
 
 def bars(
@@ -48,24 +80,18 @@ def bars(
     description: str,
     items: Sequence[tuple[str, float | None]],
     unit: str = "",
+    show: Callable[[float], str] | None = None,
 ) -> Markup:
-    """Horizontal bars, one per item, with the value written after each bar ("–" for none)."""
+    """Bars, one per item, with the value written after each bar ("–" for none); `show`
+    writes a value another way (say as euros)."""
     top = max((value or 0 for _label, value in items), default=0) or 1
-    room = WIDTH - LABEL_WIDTH - 70
-    body = []
-    for row, (label, value) in enumerate(items):
-        y = TOP + row * (BAR + GAP)
-        width = round(room * value / top, 1) if value else 0
-        shown = "–" if value is None else f"{value:g}{unit}"
-        body.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR - 5}" text-anchor="end" '
-            f'font-size="13" fill="{TEXT}">{escape(label)}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR}" fill="{BAR_COLOUR}"/>'
-            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR - 5}" font-size="13" '
-            f'fill="{TEXT}">{escape(shown)}</text>'
-        )
-    height = TOP * 2 + max(1, len(items)) * (BAR + GAP)
-    return _svg(chart_id, title, description, height, body)
+    rows = []
+    for label, value in items:
+        width = SCALE * value / top if value else 0
+        written = show or (lambda number: f"{_number(number)}{unit}")
+        shown = "–" if value is None else written(value)
+        rows.append(_row(label, [(width, BAR_COLOUR)], shown))
+    return _chart(chart_id, title, description, ['<ul class="bloei-chart-rows">', *rows, "</ul>"])
 
 
 def stacked(
@@ -76,40 +102,23 @@ def stacked(
     series: Sequence[tuple[str, str]],
     colours: dict[str, str] | None = None,
 ) -> Markup:
-    """One horizontal bar per row, split into the series (say phases), with a legend."""
+    """One bar per row, split into the series (say phases), with a legend."""
     colours = colours or PHASE_COLOURS
     top = max((sum(values.values()) for _label, values in rows), default=0) or 1
-    room = WIDTH - LABEL_WIDTH - 50
-    body = []
-    legend_y = TOP
-    x = 0.0
+    legend = ['<ul class="bloei-chart-legend">']
     for key, label in series:
-        body.append(
-            f'<rect x="{x}" y="{legend_y}" width="12" height="12" fill="{colours.get(key, BAR_COLOUR)}"/>'
-            f'<text x="{x + 16}" y="{legend_y + 11}" font-size="12" fill="{TEXT}">{escape(label)}</text>'
+        legend.append(
+            '<li><svg class="bloei-chart-swatch" viewBox="0 0 1 1" aria-hidden="true" '
+            'focusable="false" xmlns="http://www.w3.org/2000/svg">'
+            f'<rect width="1" height="1" fill="{colours.get(key, BAR_COLOUR)}"/></svg>'
+            f'<span class="bloei-chart-label">{escape(label)}</span></li>'
         )
-        x += 22 + 7 * len(label)
-    start = TOP + 24
-    for row, (label, values) in enumerate(rows):
-        y = start + row * (BAR + GAP)
-        body.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR - 5}" text-anchor="end" '
-            f'font-size="13" fill="{TEXT}">{escape(label)}</text>'
-        )
-        offset = float(LABEL_WIDTH)
-        for key, _series_label in series:
-            value = values.get(key, 0)
-            if not value:
-                continue
-            width = round(room * value / top, 1)
-            body.append(
-                f'<rect x="{offset}" y="{y}" width="{width}" height="{BAR}" '
-                f'fill="{colours.get(key, BAR_COLOUR)}" stroke="#ffffff" stroke-width="1"/>'
-            )
-            offset += width
-        body.append(
-            f'<text x="{offset + 6}" y="{y + BAR - 5}" font-size="13" fill="{TEXT}">'
-            f"{sum(values.values())}</text>"
-        )
-    height = start + TOP + max(1, len(rows)) * (BAR + GAP)
-    return _svg(chart_id, title, description, height, body)
+    legend.append("</ul>")
+    body = [*legend, '<ul class="bloei-chart-rows">']
+    for label, values in rows:
+        parts = [
+            (SCALE * values.get(key, 0) / top, colours.get(key, BAR_COLOUR)) for key, _ in series
+        ]
+        body.append(_row(label, parts, str(sum(values.values()))))
+    body.append("</ul>")
+    return _chart(chart_id, title, description, body)

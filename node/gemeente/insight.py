@@ -44,9 +44,10 @@ class Figure:
     columns: list[tuple[str, str]]  # (key, Dutch heading)
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    money: frozenset[str] = frozenset()  # columns that hold euro cents
 
 
-def _kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+def kern_names(conn: sqlite3.Connection) -> list[tuple[int, str]]:
     # Not the kernen the gemeente stopped following: it holds none of their data any more.
     found = conn.execute(
         """SELECT id, name FROM gemeente_kernen WHERE stopped_at IS NULL
@@ -66,7 +67,7 @@ def phases_per_kern(conn: sqlite3.Connection) -> Figure:
     ]
     columns.append(("totaal", _("Totaal")))
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         per = counts.get(kern_id, {})
         rows.append(
             {
@@ -121,20 +122,37 @@ def time_per_phase(conn: sqlite3.Connection) -> Figure:
     )
 
 
-def finished_per_quarter(conn: sqlite3.Connection) -> Figure:
-    counts: dict[str, int] = defaultdict(int)
+def _quarter(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarters_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every quarter from `first` to `last`, both included: a time axis without gaps."""
+    found = []
+    year, quarter = first
+    while (year, quarter) <= last:
+        found.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return found
+
+
+def finished_per_quarter(conn: sqlite3.Connection, now: datetime) -> Figure:
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     for (datum,) in conn.execute(
         "SELECT datum FROM gemeente_phase_changes WHERE naar = 'afgerond'"
     ):
-        day = date.fromisoformat(datum)
-        counts[f"{day.year} K{(day.month - 1) // 3 + 1}"] += 1
-    rows = [{"kwartaal": q, "afgerond": counts[q]} for q in sorted(counts)]
+        counts[_quarter(date.fromisoformat(datum))] += 1
+    # Every quarter from the first one up to now, the empty ones as zero: a quarter left out
+    # would bend the time axis and hide a quiet period.
+    axis = quarters_between(min(counts), max(*counts, _quarter(now.date()))) if counts else []
+    rows = [{"kwartaal": f"{y} K{q}", "afgerond": counts.get((y, q), 0)} for y, q in axis]
     return Figure(
         "afgerond",
         _("Afgeronde projecten per kwartaal"),
         _("Hoeveel projecten in elk kwartaal de fase afgerond bereikten."),
         [("kwartaal", _("Kwartaal")), ("afgerond", _("Afgerond"))],
         rows,
+        _("Elk kwartaal staat erin, ook als er niets werd afgerond."),
     )
 
 
@@ -166,7 +184,7 @@ def meetings_per_kern(conn: sqlite3.Connection, now: datetime) -> Figure:
         if kern_id in per:
             per[kern_id]["aanmeldingen"] = int(people or 0)
     empty = {"gehouden": 0, "gepland": 0, "metVerslag": 0, "geannuleerd": 0, "aanmeldingen": 0}
-    rows = [{"kern": name, **per.get(kern_id, empty)} for kern_id, name in _kern_names(conn)]
+    rows = [{"kern": name, **per.get(kern_id, empty)} for kern_id, name in kern_names(conn)]
     return Figure(
         "bijeenkomsten",
         _("Bijeenkomsten per kern"),
@@ -197,7 +215,7 @@ def ideas_per_kern(conn: sqlite3.Connection) -> Figure:
         )
     }
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         ideas, became = per.get(kern_id, (0, 0))
         rows.append({"kern": name, "ideeen": ideas, "werdenProject": became or 0})
     return Figure(
@@ -228,7 +246,7 @@ def response_time(conn: sqlite3.Connection, now: datetime) -> Figure:
         else:
             entry["waiting"] += 1
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         entry = per.get(kern_id)
         if entry is None:
             continue
@@ -277,7 +295,7 @@ def evaluations_per_kern(conn: sqlite3.Connection) -> Figure:
         )
     }
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         meetings, answers, total = per.get(kern_id, (0, 0, 0))
         rows.append(
             {
@@ -332,7 +350,7 @@ def reflections_per_kern(conn: sqlite3.Connection) -> Figure:
         if step in vocabulary.LADDER:
             per[kern_id][step] += 1
     rows = []
-    for kern_id, name in _kern_names(conn):
+    for kern_id, name in kern_names(conn):
         counts = per.get(kern_id, {})
         rows.append(
             {
@@ -362,7 +380,7 @@ def reflections_per_kern(conn: sqlite3.Connection) -> Figure:
 
 def lessons(conn: sqlite3.Connection) -> Figure:
     """What every group wrote it learned, newest first: kernen learn from each other."""
-    names = dict(_kern_names(conn))
+    names = dict(kern_names(conn))
     found = [
         (
             reflection.get("datum") if isinstance(reflection.get("datum"), str) else "",
@@ -402,7 +420,7 @@ def all_figures(conn: sqlite3.Connection, now: datetime) -> list[Figure]:
     return [
         phases_per_kern(conn),
         time_per_phase(conn),
-        finished_per_quarter(conn),
+        finished_per_quarter(conn, now),
         meetings_per_kern(conn, now),
         ideas_per_kern(conn),
         response_time(conn, now),

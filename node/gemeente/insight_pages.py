@@ -2,13 +2,13 @@
 
 GET /inzicht                 every figure: chart and table
 GET /inzicht.json            every figure as JSON (columns and rows)
-GET /inzicht/{figuur}.csv    one figure as CSV (semicolons, as Dutch spreadsheets expect)
+GET /inzicht/{figuur}.json   one figure as JSON
+GET /inzicht/{figuur}.csv    one figure as CSV, as Dutch spreadsheets read it (insight_export)
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
@@ -18,7 +18,8 @@ from starlette.routing import BaseRoute, Route
 
 from federation.store import utcnow
 from node import vocabulary
-from node.gemeente import charts, insight
+from node.gemeente import charts, insight, insight_export, insight_money
+from node.web.i18n import _, euro
 from node.web.templating import render
 
 
@@ -29,8 +30,14 @@ def chart(figure: insight.Figure) -> Markup:
         rows = [(r["kern"], {p: r[p] for p in vocabulary.PHASES}) for r in figure.rows]
         series = [(p, vocabulary.label(vocabulary.PHASES, p)) for p in vocabulary.PHASES]
         return charts.stacked(chart_id, figure.title, figure.description, rows, series)
-    if figure.key == "lessen":
-        return Markup("")  # words, not numbers: the table says it all
+    if figure.key in ("lessen", "geld"):
+        return Markup("")  # words, or a table to pivot: the table says it all
+    if figure.money:
+        label_key = figure.columns[0][0]
+        items = [(str(r[label_key]), r["toegekend"]) for r in figure.rows]
+        return charts.bars(
+            chart_id, figure.title, _("Toegekend: ") + figure.description, items, show=euro
+        )
     value_key = {
         "evaluaties": "gemiddeld",
         "terugblikken": "metTerugblik",
@@ -47,45 +54,63 @@ def chart(figure: insight.Figure) -> Markup:
     return charts.bars(chart_id, figure.title, figure.description, items, unit)
 
 
+def cell(value: Any, money: bool) -> str:
+    """A table cell as a Dutch reader expects it: "–" for no data, a decimal comma, euros."""
+    if value is None:
+        return "–"
+    if money and isinstance(value, int):
+        return euro(value)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def table(figure: insight.Figure) -> list[list[str]]:
+    return [
+        [cell(row[key], key in figure.money) for key, _name in figure.columns]
+        for row in figure.rows
+    ]
+
+
+def _figures(request: Request) -> list[insight.Figure]:
+    conn, now = request.app.state.db.read(), utcnow()
+    return insight.all_figures(conn, now) + insight_money.money_figures(conn, now)
+
+
+def _figure(request: Request) -> insight.Figure:
+    key = request.path_params["figuur"]
+    figure = next((f for f in _figures(request) if f.key == key), None)
+    if figure is None:
+        raise HTTPException(404)
+    return figure
+
+
 async def insight_page(request: Request) -> Response:
-    figures = insight.all_figures(request.app.state.db.read(), utcnow())
     return render(
         request,
         "gemeente/inzicht.html",
-        {"figures": [(figure, chart(figure)) for figure in figures]},
+        {"figures": [(figure, chart(figure), table(figure)) for figure in _figures(request)]},
     )
 
 
 async def insight_json(request: Request) -> Response:
-    figures = insight.all_figures(request.app.state.db.read(), utcnow())
-    body = {
-        figure.key: {
-            "titel": figure.title,
-            "uitleg": figure.description,
-            "kolommen": [{"sleutel": key, "naam": name} for key, name in figure.columns],
-            "rijen": figure.rows,
-        }
-        for figure in figures
-    }
+    body = {figure.key: insight_export.figure_json(figure) for figure in _figures(request)}
     return JSONResponse(body, headers={"Access-Control-Allow-Origin": "*"})
 
 
+async def figure_json(request: Request) -> Response:
+    return JSONResponse(
+        insight_export.figure_json(_figure(request)),
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
 async def insight_csv(request: Request) -> Response:
-    key = request.path_params["figuur"]
-    figures = {f.key: f for f in insight.all_figures(request.app.state.db.read(), utcnow())}
-    figure = figures.get(key)
-    if figure is None:
-        raise HTTPException(404)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([name for _key, name in figure.columns])
-    for row in figure.rows:
-        writer.writerow(["" if row[k] is None else row[k] for k, _name in figure.columns])
-    # A byte order mark, so spreadsheet programs read the Dutch characters right.
+    figure = _figure(request)
     return Response(
-        "\ufeff" + out.getvalue(),
+        insight_export.figure_csv(figure),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="inzicht-{key}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="inzicht-{figure.key}.csv"'},
     )
 
 
@@ -93,5 +118,6 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/inzicht", insight_page),
         Route("/inzicht.json", insight_json),
+        Route("/inzicht/{figuur}.json", figure_json),
         Route("/inzicht/{figuur}.csv", insight_csv),
     ]

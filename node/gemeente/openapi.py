@@ -194,6 +194,71 @@ def schemas() -> dict[str, Any]:
     }
 
 
+# Inzicht (node/gemeente/insight_export.py): every figure is a table, described once.
+INSIGHT_SCHEMAS = {
+    "InzichtFiguur": {
+        "type": "object",
+        "required": ["titel", "uitleg", "kolommen", "rijen"],
+        "properties": {
+            "titel": _text(),
+            "uitleg": _text(),
+            "kolommen": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["sleutel", "naam"],
+                    "properties": {
+                        "sleutel": _text("De naam van de waarde in elke rij."),
+                        "naam": _text("De kop van de kolom, zoals op de pagina en in de CSV."),
+                        "eenheid": {
+                            "type": "string",
+                            "enum": ["cent"],
+                            "description": "Bedragen staan in eurocenten (hele getallen).",
+                        },
+                    },
+                },
+            },
+            "rijen": {
+                "type": "array",
+                "description": "Eén object per rij, met een waarde per kolom; null is geen "
+                "gegeven. Kwartalen staan er allemaal in, ook lege (als 0).",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "anyOf": [
+                            {"type": "string", "nullable": True},
+                            {"type": "number", "nullable": True},
+                        ]
+                    },
+                },
+            },
+        },
+    },
+    "Inzicht": {
+        "type": "object",
+        "description": "Alle figuren, per sleutel (fasen, afgerond, geld, ...).",
+        "additionalProperties": _ref("InzichtFiguur"),
+    },
+}
+
+
+def _insight_paths(settings: Settings) -> dict[str, Any]:
+    # Inzicht lives beside the API, at the site's root: its own server entry says so.
+    root = [{"url": settings.url("")}]
+    one = _get("Eén figuur van Inzicht", "InzichtFiguur")
+    one["get"]["responses"]["404"] = {"description": "Geen figuur met deze sleutel"}
+    return {
+        "/inzicht.json": {**_get("Alle figuren van Inzicht", "Inzicht"), "servers": root},
+        "/inzicht/{figuur}.json": {
+            **one,
+            "servers": root,
+            "parameters": [
+                {"name": "figuur", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+        },
+    }
+
+
 def _query(name: str, description: str, schema: dict | None = None) -> dict:
     return {
         "name": name,
@@ -273,6 +338,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "/projecten": _get("Projecten van alle kernen", "Projecten", projects),
             "/themas": _get("Thema's van alle kernen", "Themas", [KERN_PARAM]),
             "/bijeenkomsten": _get("Komende bijeenkomsten", "Bijeenkomsten", [KERN_PARAM]),
+            **_insight_paths(settings),
         },
-        "components": {"schemas": schemas()},
+        "components": {"schemas": {**schemas(), **INSIGHT_SCHEMAS}},
     }

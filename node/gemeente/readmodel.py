@@ -29,6 +29,8 @@ MAX_SUMMARY = 1000
 MAX_TEXT = 20_000
 MAX_LINKS = 50
 MAX_HISTORY = 200
+# A thousand million euro: more than any project of a kern, less than what sums could overflow.
+MAX_CENTS = 100_000_000_000
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG_RE = re.compile(r"<[^>]*>")
 
@@ -64,6 +66,12 @@ def whole(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if -(2**62) < value < 2**62 else None
+
+
+def amount(value: Any) -> int | None:
+    """Euro cents as a kern sends them: a whole number, never below zero."""
+    cents = whole(value)
+    return cents if cents is not None and 0 <= cents <= MAX_CENTS else None
 
 
 def date(value: Any) -> str | None:
@@ -204,9 +212,12 @@ def _project(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
         "startdatum": date(obj.get("startdatum")),
         "streefdatum": date(obj.get("streefdatum")),
         "supporters": whole(obj.get("aantalSteunbetuigingen")) or 0,
-        "requested": whole(budget.get("aangevraagd")),
-        "granted": whole(budget.get("toegekend")),
+        "requested": amount(budget.get("aangevraagd")),
+        "granted": amount(budget.get("toegekend")),
         "budget_source": text(budget.get("bron"), 40),
+        "budget_source_other": text(budget.get("bronAnders"), 100)
+        if budget.get("bron") == "anders"
+        else "",
         "published_at": moment(obj.get("published")) or changed_at,
         "updated_at": moment(obj.get("updated")) or changed_at,
         "needs_since": changed_at if "besluit_gemeente" in needs else None,

@@ -300,3 +300,11 @@ def _kern_places(db) -> None:
     # Which of the municipality's kernen (node/gemeente/places/) a followed node is, when
     # staff chose it in beheer; empty: found from the kern's name.
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN place TEXT NOT NULL DEFAULT ''")
+@gemeente(name="0010_project_budgets")
+def _project_budgets(db) -> None:
+    # What a kern wrote for a source outside the fixed list (budget_source 'anders'), so
+    # Inzicht can sum money per source with the group's own words beside "anders". Projects
+    # that arrived before keep '' until their next Update.
+    db.execute(
+        "ALTER TABLE gemeente_projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''"
+    )

@@ -406,3 +406,9 @@ def _neighbour_themas(db) -> None:
             error TEXT NOT NULL DEFAULT ''
         )"""
     )
+@kern(name="0011_budget_sources")
+def _budget_sources(db) -> None:
+    # What "anders" means when a project's money comes from a source outside the fixed list
+    # (a village party, a church collection): free text, kept only with budget_source
+    # 'anders'. Old projects get '' and read as before.
+    db.execute("ALTER TABLE projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''")

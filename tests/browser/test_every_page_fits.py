@@ -80,6 +80,7 @@ NOT_PAGES = {
     "/kalender.ics": "an iCalendar feed",
     "/inzicht.json": "JSON",
     "/inzicht/{figuur}.csv": "CSV",
+    "/inzicht/{figuur}.json": "JSON",
     "/.well-known/webfinger": "ActivityPub discovery (JSON)",
     "/.well-known/nodeinfo": "NodeInfo (JSON)",
     "/nodeinfo/2.1": "NodeInfo (JSON)",

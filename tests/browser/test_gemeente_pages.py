@@ -157,26 +157,27 @@ def test_insight_charts_read_without_javascript(browser, gemeente):
     try:
         page = ctx.new_page()
         page.goto(gemeente("/inzicht"))
-        charts = page.locator("svg")
+        charts = page.locator("main .bloei-chart")
         assert charts.count() >= 3, "the sample data should give several charts"
         report = page.evaluate(
-            """() => [...document.querySelectorAll('main svg')].map(svg => {
-                const ids = (svg.getAttribute('aria-labelledby') || '').split(/\\s+/)
+            """() => [...document.querySelectorAll('main .bloei-chart')].map(chart => {
+                const ids = (chart.getAttribute('aria-labelledby') || '').split(/\\s+/)
                     .filter(Boolean);
                 const named = ids.map(id => document.getElementById(id))
-                    .filter(el => el && svg.contains(el)).map(el => el.textContent.trim());
-                let next = svg.nextElementSibling;
+                    .filter(el => el && chart.contains(el)).map(el => el.textContent.trim());
+                let next = chart.nextElementSibling;
                 while (next && !next.querySelector('table') && next.tagName !== 'TABLE') {
                     next = next.nextElementSibling;
                 }
                 const table = next && (next.tagName === 'TABLE' ? next : next.querySelector('table'));
                 return {
-                    role: svg.getAttribute('role'),
-                    label: svg.getAttribute('aria-label') || '',
+                    role: chart.getAttribute('role'),
+                    label: chart.getAttribute('aria-label') || '',
                     named,
-                    title: svg.querySelector('title')?.textContent.trim() || '',
-                    desc: svg.querySelector('desc')?.textContent.trim() || '',
-                    texts: [...svg.querySelectorAll('text')].map(t => t.textContent.trim()),
+                    title: named[0] || '',
+                    desc: named[1] || '',
+                    texts: [...chart.querySelectorAll('.bloei-chart-label, .bloei-chart-value')]
+                        .map(t => t.textContent.trim()),
                     table: table ? [...table.querySelectorAll('tr')].map(
                         tr => [...tr.children].map(c => c.textContent.trim())) : null,
                 };
@@ -202,6 +203,8 @@ def test_insight_charts_read_without_javascript(browser, gemeente):
                     f"{text!r} of chart {chart['title']!r} is not in its table row {row}"
                 )
                 continue
+            if row is not None and text in row:  # written as in the table (say "€ 2.400,00")
+                continue
             number = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*\S*", text)
             if number is None:  # a legend entry names a column
                 assert any(text.lower() in head.lower() for head in table[0]), (
@@ -213,6 +216,48 @@ def test_insight_charts_read_without_javascript(browser, gemeente):
             assert value in _numbers(row) or value == sum(_numbers(row)), (
                 f"{text!r} of chart {chart['title']!r} is not in its table row {row}"
             )
+
+
+def test_insight_charts_stay_readable_on_a_small_phone(browser, gemeente):
+    """At 320 px every chart fits its column, its words and numbers are at least 12 px as the
+    browser computed them, and every bar has room to be seen."""
+    ctx = browser.new_context(
+        locale="nl-NL", viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = ctx.new_page()
+        page.goto(gemeente("/inzicht"))
+        report = page.evaluate(
+            """() => ({
+                page: document.documentElement.scrollWidth,
+                viewport: document.documentElement.clientWidth,
+                charts: [...document.querySelectorAll('main .bloei-chart')].map(chart => ({
+                    id: chart.id,
+                    right: chart.getBoundingClientRect().right,
+                    scroll: chart.scrollWidth - chart.clientWidth,
+                    texts: [...chart.querySelectorAll('.bloei-chart-label, .bloei-chart-value')]
+                        .filter(t => !t.closest('.bloei-visually-hidden'))
+                        .map(t => ({
+                            text: t.textContent.trim(),
+                            size: parseFloat(getComputedStyle(t).fontSize),
+                            right: t.getBoundingClientRect().right,
+                        })),
+                    bars: [...chart.querySelectorAll('.bloei-chart-bar')]
+                        .map(b => b.getBoundingClientRect().width),
+                })),
+            })"""
+        )
+    finally:
+        ctx.close()
+    assert report["page"] <= report["viewport"], "Inzicht runs off the side at 320 px"
+    assert len(report["charts"]) >= 3
+    for chart in report["charts"]:
+        assert chart["right"] <= report["viewport"] and chart["scroll"] <= 0, chart["id"]
+        assert chart["texts"], chart["id"]
+        for text in chart["texts"]:
+            assert text["size"] >= 12, f"{text} in {chart['id']} is too small to read"
+            assert text["right"] <= report["viewport"], f"{text} in {chart['id']} runs off"
+        assert all(width >= 48 for width in chart["bars"]), f"bars squeezed in {chart['id']}"
 
 
 def _numbers(cells: list[str]) -> list[float]:

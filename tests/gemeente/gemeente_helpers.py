@@ -320,6 +320,9 @@ PROJECT_SNAPSHOT = {
     "behoeften": "behoeften",
     "themas": "themas",
     "updated": "bijgewerkt",
+    "faseGeschiedenis": "fasegeschiedenis",
+    "budget": "budget",
+    "startdatum": "startdatum",
 }
 THEMA_SNAPSHOT = {
     "themaStatus": "status",

@@ -34,6 +34,13 @@ async def test_the_api_describes_itself_and_its_answers_fit(two_kernen):
         response = await http.get(path)
         assert response.status_code == 200, path
         check(spec, schema, response.json())
+    # Inzicht sits beside the API, at the root its own server entry names.
+    for path, schema in (("/inzicht.json", "Inzicht"), ("/inzicht/fasen.json", "InzichtFiguur")):
+        template = path if path == "/inzicht.json" else "/inzicht/{figuur}.json"
+        assert spec["paths"][template]["servers"][0]["url"].endswith("gemeente.test")
+        response = await http.get(path)
+        assert response.status_code == 200, path
+        check(spec, schema, response.json())
 
 
 async def test_projects_with_the_kern_as_a_filter(two_kernen, real_kernen):

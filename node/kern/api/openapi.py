@@ -207,6 +207,9 @@ def _project_properties() -> dict:
             "aangevraagd": {"type": "integer", "nullable": True, "minimum": 0},
             "toegekend": {"type": "integer", "nullable": True, "minimum": 0},
             "bron": choice(BUDGET_SOURCES, "Waar het geld vandaan komt.", nullable=True),
+            "bronAnders": text(
+                "Welke bron, in de woorden van de groep; alleen bij bron anders.", nullable=True
+            ),
             "valuta": choice(["EUR"], "Altijd euro."),
             "eenheid": choice(["cent"], "Bedragen staan in centen."),
         }

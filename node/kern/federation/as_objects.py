@@ -150,6 +150,7 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
             aangevraagd=budget.get("aangevraagd"),
             toegekend=budget.get("toegekend"),
             bron=budget.get("bron"),
+            bronAnders=budget.get("bronAnders"),
             valuta=budget.get("valuta") or "EUR",
         ),
         "startdatum": snapshot.get("startdatum"),

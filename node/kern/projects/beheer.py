@@ -116,6 +116,7 @@ def _cents_to_euros(cents: int | None) -> Decimal | None:
 def _form_data(request: Request, project: sqlite3.Row) -> dict:
     """A stored project as the form's initial values."""
     data = {key: project[key] for key in projects.PROJECT_FIELDS}
+    data["budget_source_other"] = project["budget_source_other"]
     data["needs"] = json.loads(project["needs"] or "[]")
     data["trekker_consent"] = bool(project["trekker_consent"])
     data["themas"] = [str(t["id"]) for t in projects.themas_of(request.app.state.db, project["id"])]
@@ -170,7 +171,10 @@ async def project_edit(request: Request) -> Response:
         )
     else:
         _write(request, projects.save_project, form.values(), thema_ids, project["id"])
-    flash(request, _("Het project „%s” is opgeslagen.") % form.title.data)
+    saved = _("Het project „%s” is opgeslagen.") % form.title.data
+    if form.granted_above_requested():
+        saved += " " + _("Let op: er is meer geld toegekend dan gevraagd. Klopt dat?")
+    flash(request, saved)
     return _redirect(LIST_URL)
 
 

@@ -89,6 +89,12 @@ class ProjectForm(BaseForm):
         choices=[("", _("Geen of nog niet bekend"))] + choices(BUDGET_SOURCES),
         validate_choice=False,
     )
+    budget_source_other = StringField(
+        _("Welke andere bron?"),
+        # No Optional(): it would stop the check that "anders" comes with words.
+        [at_most(100), no_control_characters],
+        filters=STRIP,
+    )
     start_date = DateField(_("Startdatum"), [Optional()], format="%Y-%m-%d")
     target_date = DateField(_("Streefdatum"), [Optional()], format="%Y-%m-%d")
     phase = SelectField(
@@ -108,13 +114,15 @@ class ProjectForm(BaseForm):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError(_("De streefdatum ligt voor de startdatum."))
 
-    def validate_budget_granted(self, field) -> None:
-        if (
-            field.data is not None
-            and self.budget_requested.data is not None
-            and field.data > self.budget_requested.data
-        ):
-            raise ValidationError(_("Het toegekende budget is hoger dan het gevraagde budget."))
+    def granted_above_requested(self) -> bool:
+        """More granted than asked: rare but real (a fund that rounds up), so it is saved,
+        with a word of warning in case it is a typing error."""
+        granted, requested = self.budget_granted.data, self.budget_requested.data
+        return granted is not None and requested is not None and granted > requested
+
+    def validate_budget_source_other(self, field) -> None:
+        if self.budget_source.data == "anders" and not field.data:
+            raise ValidationError(_("Schrijf op waar het geld vandaan komt."))
 
     def validate_trekker_consent(self, field) -> None:
         if field.data and not self.trekker_name.data:
@@ -132,6 +140,10 @@ class ProjectForm(BaseForm):
             "budget_requested": euros_to_cents(self.budget_requested.data),
             "budget_granted": euros_to_cents(self.budget_granted.data),
             "budget_source": self.budget_source.data or "",
+            # The free text only means something with "anders"; with a listed source it goes.
+            "budget_source_other": (self.budget_source_other.data or "")
+            if self.budget_source.data == "anders"
+            else "",
             "start_date": self.start_date.data.isoformat() if self.start_date.data else None,
             "target_date": self.target_date.data.isoformat() if self.target_date.data else None,
         }

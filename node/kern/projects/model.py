@@ -170,6 +170,7 @@ def project_public(settings: Settings, conn: sqlite3.Connection, project_id: int
             "aangevraagd": row["budget_requested"],
             "toegekend": row["budget_granted"],
             "bron": row["budget_source"] or None,
+            "bronAnders": row["budget_source_other"] or None,
             "valuta": "EUR",
             "eenheid": "cent",
         },
@@ -291,6 +292,9 @@ def save_project(
     started_on: date | None = None,
 ) -> str:
     data = {key: values[key] for key in PROJECT_FIELDS}
+    # Callers from before the free text (sample data, ideas that become projects) leave it out.
+    other = values.get("budget_source_other") or ""
+    data["budget_source_other"] = other if data["budget_source"] == "anders" else ""
     data["needs"] = json.dumps(list(data["needs"] or []))
     data["trekker_consent"] = int(bool(data["trekker_consent"]))
     stamp = now()

@@ -148,6 +148,7 @@ class Budget(Strict):
     requested: int | None = Field(default=None, ge=0)
     granted: int | None = Field(default=None, ge=0)
     source: str = ""
+    other: str = ""  # what "anders" means
 
     @field_validator("source")
     @classmethod
@@ -486,6 +487,7 @@ def _load_projects(
             "budget_requested": project.budget.requested,
             "budget_granted": project.budget.granted,
             "budget_source": project.budget.source,
+            "budget_source_other": project.budget.other,
             "start_date": started.isoformat(),
             "target_date": None,
         }
