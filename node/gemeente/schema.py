@@ -300,6 +300,8 @@ def _kern_places(db) -> None:
     # Which of the municipality's kernen (node/gemeente/places/) a followed node is, when
     # staff chose it in beheer; empty: found from the kern's name.
     db.execute("ALTER TABLE gemeente_kernen ADD COLUMN place TEXT NOT NULL DEFAULT ''")
+
+
 @gemeente(name="0010_project_budgets")
 def _project_budgets(db) -> None:
     # What a kern wrote for a source outside the fixed list (budget_source 'anders'), so

@@ -406,6 +406,8 @@ def _neighbour_themas(db) -> None:
             error TEXT NOT NULL DEFAULT ''
         )"""
     )
+
+
 @kern(name="0011_budget_sources")
 def _budget_sources(db) -> None:
     # What "anders" means when a project's money comes from a source outside the fixed list
