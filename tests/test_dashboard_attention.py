@@ -57,8 +57,10 @@ async def test_nothing_waiting_says_so(beheer):
 async def test_mail_not_set_up_is_an_item(admin):
     client, _ = admin
     assert (await items(client))["mail_not_set_up"] == [
-        ("1", "/beheer/mail", "Mail is niet ingesteld")
+        ("1", "/beheer/mail", "Naar de mail-instellingen")
     ]
+    page = (await client.get("/beheer")).text
+    assert text_of(page, 'li[data-kind="mail_not_set_up"]').startswith("1 Mail is niet ingesteld.")
 
 
 async def test_mail_given_up_recently_is_counted(beheer, db):
@@ -202,7 +204,7 @@ async def test_an_editor_sees_mail_not_set_up_without_a_link_to_beheerder_pages(
     page = (await client.get("/beheer")).text
     item = select_one(page, 'li[data-kind="mail_not_set_up"]')
     assert select(item, "a") == []
-    assert text_of(item).startswith("1 Mail is niet ingesteld:")
+    assert text_of(item).startswith("1 Mail is niet ingesteld.")
 
 
 async def test_titles_in_items_are_escaped_once(beheer, db, settings):
