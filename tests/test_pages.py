@@ -116,9 +116,9 @@ async def test_search_is_dutch_aware(client, db, settings):
     )
     for query in ("speeltuin", "SPEELTUINEN", "cafe", "toestel"):
         page = (await client.get("/zoeken", params={"q": query})).text
-        assert "Speeltuinen opknappen" in page, query
+        assert texts(page, ".bloei-card__title") == ["Speeltuinen opknappen"], query
     page = (await client.get("/zoeken", params={"q": "zwembad"})).text
-    assert "Speeltuinen opknappen" not in page
+    assert texts(page, ".bloei-card__title") == []
 
 
 async def test_search_survives_fts_syntax_and_overlong_queries(client, db, settings):
@@ -157,7 +157,7 @@ async def test_version_page_lists_what_changed(client, db, settings):
     added = page.split("Nieuw op de agenda")[1]
     assert "Ontmoeten" in added.split("</ul>")[0]
     assert "Fruitbomen" in page.split("Afgerond</h3>")[1].split("</ul>")[0]
-    assert "van Loopt naar Eerste successen" in page
+    assert "Status: van Loopt naar Eerste successen" in texts(page, ".bloei-diff__fields li")
 
 
 async def test_house_style_uses_the_kern_colours(client, db):

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.store import utcnow
-from node import vocabulary
+from node import search, vocabulary
 from node.gemeente import calendar_feed as feed
 from node.gemeente import categories, conversations, kernen, labels, places, queries
 from node.gemeente.places.drawing import draw_map
@@ -220,6 +220,10 @@ async def projects_page(request: Request) -> Response:
             "kernen": all_kernen,
             "categories": categories.all_categories(),
             "query": lambda **changes: _query_string(f, **changes),
+            # With search words, each result marks them in its name and summary.
+            "highlight": search.highlight,
+            "passage": search.passage,
+            "passage_start": search.passage_start,
             "sorts": {
                 "gewijzigd": _("Laatst gewijzigd eerst"),
                 "stilst": _("Langst niet gewijzigd eerst"),

@@ -36,6 +36,7 @@ VOCABULARY = {
     "SIDE_PHASES": SIDE_PHASES,
     "label": label,
     "actor_label": agenda.actor_label,
+    "changed_fields": agenda.changed_fields,
     "loads": json.loads,
 }
 

@@ -6,10 +6,14 @@ module keeps the kern's index up to date and answers its search page.
 
 from __future__ import annotations
 
+import html
 import sqlite3
 
 from node.search import fts_query, terms
 from node.web.markdown import plain_text
+
+# How much readable text is kept per object for the passage shown with a result.
+SHOWN_LENGTH = 4000
 
 
 def index(
@@ -23,10 +27,13 @@ def index(
 ) -> None:
     """Put (or replace) one public object in the index, in the caller's transaction."""
     remove(conn, kind, ref)
-    body = " ".join([title, summary, *(plain_text(t) for t in texts)])
+    # plain_text gives HTML-escaped text; the results page escapes once more itself.
+    shown = " ".join(" ".join([summary, *(html.unescape(plain_text(t)) for t in texts)]).split())
+    # The summary column keeps the readable text (summary, then body) so that the results
+    # page can show the passage where a word matched; terms holds only stems.
     conn.execute(
         "INSERT INTO search_index (kind, ref, url, title, summary, terms) VALUES (?,?,?,?,?,?)",
-        (kind, ref, url, title, summary[:300], terms(body)),
+        (kind, ref, url, title, shown[:SHOWN_LENGTH], terms(" ".join([title, shown]))),
     )
 
 

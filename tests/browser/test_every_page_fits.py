@@ -213,6 +213,8 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         "/beheer/projecten/{project_id:id}/terugblik": [
             f"/beheer/projecten/{one(looked_back)}/terugblik"
         ],
+        # The search page with results whose passages are marked (checked in full), and empty.
+        "/zoeken": ["/zoeken?q=speeltuin", "/zoeken"],
         "/aanmelding/{token}": [rsvp_url],
         "/ideeen/status/{token}": [idea_status_url],
         # A {slug}, by the part of the path before it.

@@ -292,11 +292,16 @@ async def test_the_kern_dashboard_shows_new_reacties_of_the_gemeente(
     assert "Nieuwe reacties van de gemeente" in after.text
     assert "Veilig oversteken bij de school" in after.text
     assert "/beheer/gemeente" in link_targets(after.text)
+    waiting = select(after.text, '.bloei-attention li[data-kind="gemeente_waiting"]')
+    assert [(w.select_one(".bloei-attention__count").get_text(), w.a["href"]) for w in waiting] == [
+        ("1", "/beheer/gemeente")
+    ]
 
     reactie_id = gemeente_reactie_id(gemeente_app, linked["project"])
     await kern_answer(kern_app, kern, reactie_id, "Een besluit over het budget.")
     answered = await kern.get("/beheer")
     assert "Nieuwe reacties van de gemeente" not in answered.text
+    assert select(answered.text, '.bloei-attention li[data-kind="gemeente_waiting"]') == []
 
 
 async def test_an_answer_whose_push_was_lost_arrives_with_the_pull(

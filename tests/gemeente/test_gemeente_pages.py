@@ -58,10 +58,12 @@ async def test_projects_across_kernen_can_be_searched_and_filtered(
     page = await http.get(f"/projecten?{query}")
 
     assert page.status_code == 200
+    # the words searched for are marked inside the names: compare the text a reader sees
+    shown = text_of(page.text)
     for name in expected:
-        assert name in page.text
+        assert name in shown
     for name in not_expected:
-        assert name not in page.text
+        assert name not in shown
 
 
 async def test_projects_filter_by_kern_and_sort(two_kernen, real_kernen):
@@ -155,3 +157,14 @@ async def test_the_calendar_answers_304_until_a_meeting_arrives_or_goes(two_kern
     response = await http.get("/kalender.ics", headers={"If-Modified-Since": changed})
     assert response.status_code == 200 and "verplaatst" not in response.text
     assert response.headers["etag"] != etag
+
+
+async def test_project_search_marks_the_words_in_name_and_summary(two_kernen):
+    http, _ids = two_kernen
+
+    page = (await http.get("/projecten?q=speeltuinen")).text
+
+    row = [th for th in select(page, "tbody th") if "Nieuwe speeltuin" in text_of(th)][0]
+    assert [m.get_text() for m in select(row, "a mark")] == ["speeltuin"]
+    # without search words nothing is marked
+    assert select((await http.get("/projecten")).text, "mark") == []

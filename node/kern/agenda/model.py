@@ -179,6 +179,22 @@ class AgendaDiff:
         )
 
 
+# The fields of a thema a version compares, in the order its page lists them.
+COMPARED_FIELDS = (
+    "titel",
+    "beschrijving",
+    "prioriteit",
+    "status",
+    "wieIsAanZet",
+    "wieIsAanZetToelichting",
+)
+
+
+def changed_fields(before: dict, after: dict) -> list[str]:
+    """The compared fields whose value differs between two snapshots of one thema."""
+    return [key for key in COMPARED_FIELDS if before.get(key) != after.get(key)]
+
+
 def compare(old: list[dict], new: list[dict]) -> AgendaDiff:
     """Compare two snapshots thema by thema (matched on their stable slug)."""
     diff = AgendaDiff()
@@ -193,9 +209,7 @@ def compare(old: list[dict], new: list[dict]) -> AgendaDiff:
                 diff.finished.append(thema)
             else:
                 diff.status_changed.append((before, thema))
-        elif any(
-            before[k] != thema[k] for k in ("titel", "beschrijving", "prioriteit", "wieIsAanZet")
-        ):
+        elif changed_fields(before, thema):
             diff.changed.append((before, thema))
     diff.removed = [t for slug, t in old_by_slug.items() if slug not in new_by_slug]
     return diff

@@ -7,6 +7,7 @@ from it (calendar.py, the mails), so neither has to import the other to write a 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -51,6 +52,18 @@ def status_of(row, at: str | None = None) -> str:
 
 def location_text(row) -> str:
     return ", ".join(part for part in (row["place_name"], row["place_address"]) if part)
+
+
+# A route planner that needs no account and sets no tracking of its own; the address goes in
+# as text, so nothing is looked up here and no map is embedded in the page.
+ROUTE_PLANNER = "https://www.openstreetmap.org/directions"
+
+
+def route_url(row) -> str | None:
+    """A link to plan the way to the meeting's address, or None without an address."""
+    if not row["place_address"].strip():
+        return None
+    return f"{ROUTE_PLANNER}?{urlencode({'to': row['place_address'].strip()})}"
 
 
 def meeting_path(slug: str) -> str:

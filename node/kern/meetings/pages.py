@@ -21,6 +21,7 @@ from node.kern.agenda import model as agenda
 from node.kern.fields import STRIP, at_most, required
 from node.kern.meetings import calendar, rsvp
 from node.kern.meetings import model as meetings
+from node.kern.meetings.display import route_url
 from node.kern.meetings.evaluation_form import EvaluationForm, evaluation_context
 from node.kern.rendering import page
 from node.vocabulary import PHASES, label
@@ -49,6 +50,7 @@ HELPERS = {
     "status_of": meetings.status_of,
     "places_left": meetings.places_left,
     "location_text": meetings.location_text,
+    "route_url": route_url,
     "STATUS_LABELS": meetings.STATUS_LABELS,
     "PHASES": PHASES,
     "label": label,

@@ -9,6 +9,7 @@ from node.kern.agenda import model as agenda
 from node.kern.conversation import threads
 from node.kern.projects import model as projects
 from node.kern.rendering import VOCABULARY
+from node.kern.site.attention import needs_attention
 from node.mail.mailer import mail_status
 from node.web.auth import login_required
 from node.web.templating import render
@@ -32,5 +33,6 @@ async def dashboard(request: Request) -> Response:
             "mail": mail_status(db, request.app.state.settings, failures=0),
             "pending": agenda.unpublished_changes(db, request.app.state.settings),
             "gemeente_waiting": threads.waiting_for_kern(db, request.app.state.settings),
+            "attention": needs_attention(db, request.app.state.settings),
         },
     )

@@ -7,8 +7,8 @@ from starlette.responses import FileResponse, Response
 
 from node.kern import search
 from node.kern.rendering import page
-from node.search import MAX_QUERY_LENGTH
-from node.web.i18n import _
+from node.search import MAX_QUERY_LENGTH, highlight, passage, passage_start
+from node.web.i18n import _, lazy
 from node.web.templating import STATIC_DIR
 
 
@@ -24,14 +24,29 @@ async def accessibility_page(request: Request) -> Response:
     return page(request, "kern/toegankelijkheid.html", {})
 
 
+# What kind of thing each result is, said the way the site's own menu says it.
 KIND_LABELS = {
-    "project": "Project",
-    "thema": "Thema",
-    "versie": "Versie van de kernagenda",
-    "idee": "Idee",
-    "bericht": "Bericht",
-    "bijeenkomst": "Bijeenkomst",
+    "project": lazy("Project"),
+    "thema": lazy("Thema"),
+    "versie": lazy("Versie van de kernagenda"),
+    "idee": lazy("Idee"),
+    "bericht": lazy("Nieuws"),
+    "bijeenkomst": lazy("Bijeenkomst"),
 }
+
+
+def _result(row, query: str) -> dict:
+    """One result as shown: its kind, its title and the passage where it matched, marked."""
+    text = row["summary"]
+    shown = passage(text, query)
+    if shown is None and text:
+        shown = passage_start(text)
+    return {
+        "kind": row["kind"],
+        "url": row["url"],
+        "title": highlight(row["title"], query),
+        "passage": shown,
+    }
 
 
 async def search_page(request: Request) -> Response:
@@ -41,7 +56,7 @@ async def search_page(request: Request) -> Response:
     if len(query) > MAX_QUERY_LENGTH:
         error = _("Uw zoekvraag is te lang. Gebruik minder woorden.")
     elif query:
-        results = search.search(request.app.state.db.read(), query)
+        results = [_result(row, query) for row in search.search(request.app.state.db.read(), query)]
     return page(
         request,
         "kern/zoeken.html",
