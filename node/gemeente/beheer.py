@@ -187,10 +187,12 @@ async def set_place(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     kern, data = found
-    place = data.get("place", "")
     known = places.places_of(request.app.state.settings)
-    if place and known.find(place) is None:
+    found_place = known.find(data.get("place", "")) if data.get("place") else None
+    if data.get("place") and found_place is None:
         raise HTTPException(400, _("Kies een kern uit de lijst."))
+    # The list's own spelling, so the choice shows as selected in beheer again.
+    place = found_place.name if found_place else ""
     me = auth.current_user(request)
     request.app.state.db.write(places.set_place, kern["id"], place, me)
     chosen = place or places.place_by_name(kern["name"], known)
