@@ -32,6 +32,7 @@ from node.web.middleware import (
     SecurityHeadersMiddleware,
     ServerErrorPageMiddleware,
 )
+from node.web.page_validators import PageValidatorsMiddleware
 from node.web.security_txt import security_txt_route
 from node.web.templating import STATIC_DIR
 
@@ -140,6 +141,8 @@ def create_app(
         ),
         *parts.middleware,
     ]
+    # Just inside the page cache, so the cache keeps each page with its validators.
+    middleware.insert(2, Middleware(PageValidatorsMiddleware, session_cookie=SESSION_COOKIE))
     if settings.page_cache:
         middleware.insert(
             2,
