@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 from collections.abc import AsyncIterator
+from types import ModuleType
 
 import jinja2
 from starlette.applications import Starlette
@@ -17,9 +19,7 @@ from starlette.staticfiles import StaticFiles
 from node import positions
 from node.db import Database
 from node.diskwatch import DiskWatch
-from node.gemeente import wiring as gemeente_wiring
 from node.jobs import Job, Worker
-from node.kern import wiring as kern_wiring
 from node.settings import Settings
 from node.storage import StorageError
 from node.web import errors
@@ -58,13 +58,20 @@ class SiteInfo:
 
 
 # Each role hands the app the same parts (node/role.py); the app never looks inside a role.
-ROLES = {"kern": kern_wiring, "gemeente": gemeente_wiring}
+# Only the node's own role is imported: a kern's process need not hold the gemeente's
+# modules (some 10 MB: its calendar, read model and data-file checks), nor the other way.
+ROLE_WIRING = {"kern": "node.kern.wiring", "gemeente": "node.gemeente.wiring"}
+
+
+def role_wiring(role: str) -> ModuleType:
+    """The `wiring` module of a role (node/role.py)."""
+    return importlib.import_module(ROLE_WIRING[role])
 
 
 def open_database(settings: Settings, templates: jinja2.Environment | None = None) -> Database:
     """The node's database, wired by its role: a kern's writes publish their events and queue
     their mails (rendered with `templates`, a fresh environment when left out)."""
-    db = ROLES[settings.role].open_database(settings, templates)
+    db = role_wiring(settings.role).open_database(settings, templates)
     # Outbox positions must stay above those handed out before a restore (node/positions.py).
     positions.guard(db, settings.data_dir)
     return db
@@ -76,7 +83,7 @@ def background_jobs(settings: Settings, db: Database, federation=None) -> list[J
     `federation` is the app's, so the server's delivery job wakes up as soon as a write
     publishes something; `bloei worker` makes its own.
     """
-    return ROLES[settings.role].background_jobs(settings, db, federation)
+    return role_wiring(settings.role).background_jobs(settings, db, federation)
 
 
 def create_app(
@@ -92,7 +99,7 @@ def create_app(
     settings.media_dir.mkdir(exist_ok=True)
     disk_watch = DiskWatch(settings)
 
-    parts = ROLES[settings.role].parts(settings, db, templates)
+    parts = role_wiring(settings.role).parts(settings, db, templates)
     federation = parts.federation
     routes = [
         *parts.routes,

@@ -27,3 +27,27 @@ def test_a_node_starts_without_the_heavy_rarely_used_libraries():
         check=True,
     )
     assert found.stdout.split() == []
+
+
+ONE_ROLE = """
+import sys
+from node.app import role_wiring
+role_wiring(sys.argv[1])
+other = {"kern": "node.gemeente", "gemeente": "node.kern"}[sys.argv[1]]
+print(" ".join(sorted(name for name in sys.modules if name.startswith(other))))
+"""
+
+
+def test_a_node_loads_only_its_own_role():
+    """A kern's process holds none of the gemeente's modules (its read model, calendar and
+    data-file checks: some 10 MB), and a gemeente's none of the kern's."""
+    for role in ("kern", "gemeente"):
+        found = subprocess.run(
+            [sys.executable, "-c", ONE_ROLE, role],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert found.stdout.split() == [], role
