@@ -85,13 +85,11 @@ def seed_kern(data_dir: Path, total: int, rng: random.Random) -> dict[str, int]:
     from node.kern.meetings import model as meetings
     from node.kern.news import model as news
     from node.settings import load_settings
-    from node.web.templating import create_environment
 
     counts = counts_for(total)
     bench_pages.seed(data_dir, counts["projects"], counts["themas"], rng)
     settings = load_settings(data_dir)
     db = open_database(settings)
-    templates = create_environment()
     today = date.today()
 
     def fill(conn) -> None:
@@ -112,7 +110,6 @@ def seed_kern(data_dir: Path, total: int, rng: random.Random) -> dict[str, int]:
             idea_id, _token = ideas.submit_idea(
                 conn,
                 settings,
-                templates,
                 f"{rng.choice(bench_pages.SUBJECTS)} {rng.choice(bench_pages.PURPOSES)}",
                 "\n\n".join(rng.sample(bench_pages.SENTENCES, 2)),
                 "Fatima Yilmaz",

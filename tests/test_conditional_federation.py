@@ -15,6 +15,7 @@ import pytest
 from federation import followers
 from node.app import create_app
 from node.kern.api.openapi import BASE
+from node.web import activitypub
 from node.web.conditional import settled_last_modified
 from tests.conftest import BASE_URL
 from tests.helpers import add_thema
@@ -179,3 +180,26 @@ async def test_follow_counts_revalidate_and_see_changes_the_data_version_misses(
     changed = await http.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json()["totalItems"] == 2
+
+
+async def test_the_actor_is_made_once_per_change_and_then_served_from_memory(
+    settings, db, monkeypatch
+):
+    """With the page cache off too: until the data version moves, the kept body is sent
+    again as it was, and a change makes it anew."""
+    made = []
+    real_bytes = activitypub.activity_bytes
+
+    def counted(document):
+        made.append(document.get("id"))
+        return real_bytes(document)
+
+    monkeypatch.setattr(activitypub, "activity_bytes", counted)
+    app = create_app(settings.with_changes(page_cache=False), db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+        bodies = [(await c.get("/actor")).content for _ in range(3)]
+        assert bodies[0] == bodies[1] == bodies[2]
+        change_what_it_shows(db, settings, "/actor")
+        changed = (await c.get("/actor")).content
+    assert changed != bodies[0]
+    assert len(made) == 2

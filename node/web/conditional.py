@@ -36,6 +36,9 @@ _ENTITY_TAG = re.compile(r'(?:W/)?("[\x21\x23-\x7e\x80-\xff]*")')
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5), as far as we send them.
 _KEPT_ON_304 = ("cache-control", "content-location", "expires", "vary")
 MAX_REMEMBERED = 256
+# Bodies kept in memory: each at most KEEP_ONE, all together at most KEEP_BYTES.
+KEEP_ONE = 64 * 1024
+KEEP_BYTES = 2 * 1024 * 1024
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -106,36 +109,45 @@ def client_has_current(headers: Headers, etag: str, last_modified: datetime | No
 
 class _Sent:
     """Per address, the version, tag and Last-Modified of the last body made, so a poll at
-    the same version needs no new body, and the time only ever moves on."""
+    the same version needs no new body, and the time only ever moves on. Small bodies (the
+    actor, an API answer) are kept too, within a budget: until the version moves they are
+    served from memory, as fast as a static file, also with the page cache off."""
 
-    def __init__(self) -> None:
-        self._sent: OrderedDict[str, tuple[str, str, datetime | None]] = OrderedDict()
+    def __init__(self, keep_bytes: int = KEEP_BYTES) -> None:
+        self._sent: OrderedDict[str, tuple[str, str, datetime | None, bytes | None]] = OrderedDict()
         self._lock = threading.Lock()
+        self._keep_bytes = keep_bytes
+        self._kept = 0
 
-    def known(self, address: str, version: str) -> tuple[str, datetime | None] | None:
+    def known(self, address: str, version: str) -> tuple[str, datetime | None, bytes | None] | None:
+        """(tag, Last-Modified, the body if kept) of what was sent at this version."""
         with self._lock:
             found = self._sent.get(address)
         if found is None or not version or found[0] != version:
             return None
-        return found[1], found[2]
+        return found[1], found[2], found[3]
 
     def remember(
-        self, address: str, version: str, etag: str, computed: datetime | None
+        self, address: str, version: str, etag: str, computed: datetime | None, body: bytes = b""
     ) -> datetime | None:
         """Keep what was sent; returns the Last-Modified to send with it."""
         with self._lock:
-            previous = self._sent.get(address)
+            previous = self._sent.pop(address, None)
             moment = computed
+            if previous is not None:
+                self._kept -= len(previous[3] or b"")
             if previous is not None and computed is not None and previous[2] is not None:
-                _, old_tag, old_moment = previous
+                _, old_tag, old_moment, _ = previous
                 if old_tag == etag:
                     moment = max(computed, old_moment)
                 elif computed <= old_moment:
                     moment = max(_whole_seconds(datetime.now(UTC)), old_moment + ONE_SECOND)
-            self._sent[address] = (version, etag, moment)
-            self._sent.move_to_end(address)
-            while len(self._sent) > MAX_REMEMBERED:
-                self._sent.popitem(last=False)
+            kept = body if version and 0 < len(body) <= KEEP_ONE else None
+            self._sent[address] = (version, etag, moment, kept)
+            self._kept += len(kept or b"")
+            while len(self._sent) > MAX_REMEMBERED or self._kept > self._keep_bytes:
+                _, evicted = self._sent.popitem(last=False)
+                self._kept -= len(evicted[3] or b"")
             return moment
 
 
@@ -168,15 +180,20 @@ def conditional_response(
     sent = _sent(request)
     address = f"{request.url.netloc}{request.url.path}?{request.url.query}"
     known = sent.known(address, version)
-    if known is not None and not_modified(request.headers, *known):
-        return _not_modified_response(headers, *known)
+    if known is not None:
+        known_tag, known_moment, kept = known
+        if not_modified(request.headers, known_tag, known_moment):
+            return _not_modified_response(headers, known_tag, known_moment)
+        if kept is not None:
+            all_headers = {**(headers or {}), **_validators(known_tag, known_moment)}
+            return Response(kept, media_type=media_type, headers=all_headers)
     body = render()
     etag = strong_etag(body)
     if last_modified is not None:
         # Second precision, as HTTP-dates have; never later than now (RFC 9110 §8.8.2.1).
         now = _whole_seconds(datetime.now(UTC))
         last_modified = min(_whole_seconds(last_modified), now)
-    last_modified = sent.remember(address, version, etag, last_modified)
+    last_modified = sent.remember(address, version, etag, last_modified, body)
     if not_modified(request.headers, etag, last_modified):
         return _not_modified_response(headers, etag, last_modified)
     all_headers = {**(headers or {}), **_validators(etag, last_modified)}
