@@ -1,0 +1,89 @@
+"""Events from elsewhere: a followed agenda's events on the public meetings page, when turned on.
+
+The kern stores the events of actors it follows (received.py); here a Gancio-shaped Event, as a
+followed regional agenda sends it, is stored the way the inbox stores it, and the page is read
+through HTML as a visitor reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from federation.store import timestamp
+from tests.markup import parse
+
+AGENDA = "https://agenda.example/federation/u/regio"
+
+
+def _store(db, slug: str, name: str, days: int, **extra) -> None:
+    start = datetime.now(UTC) + timedelta(days=days)
+    event = {
+        "id": f"https://agenda.example/federation/m/{slug}",
+        "type": "Event",
+        "name": name,
+        "url": f"https://agenda.example/event/{slug}",
+        "startTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "endTime": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "location": {
+            "type": "Place",
+            "name": "Het Klooster",
+            "address": {
+                "type": "PostalAddress",
+                "streetAddress": "Markt 1",
+                "addressLocality": "Geldermalsen",
+            },
+        },
+        "content": "<p>Concert</p>",
+        "attachment": [],
+        **extra,
+    }
+    now = timestamp(datetime.now(UTC))
+
+    def save(conn) -> None:
+        conn.execute(
+            """INSERT OR IGNORE INTO federation_remote_actors (actor_id, inbox, document, fetched_at)
+               VALUES (?, ?, ?, ?)""",
+            (
+                AGENDA,
+                AGENDA + "/inbox",
+                json.dumps({"id": AGENDA, "type": "Application", "name": "Regio-agenda"}),
+                now,
+            ),
+        )
+        conn.execute(
+            """INSERT INTO received_objects (object_id, actor_id, activity_id, type, name,
+                   document, received_at, updated_at) VALUES (?, ?, ?, 'Event', ?, ?, ?, ?)""",
+            (event["id"], AGENDA, event["id"] + "#create", name, json.dumps(event), now, now),
+        )
+
+    db.write(save)
+
+
+async def test_events_from_elsewhere_show_only_when_the_group_turns_it_on(admin, db):
+    client, csrf = admin
+    _store(db, "concert", "Zomerconcert", days=5)
+    _store(db, "voorbij", "Al geweest", days=-3)
+    _store(db, "afgelast", "Afgelast feest", days=6, status="CANCELLED")
+
+    page = await client.get("/bijeenkomsten")
+    assert page.status_code == 200 and "Zomerconcert" not in page.text  # off by default
+
+    response = await client.post("/beheer/federatie/elders", data={"shown": "y", "csrf": csrf})
+    assert response.status_code == 303
+    html = parse((await client.get("/bijeenkomsten")).text)
+    section = html.find("section", attrs={"aria-labelledby": "elders-titel"})
+    assert section is not None and section.find("h2").get_text() == "Van elders"
+    [item] = section.find_all("li")
+    text = " ".join(item.get_text(" ").split())
+    assert "Van elders: Regio-agenda" in text and "Het Klooster, Markt 1, Geldermalsen" in text
+    assert item.find("a")["href"] == "https://agenda.example/event/concert"
+
+    await client.post("/beheer/federatie/elders", data={"csrf": csrf})
+    assert "Zomerconcert" not in (await client.get("/bijeenkomsten")).text
+
+
+async def test_the_setting_needs_a_valid_form(admin, db):
+    client, _ = admin
+    response = await client.post("/beheer/federatie/elders", data={"shown": "y", "csrf": "nee"})
+    assert response.status_code == 400
