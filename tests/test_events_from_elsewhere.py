@@ -7,57 +7,12 @@ through HTML as a visitor reads it.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
-
-from federation.store import timestamp
+from tests.elsewhere_helpers import store_event_from_elsewhere
 from tests.markup import parse
-
-AGENDA = "https://agenda.example/federation/u/regio"
 
 
 def _store(db, slug: str, name: str, days: int, **extra) -> None:
-    start = datetime.now(UTC) + timedelta(days=days)
-    event = {
-        "id": f"https://agenda.example/federation/m/{slug}",
-        "type": "Event",
-        "name": name,
-        "url": f"https://agenda.example/event/{slug}",
-        "startTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "endTime": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "location": {
-            "type": "Place",
-            "name": "Het Klooster",
-            "address": {
-                "type": "PostalAddress",
-                "streetAddress": "Markt 1",
-                "addressLocality": "Geldermalsen",
-            },
-        },
-        "content": "<p>Concert</p>",
-        "attachment": [],
-        **extra,
-    }
-    now = timestamp(datetime.now(UTC))
-
-    def save(conn) -> None:
-        conn.execute(
-            """INSERT OR IGNORE INTO federation_remote_actors (actor_id, inbox, document, fetched_at)
-               VALUES (?, ?, ?, ?)""",
-            (
-                AGENDA,
-                AGENDA + "/inbox",
-                json.dumps({"id": AGENDA, "type": "Application", "name": "Regio-agenda"}),
-                now,
-            ),
-        )
-        conn.execute(
-            """INSERT INTO received_objects (object_id, actor_id, activity_id, type, name,
-                   document, received_at, updated_at) VALUES (?, ?, ?, 'Event', ?, ?, ?, ?)""",
-            (event["id"], AGENDA, event["id"] + "#create", name, json.dumps(event), now, now),
-        )
-
-    db.write(save)
+    db.write(lambda conn: store_event_from_elsewhere(conn, slug, name, days, **extra))
 
 
 async def test_events_from_elsewhere_show_only_when_the_group_turns_it_on(admin, db):

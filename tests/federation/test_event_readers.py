@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from federation import vocabulary
+from node.kern.federation import as_objects
 from node.kern.meetings import model as meetings
 from tests.federation.event_readers import gancio_refusals, mobilizon_address, mobilizon_refusals
 from tests.meeting_helpers import add_meeting
@@ -106,3 +107,28 @@ def test_old_documents_with_the_array_type_still_read_as_meetings():
         "Event",
         "Bijeenkomst",
     )
+
+
+def test_a_project_photo_travels_with_its_alt_text_and_media_type():
+    author = as_objects.Author(
+        "https://beesd.example/actor", "https://beesd.example/actor/followers"
+    )
+    snapshot = {
+        "id": "https://beesd.example/projecten/speeltuin",
+        "titel": "Speeltuin",
+        "foto": "https://beesd.example/media/0123.jpg",
+        "fotoBeschrijving": "Kinderen op de nieuwe schommel",
+    }
+    project = as_objects.build("Project", snapshot, author)
+    assert project["attachment"] == [
+        {
+            "type": "Image",
+            "mediaType": "image/jpeg",
+            "url": "https://beesd.example/media/0123.jpg",
+            "name": "Kinderen op de nieuwe schommel",
+        }
+    ]
+    # Projects keep their Bloei type; every object has a name, a text and a url.
+    assert project["type"] == ["Page", "Project"]
+    assert project["name"] == "Speeltuin" and project["content"] == ""
+    assert project["url"] == snapshot["id"]

@@ -147,6 +147,9 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
         attachment.append(
             _present(
                 type="Image",
+                # Photos are stored re-encoded as JPEG (projects/photos.py); Gancio and
+                # Mastodon pick an image attachment by its mediaType.
+                mediaType="image/jpeg",
                 url=snapshot["foto"],
                 name=snapshot.get("fotoBeschrijving"),
             )
