@@ -263,6 +263,9 @@ _EXTENSION_TERMS: dict[str, Any] = {
         "@type": "xsd:integer",
     },
     "participantCount": {"@id": "mz:participantCount", "@type": "xsd:integer"},
+    # Whether a meeting goes ahead, as iCalendar says it (Mobilizon reads CONFIRMED/CANCELLED).
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
+    "status": "ical:status",
     "formerType": {"@id": "as:formerType", "@type": "@vocab"},
 }
 
@@ -306,6 +309,7 @@ STANDARD_PROPERTIES = frozenset(
         "alsoKnownAs", "movedTo", "duration", "contentMap", "nameMap", "summaryMap",
         "streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry",
         "timezone", "maximumAttendeeCapacity", "remainingAttendeeCapacity", "participantCount",
+        "status",
     }
 )  # fmt: skip
 

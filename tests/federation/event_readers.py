@@ -21,7 +21,8 @@ Mobilizon (`lib/federation/activity_stream/converter/event.ex`, `address.ex`):
   (begins_on) are required by the event changeset; `to` is a list (`@ap_public in
   object["to"]`); `attachment`, when there, a list; `location.address`, when there, a map (it
   reads `object["address"]["addressCountry"]`, which raises on text);
-  `maximumAttendeeCapacity` an integer when there; `timezone` text when there.
+  `maximumAttendeeCapacity` an integer when there; `timezone` text when there; `status`
+  (default CONFIRMED) one of TENTATIVE, CONFIRMED, CANCELLED, downcased into its EventStatus.
 """
 
 from __future__ import annotations
@@ -169,6 +170,8 @@ def mobilizon_refusals(activity: dict[str, Any]) -> list[str]:
         problems.append("maximumAttendeeCapacity is not an integer")
     if "timezone" in obj and not isinstance(obj["timezone"], str):
         problems.append("timezone is not text")
+    if "status" in obj and obj["status"] not in ("TENTATIVE", "CONFIRMED", "CANCELLED"):
+        problems.append("status is not an iCalendar event status")
     return problems
 
 

@@ -46,6 +46,8 @@ def test_gancio_and_mobilizon_accept_a_kerns_create_update_and_delete(db, settin
     stored = mobilizon_address(create["object"]["location"])
     assert stored["street"] == "Dorpsstraat 1" and stored["postal_code"] == "4153 AA"
     assert stored["locality"] == "Beesd" and stored["description"] == "Dorpshuis De Pluk"
+    # Mobilizon shows the cancellation the Update carries.
+    assert create["object"]["status"] == "CONFIRMED" and update["object"]["status"] == "CANCELLED"
     assert delete["object"]["formerType"] == "Event"
     assert delete["object"]["kind"] == "Bijeenkomst"
 

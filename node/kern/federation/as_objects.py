@@ -225,6 +225,8 @@ def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
         "remainingAttendeeCapacity": snapshot.get("plaatsenOver"),
         "participantCount": snapshot.get("aantalAanmeldingen"),
         "geannuleerd": cancelled,
+        # The same in the words of iCalendar, which Mobilizon shows (a cancelled event).
+        "status": "CANCELLED" if cancelled else "CONFIRMED",
         "annuleringsreden": (snapshot.get("redenAnnulering") or None) if cancelled else None,
         "themas": snapshot.get("themas") or [],
         "projecten": snapshot.get("projecten") or [],
