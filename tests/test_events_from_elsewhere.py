@@ -42,3 +42,14 @@ async def test_the_setting_needs_a_valid_form(admin, db):
     client, _ = admin
     response = await client.post("/beheer/federatie/elders", data={"shown": "y", "csrf": "nee"})
     assert response.status_code == 400
+
+
+async def test_beheer_says_how_a_regional_agenda_adds_this_kern(admin, settings):
+    """Gancio trusts a kern by its account address (docs/FEDERATION.md, FEP-2677)."""
+    client, _ = admin
+    html = parse((await client.get("/beheer/federatie")).text)
+    facts = html.find("dl", class_="bloei-facts")
+    [address] = [dd.get_text() for dd in facts.find_all("dd") if dd.get_text().startswith("@")]
+    assert address.startswith(f"@{settings.slug}@")
+    hint = facts.find_next_sibling("p")
+    assert "Gancio" in hint.get_text() and "adres van deze kern" in hint.get_text()

@@ -23,6 +23,13 @@ Mobilizon (`lib/federation/activity_stream/converter/event.ex`, `address.ex`):
   reads `object["address"]["addressCountry"]`, which raises on text);
   `maximumAttendeeCapacity` an integer when there; `timezone` text when there; `status`
   (default CONFIRMED) one of TENTATIVE, CONFIRMED, CANCELLED, downcased into its EventStatus.
+
+Gancio 1.21.0 "add trusted instance" (`api/controller/instance.js` addTrust, `helpers.js`
+getNodeInfo): `@user@host` is looked up through WebFinger and its `self` link trusted; a URL
+is taken as an instance, whose discovery document's FEP-2677 link (rel `...#Application`) is
+trusted, else a default account for Gancio and Mobilizon only, else 404. Gancio reads the first
+discovery link as the NodeInfo link whatever its rel. Only Events *sent by* the trusted and
+followed actor are stored (inbox.js).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"
 PLACE_PARTS = ("streetAddress", "addressLocality", "addressRegion", "addressCountry")
 
 
@@ -186,3 +194,22 @@ def mobilizon_address(place: dict[str, Any]) -> dict[str, Any]:
         "region": address.get("addressRegion"),
         "country": address.get("addressCountry"),
     }
+
+
+def gancio_trusted_actor(
+    entered: str, discovery: dict[str, Any], webfinger: dict[str, Any] | None
+) -> str | None:
+    """The actor Gancio trusts when its admin enters `entered`, or None where Gancio says 404.
+
+    `discovery` is the instance's /.well-known/nodeinfo, `webfinger` its answer for the account
+    (None when it has none).
+    """
+    if not entered.startswith("http") and "@" in entered:
+        links = (webfinger or {}).get("links") or []
+        found = next((link for link in links if link.get("rel") == "self"), None)
+        return found.get("href") if found else None
+    links = discovery.get("links") or []
+    if not links or "nodeinfo.diaspora.software/ns/schema" not in links[0].get("rel", ""):
+        return None  # the first link is fetched as NodeInfo: the instance is not read
+    application = next((link for link in links if link.get("rel") == APPLICATION_REL), None)
+    return application.get("href") if application else None

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from federation import vocabulary
 from node.kern.federation import as_objects
 from node.kern.meetings import model as meetings
-from tests.federation.event_readers import gancio_refusals, mobilizon_address, mobilizon_refusals
+from tests.federation.event_readers import (
+    gancio_refusals,
+    gancio_trusted_actor,
+    mobilizon_address,
+    mobilizon_refusals,
+)
 from tests.meeting_helpers import add_meeting
 
 
@@ -134,3 +140,21 @@ def test_a_project_photo_travels_with_its_alt_text_and_media_type():
     assert project["type"] == ["Page", "Project"]
     assert project["name"] == "Speeltuin" and project["content"] == ""
     assert project["url"] == snapshot["id"]
+
+
+async def test_gancio_trusts_the_kern_itself_by_its_account_address(client, settings):
+    """No FEP-2677 link (docs/FEDERATION.md): Gancio would trust a silent Application actor
+    while the Group sends the meetings. By its account address Gancio trusts the Group."""
+    host = urlsplit(settings.public_url).netloc
+    discovery = (await client.get("/.well-known/nodeinfo")).json()
+    resource = f"acct:{settings.slug}@{host}"
+    webfinger = (await client.get("/.well-known/webfinger", params={"resource": resource})).json()
+    actor = (await client.get("/actor", headers={"Accept": "application/activity+json"})).json()
+
+    trusted = gancio_trusted_actor(f"@{settings.slug}@{host}", discovery, webfinger)
+    assert trusted == actor["id"] and actor["type"] == "Group"
+    # By the instance's URL Gancio finds no actor to trust, and says so (404), rather than
+    # trusting one that never sends an event.
+    assert gancio_trusted_actor(settings.public_url, discovery, None) is None
+    # The first discovery link is the NodeInfo one, as Gancio reads it.
+    assert "nodeinfo.diaspora.software/ns/schema/2.1" in discovery["links"][0]["rel"]
