@@ -24,6 +24,18 @@ Mobilizon (`lib/federation/activity_stream/converter/event.ex`, `address.ex`):
   `maximumAttendeeCapacity` an integer when there; `timezone` text when there; `status`
   (default CONFIRMED) one of TENTATIVE, CONFIRMED, CANCELLED, downcased into its EventStatus.
 
+Mastodon (`app/lib/activitypub/activity.rb`, `activity/create.rb`, `parser/status_parser.rb`):
+- an object is taken when its `type` is, or (as a list) includes, a SUPPORTED type (Note,
+  Question) or a CONVERTED one (Image, Audio, Video, Article, Page, Event); anything else is
+  dropped without a word. Its `id` must be on the sending actor's host (invalid_origin?).
+- a converted object becomes a post of `<h2>name</h2>`, then `summary`, then a link to `url`
+  (or `id` when `url` is missing or on another host); `content` is not shown. Public when `to`
+  or `cc` holds the Public collection.
+
+Mobilizon, further (`converter/utils.ex`): the organizer is the object's `actor` or
+`attributedTo` (neither: no_actor_found); `status` is downcased (text only); with Document
+attachments `content` goes through String.replace (text only).
+
 Gancio 1.21.0 "add trusted instance" (`api/controller/instance.js` addTrust, `helpers.js`
 getNodeInfo): `@user@host` is looked up through WebFinger and its `self` link trusted; a URL
 is taken as an instance, whose discovery document's FEP-2677 link (rel `...#Application`) is
@@ -36,6 +48,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"
 PLACE_PARTS = ("streetAddress", "addressLocality", "addressRegion", "addressCountry")
@@ -180,6 +193,13 @@ def mobilizon_refusals(activity: dict[str, Any]) -> list[str]:
         problems.append("timezone is not text")
     if "status" in obj and obj["status"] not in ("TENTATIVE", "CONFIRMED", "CANCELLED"):
         problems.append("status is not an iCalendar event status")
+    if not (obj.get("actor") or obj.get("attributedTo")):
+        problems.append("no_actor_found (no actor nor attributedTo)")
+    documents = [a for a in obj.get("attachment") or [] if isinstance(a, dict)]
+    if any(a.get("type") == "Document" for a in documents) and not isinstance(
+        obj.get("content"), str
+    ):
+        problems.append("String.replace on a missing content")
     return problems
 
 
@@ -213,3 +233,45 @@ def gancio_trusted_actor(
         return None  # the first link is fetched as NodeInfo: the instance is not read
     application = next((link for link in links if link.get("rel") == APPLICATION_REL), None)
     return application.get("href") if application else None
+
+
+MASTODON_TYPES = ("Note", "Question", "Image", "Audio", "Video", "Article", "Page", "Event")
+MASTODON_CONVERTED = ("Image", "Audio", "Video", "Article", "Page", "Event")
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def _types(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("type")
+    return [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]
+
+
+def _host(url: Any) -> str:
+    return urlsplit(url).netloc.lower() if isinstance(url, str) else ""
+
+
+def mastodon_refusals(activity: dict[str, Any]) -> list[str]:
+    """Why Mastodon would drop this Create or Update rather than show a post."""
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        return ["object is not embedded"]
+    if not any(kind in MASTODON_TYPES for kind in _types(obj)):
+        return [f"unsupported object type {obj.get('type')!r}"]
+    problems = []
+    if _host(obj.get("id")) != _host(activity.get("actor")):
+        problems.append("id on another host than the actor (invalid_origin)")
+    audience = [*(obj.get("to") or []), *(obj.get("cc") or [])]
+    if PUBLIC not in audience:
+        problems.append("not public: shown to followers at most")
+    return problems
+
+
+def mastodon_post(activity: dict[str, Any]) -> list[str]:
+    """The parts of the post Mastodon makes of a converted object (Event, Page): heading,
+    summary, link; empty parts left out."""
+    obj = activity["object"]
+    if not any(kind in MASTODON_CONVERTED for kind in _types(obj)):
+        return [obj.get("content") or ""]
+    url = obj.get("url")
+    link = url if _host(url) == _host(activity.get("actor")) else obj.get("id")
+    parts = [obj.get("name") or "", obj.get("summary") or "", link or ""]
+    return [part for part in parts if part]

@@ -17,6 +17,8 @@ from node.kern.meetings import model as meetings
 from tests.federation.event_readers import (
     gancio_refusals,
     gancio_trusted_actor,
+    mastodon_post,
+    mastodon_refusals,
     mobilizon_address,
     mobilizon_refusals,
 )
@@ -56,6 +58,11 @@ def test_gancio_and_mobilizon_accept_a_kerns_create_update_and_delete(db, settin
     assert create["object"]["status"] == "CONFIRMED" and update["object"]["status"] == "CANCELLED"
     assert delete["object"]["formerType"] == "Event"
     assert delete["object"]["kind"] == "Bijeenkomst"
+    # Mastodon shows it as a post: the name as heading, the summary, a link to the meeting.
+    assert mastodon_refusals(create) == [] and mastodon_refusals(update) == []
+    heading, summary, link = mastodon_post(create)
+    assert heading == create["object"]["name"] and "Dorpshuis De Pluk" in summary
+    assert link == create["object"]["url"] == create["object"]["id"]
 
 
 def test_a_meeting_without_an_address_or_a_limit_is_still_accepted(db, settings):
@@ -140,6 +147,13 @@ def test_a_project_photo_travels_with_its_alt_text_and_media_type():
     assert project["type"] == ["Page", "Project"]
     assert project["name"] == "Speeltuin" and project["content"] == ""
     assert project["url"] == snapshot["id"]
+    # Mastodon shows a project as a post with its name and a link, its photo with the alt text.
+    activity = {"type": "Create", "actor": author.actor_id, "object": project}
+    assert mastodon_refusals(activity) == []
+    assert mastodon_post(activity) == ["Speeltuin", snapshot["id"]]
+    # Bloei's own type alone would not be shown at all.
+    alone = {**activity, "object": {**project, "type": "Project"}}
+    assert mastodon_refusals(alone) == ["unsupported object type 'Project'"]
 
 
 async def test_gancio_trusts_the_kern_itself_by_its_account_address(client, settings):
