@@ -213,6 +213,13 @@ TERMS: tuple[Term, ...] = (
     Term("project", "The project an idea became.", value="@id"),
     # protocol
     Term(
+        "kind",
+        "The Bloei type of an object that travels with one plain AS type, so that readers "
+        "which compare `type` with a string (Gancio) accept it: a meeting is "
+        '`"type": "Event", "kind": "Bijeenkomst"`. On a Tombstone it names what the object was.',
+        value="@vocab",
+    ),
+    Term(
         "lastPosition",
         "The outbox position of the newest item in an outbox, or of the last item on a "
         "catch-up page.",
@@ -239,7 +246,26 @@ _EXTENSION_TERMS: dict[str, Any] = {
     "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
     "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     "assertionMethod": {"@id": "sec:assertionMethod", "@type": "@id", "@container": "@set"},
+    # A meeting's place, capacity and time zone in the terms Mobilizon writes (schema.org
+    # for the address and capacity, Mobilizon's own namespace for time zone and count).
+    "mz": "https://joinmobilizon.org/ns#",
     "address": "schema:address",
+    "PostalAddress": "schema:PostalAddress",
+    "streetAddress": "schema:streetAddress",
+    "postalCode": "schema:postalCode",
+    "addressLocality": "schema:addressLocality",
+    "addressRegion": "schema:addressRegion",
+    "addressCountry": "schema:addressCountry",
+    "timezone": "mz:timezone",
+    "maximumAttendeeCapacity": {"@id": "schema:maximumAttendeeCapacity", "@type": "xsd:integer"},
+    "remainingAttendeeCapacity": {
+        "@id": "schema:remainingAttendeeCapacity",
+        "@type": "xsd:integer",
+    },
+    "participantCount": {"@id": "mz:participantCount", "@type": "xsd:integer"},
+    # Whether a meeting goes ahead, as iCalendar says it (Mobilizon reads CONFIRMED/CANCELLED).
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
+    "status": "ical:status",
     "formerType": {"@id": "as:formerType", "@type": "@vocab"},
 }
 
@@ -281,6 +307,9 @@ STANDARD_PROPERTIES = frozenset(
         "proofPurpose", "proofValue", "created", "totalItems", "first", "last", "next", "prev",
         "partOf", "orderedItems", "items", "manuallyApprovesFollowers", "discoverable",
         "alsoKnownAs", "movedTo", "duration", "contentMap", "nameMap", "summaryMap",
+        "streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry",
+        "timezone", "maximumAttendeeCapacity", "remainingAttendeeCapacity", "participantCount",
+        "status",
     }
 )  # fmt: skip
 
@@ -332,24 +361,62 @@ def id_of(value: Any) -> str | None:
     return None
 
 
+_ADDRESS_PARTS = ("streetAddress", "postalCode", "addressLocality", "addressRegion")
+
+
+def address_text(value: Any) -> str:
+    """A Place's `address` as one line, whether it came as text or as a PostalAddress."""
+    if isinstance(value, str):
+        return value.strip()
+    if not isinstance(value, Mapping):
+        return ""
+    parts = [value.get(key) for key in _ADDRESS_PARTS]
+    return ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+
+
 def types_of(value: Any) -> tuple[str, ...]:
-    """An object's types as a tuple, whether `type` is one string or a list."""
-    kind = value.get("type") if isinstance(value, Mapping) else None
+    """An object's types as a tuple, whether `type` is one string or a list, Bloei's `kind` last.
+
+    A meeting reads ("Event", "Bijeenkomst") whether it came as `"type": "Event"` with
+    `"kind": "Bijeenkomst"` or, as Bloei wrote it before, `"type": ["Event", "Bijeenkomst"]`.
+    """
+    if not isinstance(value, Mapping):
+        return ()
+    kind = value.get("type")
+    found: tuple[str, ...] = ()
     if isinstance(kind, str):
-        return (kind,)
-    if isinstance(kind, list):
-        return tuple(k for k in kind if isinstance(k, str))
-    return ()
+        found = (kind,)
+    elif isinstance(kind, list):
+        found = tuple(k for k in kind if isinstance(k, str))
+    bloei_kind = value.get("kind")
+    if isinstance(bloei_kind, str) and bloei_kind not in found:
+        found = (*found, bloei_kind)
+    return found
+
+
+def former_types_of(tombstone: Any) -> tuple[str, ...]:
+    """What a Tombstone says the object was: its formerType(s), Bloei's `kind` last."""
+    if not isinstance(tombstone, Mapping):
+        return ()
+    return types_of({"type": tombstone.get("formerType"), "kind": tombstone.get("kind")})
+
+
+# Bloei types sent as one plain AS type with the Bloei type in `kind`: the readers of these
+# (Gancio, Mobilizon) accept an object only when `type` is exactly the string they expect.
+PLAIN_TYPED = frozenset({"Bijeenkomst"})
 
 
 def typed(bloei_type: str, **properties: Any) -> dict[str, Any]:
     """An object with its Bloei type and the standard type it travels with.
 
-    typed("Project", id=..., name=...) gives {"type": ["Page", "Project"], "id": ..., ...}.
+    typed("Project", id=..., name=...) gives {"type": ["Page", "Project"], "id": ..., ...};
+    typed("Bijeenkomst", ...) gives {"type": "Event", "kind": "Bijeenkomst", ...}.
     """
     term = TERMS_BY_NAME.get(bloei_type)
     if term is None or term.kind != "type" or not term.beside:
         raise ValueError(f"{bloei_type} is not a Bloei object type")
+    if bloei_type in PLAIN_TYPED:
+        return {"type": term.beside, "kind": bloei_type, **properties}
     return {"type": [term.beside, bloei_type], **properties}
 
 
@@ -445,12 +512,26 @@ def update(
 def tombstone(
     object_id: str, former_type: str | Sequence[str], deleted: datetime
 ) -> dict[str, Any]:
-    """What remains of a deleted object: its id, what it was, and when it went."""
-    former = former_type if isinstance(former_type, str) else list(former_type)
+    """What remains of a deleted object: its id, what it was, and when it went.
+
+    A plain-typed Bloei type (a meeting) becomes `"formerType": "Event"` with
+    `"kind": "Bijeenkomst"`: Gancio takes a Tombstone's formerType for the object's type.
+    """
+    former: Any = former_type if isinstance(former_type, str) else list(former_type)
+    extra: dict[str, str] = {}
+    if isinstance(former, list):
+        plain = [kind for kind in former if kind in PLAIN_TYPED]
+        if plain:
+            extra["kind"] = plain[0]
+            former = TERMS_BY_NAME[plain[0]].beside
+    elif former in PLAIN_TYPED:
+        extra["kind"] = former
+        former = TERMS_BY_NAME[former].beside
     return {
         "id": object_id,
         "type": "Tombstone",
         "formerType": former,
+        **extra,
         "deleted": format_time(deleted),
     }
 

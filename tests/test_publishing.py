@@ -154,14 +154,23 @@ def test_a_meeting_is_an_event_with_readable_time_and_place_and_is_announced(db,
     create, announce = of_object(db, url)
     event = create["object"]
     assert create["type"] == "Create" and announce["type"] == "Announce"
-    assert event["type"] == ["Event", "Bijeenkomst"]
+    # A plain Event (Gancio and Mobilizon compare `type` with the string), Bloei's type in `kind`.
+    assert event["type"] == "Event" and event["kind"] == "Bijeenkomst"
+    assert vocabulary.types_of(event) == ("Event", "Bijeenkomst")
     assert event["name"] == "Dorpsavond over verkeer"
     assert event["url"] == url and event["attributedTo"] == settings.url("/actor")
     assert event["location"] == {
         "type": "Place",
         "name": "Dorpshuis De Pluk",
-        "address": "Dorpsstraat 1, 4153 AA Beesd",
+        "address": {
+            "type": "PostalAddress",
+            "streetAddress": "Dorpsstraat 1",
+            "postalCode": "4153 AA",
+            "addressLocality": "Beesd",
+            "addressCountry": "NL",
+        },
     }
+    assert event["timezone"] == "Europe/Amsterdam"
     start = datetime.fromisoformat(event["startTime"].replace("Z", "+00:00"))
     local = start.astimezone(meetings.AMSTERDAM)
     assert local.strftime("%H:%M") == "19:30"
@@ -171,6 +180,10 @@ def test_a_meeting_is_an_event_with_readable_time_and_place_and_is_announced(db,
     assert "Dorpshuis De Pluk" in event["summary"]
     assert event["summary"][0].isupper()
     assert event["capaciteit"] == 40 and event["geannuleerd"] is False
+    # The same places in Mobilizon's terms: in all, left, taken.
+    assert event["maximumAttendeeCapacity"] == 40
+    assert event["remainingAttendeeCapacity"] == 40 and event["participantCount"] == 0
+    assert event["attachment"] == [] and isinstance(event["content"], str)
     assert event["to"] == [vocabulary.PUBLIC]
     # Mastodon wants the object itself in the Announce, not the Create.
     assert announce["object"]["id"] == url and announce["object"]["type"] == event["type"]

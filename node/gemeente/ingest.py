@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.store import timestamp
-from federation.vocabulary import id_of
+from federation.vocabulary import former_types_of, id_of
 from node.gemeente import readmodel
 from node.gemeente.kernen import Kern
 
@@ -100,7 +100,7 @@ def apply(
 def _object_type(obj: Any) -> str:
     kind = readmodel.bloei_type(obj)
     if kind is None and isinstance(obj, dict) and obj.get("type") == "Tombstone":
-        kind = readmodel.bloei_type({"type": obj.get("formerType")})
+        kind = readmodel.bloei_type({"type": list(former_types_of(obj))})
     return kind or ""
 
 
@@ -185,8 +185,7 @@ def _delete(
     existing = _existing(conn, kern, object_id)
     if existing is None:
         # Keep the tombstone: an older Create that arrives later must not bring it back.
-        former = obj.get("formerType") if isinstance(obj, dict) else None
-        kind = readmodel.bloei_type({"type": former}) or "Tombstone"
+        kind = readmodel.bloei_type({"type": list(former_types_of(obj))}) or "Tombstone"
         tombstone = {"id": object_id, "type": "Tombstone"}
         readmodel.save(conn, kern.id, kind, tombstone, published, now, project=False)
         readmodel.delete(conn, object_id, published, now)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.store import row, timestamp
-from federation.vocabulary import id_of, types_of
+from federation.vocabulary import address_text, id_of, types_of
 from node.gemeente.categories import categorize
 from node.search import terms
 
@@ -333,7 +333,7 @@ def _meeting(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
             starts,
             moment(obj.get("endTime")),
             text(place.get("name")),
-            text(place.get("address")),
+            text(address_text(place.get("address"))),
             int(cancelled),
             text(obj.get("annuleringsreden"), MAX_SUMMARY) if cancelled else "",
             int(bool(plain(obj.get("verslag"), 10))),

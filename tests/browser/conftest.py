@@ -27,9 +27,11 @@ import pytest
 from conftest import make_data_dir
 
 from node.app import open_database
+from node.kern.federation import elsewhere
 from node.kern.sample import load_sample
 from node.settings import load_settings
 from node.web.auth import create_user
+from tests.elsewhere_helpers import store_event_from_elsewhere
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +88,13 @@ def _seed(data_dir: Path) -> tuple[str, str, str]:
         )
         thema = db.scalar("SELECT slug FROM themas WHERE removed_at IS NULL ORDER BY id LIMIT 1")
         version = db.scalar("SELECT slug FROM agenda_versions ORDER BY id DESC LIMIT 1")
+        # A followed regional agenda's event, shown on the meetings page: a long name must fit.
+        db.write(lambda conn: elsewhere.set_shown(conn, True))
+        db.write(
+            lambda conn: store_event_from_elsewhere(
+                conn, "zomerconcert", "Zomerconcert van het Gelders Jeugdorkest met koor", 9
+            )
+        )
     finally:
         db.close()
     assert project and thema and version, "the sample data has no active project, thema or versie"

@@ -9,6 +9,7 @@ draft-cavage text, or `http-message-signatures` for RFC 9421), never by Bloei's.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -224,6 +225,31 @@ async def test_a_reject_of_the_kerns_follow_settles_it_as_rejected(client, db, p
     response = await post(client, peer, peer.answer("Reject", followed))
     assert response.status_code == 202, response.text
     assert followers.get_following(db.read(), peer.actor_id).state == "rejected"
+
+
+async def test_a_followed_agendas_event_is_on_the_meetings_page_once_the_group_turns_it_on(
+    admin, app, db, peer, followed
+):
+    client, csrf = admin
+    await post(client, peer, peer.answer("Accept", followed))
+    visitor = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+    response = await client.post("/beheer/federatie/elders", data={"shown": "y", "csrf": csrf})
+    assert response.status_code == 303
+    # A visitor's page is cached now; the event must show on it all the same.
+    assert "Repair Café" not in (await visitor.get("/bijeenkomsten")).text
+    create = peer.event()
+    start = datetime.now(UTC) + timedelta(days=10)
+    create["object"]["startTime"] = start.isoformat(timespec="seconds")
+    create["object"]["endTime"] = (start + timedelta(hours=3)).isoformat(timespec="seconds")
+
+    assert (await post(client, peer, create)).status_code == 202
+
+    page = (await visitor.get("/bijeenkomsten")).text
+    assert "Van elders" in page and "Repair Café in het dorpshuis" in page
+    delete = peer.activity("Delete", create["object"]["id"], 2)
+    assert (await post(client, peer, delete)).status_code == 202
+    assert "Repair Café in het dorpshuis" not in (await visitor.get("/bijeenkomsten")).text
+    await visitor.aclose()
 
 
 async def test_an_event_from_a_followed_server_is_kept_and_shown_in_beheer(

@@ -163,6 +163,31 @@ async def test_an_announce_adds_what_is_missing_and_ignores_the_rest(gemeente_ap
     assert db.scalar("SELECT count(*) FROM gemeente_meetings") == 1
 
 
+async def test_a_meeting_reads_the_same_as_a_plain_event_and_in_the_older_array_form(
+    gemeente_app, staff, beesd
+):
+    """Kernen send `"type": "Event", "kind": "Bijeenkomst"` with a PostalAddress now; a kern
+    not yet updated sends `["Event", "Bijeenkomst"]` with a text address. Both are meetings."""
+    http, token = staff
+    await follow_kern(gemeente_app, http, token, beesd)
+    new = beesd.meeting("nieuw", beesd.clock.replace(year=2027))
+    assert new["type"] == "Event" and new["location"]["address"]["type"] == "PostalAddress"
+    old = beesd.meeting("oud", beesd.clock.replace(year=2027))
+    old["type"] = ["Event", "Bijeenkomst"]
+    del old["kind"]
+    old["location"] = {"type": "Place", "name": "Dorpshuis", "address": "Kerkstraat 1"}
+
+    for meeting in (new, old):
+        assert (await beesd.push(http, beesd.publish("Create", meeting))).status_code == 202
+
+    db = gemeente_app.state.db
+    found = db.execute("SELECT object_id, address FROM gemeente_meetings ORDER BY object_id")
+    assert [(r["object_id"].rsplit("/", 1)[1], r["address"]) for r in found] == [
+        ("nieuw", "Kerkstraat 1"),
+        ("oud", "Kerkstraat 1"),
+    ]
+
+
 async def test_an_update_of_the_kern_itself_gives_it_its_new_name(gemeente_app, staff, beesd):
     """A kern announces a new name (node/kern/kern_actor.announce_profile_change)."""
     http, token = staff

@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import escape
 
 from federation.vocabulary import TERMS_BY_NAME, format_time, typed
+from node.kern.federation.postal import postal_address
 from node.web.markdown import render_markdown
 
 # Object types whose Create is also announced: Mastodon shows a Group's Announce as a boost.
@@ -30,6 +31,8 @@ class Author:
 
     actor_id: str
     followers: str
+    # The kern's village: the locality of a meeting place without an address of its own.
+    village: str = ""
 
     def audience(self) -> dict[str, list[str]]:
         # Mastodon decides visibility from the object's own addressing.
@@ -47,6 +50,8 @@ def build(object_type: str, snapshot: dict[str, Any], author: Author) -> dict[st
     if builder is None:
         return None
     properties = builder(snapshot)
+    if object_type == "Bijeenkomst":
+        properties["location"] = _place(snapshot.get("plaats") or {}, author.village)
     obj = typed(
         object_type,
         id=snapshot["id"],
@@ -55,7 +60,19 @@ def build(object_type: str, snapshot: dict[str, Any], author: Author) -> dict[st
         **properties,
         **author.audience(),
     )
-    return {key: value for key, value in obj.items() if value not in (None, "", [])}
+    kept = {key: value for key, value in obj.items() if value not in (None, "", [])}
+    # What a generic client shows, and what Gancio reads without checking, is there even
+    # when empty: a name, a text, and (on a meeting) the list of attachments.
+    kept.setdefault("name", "")
+    kept.setdefault("content", "")
+    for key, value in ALWAYS_PRESENT.get(object_type, {}).items():
+        kept.setdefault(key, value)
+    return kept
+
+
+# Per type, the properties a reader requires even when they are empty. Gancio reads
+# `attachment.length` of every Event it is sent an Update of.
+ALWAYS_PRESENT: dict[str, dict[str, Any]] = {"Bijeenkomst": {"attachment": []}}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -130,6 +147,9 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
         attachment.append(
             _present(
                 type="Image",
+                # Photos are stored re-encoded as JPEG (projects/photos.py); Gancio and
+                # Mastodon pick an image attachment by its mediaType.
+                mediaType="image/jpeg",
                 url=snapshot["foto"],
                 name=snapshot.get("fotoBeschrijving"),
             )
@@ -186,7 +206,6 @@ def _evaluation(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
-    place = snapshot.get("plaats") or {}
     summary = snapshot.get("samenvatting") or ""
     cancelled = snapshot.get("status") == "geannuleerd"
     # A verslag counts once it is published; a draft stays in beheer.
@@ -198,12 +217,16 @@ def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
         "content": _html(snapshot.get("beschrijving")),
         "startTime": _time(snapshot.get("begintijd")),
         "endTime": _time(snapshot.get("eindtijd")),
-        "location": _present(
-            type="Place", name=place.get("naam"), address=place.get("adres") or None
-        ),
+        "timezone": snapshot.get("tijdzone"),
         "capaciteit": snapshot.get("capaciteit"),
         "aanmeldingen": snapshot.get("aantalAanmeldingen"),
+        # The same figures in the terms Mobilizon shows: places in all, left, and taken.
+        "maximumAttendeeCapacity": snapshot.get("capaciteit"),
+        "remainingAttendeeCapacity": snapshot.get("plaatsenOver"),
+        "participantCount": snapshot.get("aantalAanmeldingen"),
         "geannuleerd": cancelled,
+        # The same in the words of iCalendar, which Mobilizon shows (a cancelled event).
+        "status": "CANCELLED" if cancelled else "CONFIRMED",
         "annuleringsreden": (snapshot.get("redenAnnulering") or None) if cancelled else None,
         "themas": snapshot.get("themas") or [],
         "projecten": snapshot.get("projecten") or [],
@@ -211,6 +234,16 @@ def meeting(snapshot: dict[str, Any]) -> dict[str, Any]:
         "evaluatie": _evaluation(snapshot.get("evaluatie")),
         "updated": _time(snapshot.get("bijgewerkt")),
     }
+
+
+def _place(place: dict[str, Any], village: str) -> dict[str, Any]:
+    """The meeting's Place as Mobilizon writes one: a name and a schema.org PostalAddress.
+
+    Gancio refuses an Event whose place has no name or no street or locality, so the name
+    falls back to the village and the address always has a locality.
+    """
+    name = place.get("naam") or village
+    return {"type": "Place", "name": name, "address": postal_address(place.get("adres"), village)}
 
 
 def idea(snapshot: dict[str, Any]) -> dict[str, Any]:

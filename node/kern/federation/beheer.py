@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from wtforms import RadioField, StringField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
 
 from federation import delivery, followers, follows
@@ -18,7 +18,7 @@ from federation.actors import ActorError, RemoteActor, parse_acct
 from federation.fetch import FetchError
 from federation.store import utcnow
 from node.kern.federation import actor as kern_actor
-from node.kern.federation import received
+from node.kern.federation import elsewhere, received
 from node.kern.federation.runtime import KernFederation
 from node.web import auth
 from node.web.audit import record_audit
@@ -68,10 +68,17 @@ def _federation(request: Request) -> KernFederation:
     return request.app.state.federation
 
 
+class ElsewhereForm(BaseForm):
+    shown = BooleanField(
+        _("Toon bijeenkomsten van agenda's die u volgt op de pagina Bijeenkomsten")
+    )
+
+
 def _page(
     request: Request,
     follow_form: FollowForm | None = None,
     approval_form: ApprovalForm | None = None,
+    elsewhere_form: ElsewhereForm | None = None,
     status_code: int = 200,
     **extra,
 ) -> Response:
@@ -88,6 +95,7 @@ def _page(
         "actor_id": fed.publisher.routes.id,
         "follow_form": follow_form or FollowForm(),
         "approval_form": approval_form,
+        "elsewhere_form": elsewhere_form or ElsewhereForm(data={"shown": elsewhere.shown(conn)}),
         "followers": [_with_name(fed, f) for f in followers.list_followers(conn)],
         "following": [_with_name(fed, f) for f in followers.list_following(conn)],
         "queue": delivery.queue_summary(conn),
@@ -312,6 +320,32 @@ async def approval_setting(request: Request) -> Response:
     return RedirectResponse(HOME, status_code=303)
 
 
+@auth.login_required("beheerder")
+async def elsewhere_setting(request: Request) -> Response:
+    data, csrf_ok = await read_beheer_form(request)
+    form = ElsewhereForm(formdata=data)
+    if not csrf_ok:
+        return _page(request, elsewhere_form=form, status_code=400, csrf_error=True)
+    if not form.validate():
+        return _page(request, elsewhere_form=form, status_code=400)
+    value = bool(form.shown.data)
+    me = auth.current_user(request)
+
+    def save(conn: sqlite3.Connection) -> None:
+        elsewhere.set_shown(conn, value)
+        record_audit(conn, me, "federatie.elders", "Site", elsewhere.SETTING_KEY, str(value))
+
+    request.app.state.db.write(save)
+    if value:
+        flash(
+            request,
+            _("Bijeenkomsten van agenda's die u volgt staan nu op de pagina Bijeenkomsten."),
+        )
+    else:
+        flash(request, _("Bijeenkomsten van elders staan niet meer op de pagina Bijeenkomsten."))
+    return RedirectResponse(HOME, status_code=303)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(HOME, federation_page),
@@ -320,4 +354,5 @@ def routes() -> list[BaseRoute]:
         Route(f"{HOME}/volgers", follower_action, methods=["POST"]),
         Route(f"{HOME}/bezorging/{{job_id:id}}/opnieuw", retry_delivery, methods=["POST"]),
         Route(f"{HOME}/goedkeuren", approval_setting, methods=["POST"]),
+        Route(f"{HOME}/elders", elsewhere_setting, methods=["POST"]),
     ]

@@ -50,7 +50,7 @@ class Publisher:
         self.settings = settings
         self.node_identity = identity
         self.routes = ActorRoutes.under(settings.public_url, ACTOR_PATH)
-        self.author = as_objects.Author(self.routes.id, self.routes.followers)
+        self.author = as_objects.Author(self.routes.id, self.routes.followers, settings.name)
         self.clock = clock
         # Set when a write queued deliveries: the delivery job wakes up for it instead of
         # waiting for its next round. The write itself never waits for the network.

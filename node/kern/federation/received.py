@@ -31,7 +31,7 @@ from federation.store import rows, timestamp
 from federation.vocabulary import id_of, types_of
 from node.kern import happenings
 from node.kern.conversation import model as gemeente_messages
-from node.kern.federation import followed_moves
+from node.kern.federation import elsewhere, followed_moves
 from node.settings import Settings
 
 MAX_NAME = 200
@@ -122,6 +122,8 @@ def handle_delete(ctx: InboxContext, settings: Settings) -> None:
     if existing["type"] in gemeente_messages.KINDS:
         _require_gemeente(ctx, settings)
         gemeente_messages.touch(ctx.conn)
+    elif existing["type"] in elsewhere.EVENT_TYPES and elsewhere.shown(ctx.conn):
+        gemeente_messages.touch(ctx.conn)  # the meetings page shows it: it goes at once
     stamp = timestamp(ctx.now)
     # Nothing of a removed object stays here: the sender asks its followers to honour this.
     tombstone = json.dumps({"id": object_id, "type": "Tombstone"}, separators=(",", ":"))
@@ -184,7 +186,8 @@ def _store(ctx: InboxContext, object_id: str, settings: Settings) -> None:
         ),
     )
     kinds = gemeente_messages.kinds_of(obj)
-    if kinds:
+    if kinds or (elsewhere.EVENT_TYPES & set(types_of(obj)) and elsewhere.shown(ctx.conn)):
+        # Shown on cached pages (a gemeentebericht, an event from elsewhere): seen at once.
         gemeente_messages.touch(ctx.conn)
     if gemeente_messages.REACTIE in kinds and existing is None:
         # New, not a changed one. What the mail needs of it; the rest stays in the inbox.

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, StopValidat
 
 from node.kern import address_counts
 from node.kern.agenda import model as agenda
+from node.kern.federation import elsewhere
 from node.kern.fields import STRIP, at_most, required
 from node.kern.meetings import calendar, rsvp
 from node.kern.meetings import model as meetings
@@ -169,6 +170,7 @@ async def meetings_page(request: Request) -> Response:
         "past": [],
         "page_number": 1,
         "pages": 1,
+        "elsewhere": [],
     }
     if errors:
         return _page(request, "kern/bijeenkomsten.html", context, 400)
@@ -193,8 +195,17 @@ async def meetings_page(request: Request) -> Response:
         past_total=past_total,
         page_number=page_number,
         pages=pages,
+        elsewhere=_from_elsewhere(db) if thema is None and page_number == 1 else [],
     )
     return _page(request, "kern/bijeenkomsten.html", context)
+
+
+def _from_elsewhere(db) -> list[elsewhere.EventFromElsewhere]:
+    """Coming events of followed agendas, when the group turned that on in beheer."""
+    conn = db.read()
+    if not elsewhere.shown(conn):
+        return []
+    return elsewhere.upcoming(conn, datetime.now(meetings.AMSTERDAM))
 
 
 # --- One meeting ---------------------------------------------------------------------------
