@@ -57,9 +57,12 @@ async def test_a_large_group_counts_only_after_confirming_by_mail(client, db, se
     meeting_id, slug = add_meeting(db, settings, capacity=40)
     response = await rsvp_post(client, slug, people="20", email="club@example.org")
     assert response.status_code == 303
-    assert response.headers["location"] == f"/bijeenkomsten/{slug}#aanmelden"
+    assert response.headers["location"] == f"/bijeenkomsten/{slug}#aanmelden-melding"
     notice = (await client.get(response.headers["location"])).text
-    assert "Bijna klaar! We hebben u een e-mail gestuurd." in notice
+    # This node has no mail set up: the mail waits in the queue, and the page says so rather
+    # than that it was sent (tests/test_feedback_mail.py has the node with mail).
+    assert "We hebben u een e-mail gestuurd" not in notice
+    assert "deze site kan op dit moment geen e-mail versturen" in notice
     # Nothing counts yet: a made-up address holds no places.
     assert db.scalar("SELECT count(*) FROM rsvps") == 0
     assert accepted(db, meeting_id) == 0
@@ -78,7 +81,7 @@ async def test_a_large_group_counts_only_after_confirming_by_mail(client, db, se
     assert db.scalar("SELECT count(*) FROM rsvps") == 0
     confirmed = await client.post(rsvp.confirm_path(token))
     assert confirmed.status_code == 303
-    assert confirmed.headers["location"] == rsvp.personal_path(token)
+    assert confirmed.headers["location"] == rsvp.personal_path(token) + "#aanmelding-melding"
     row = db.one("SELECT * FROM rsvps")
     assert (row["people"], row["status"], row["email"]) == (20, "aangemeld", "club@example.org")
     assert row["email_confirmed_at"]
