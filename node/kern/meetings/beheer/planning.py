@@ -65,9 +65,9 @@ async def meeting_new(request: Request) -> Response:
     if not form.validate():
         return render_page(request, template, {"form": form, "meeting": None}, 400)
     thema_ids, project_ids = form.link_ids()
-    write(request, meetings.create_meeting, form.values(), thema_ids, project_ids)
+    slug = write(request, meetings.create_meeting, form.values(), thema_ids, project_ids)
     flash(request, _("De bijeenkomst „%s” is gepland.") % form.title.data)
-    return redirect(LIST_URL)
+    return redirect(f"{LIST_URL}#{slug}")
 
 
 @login_required()
