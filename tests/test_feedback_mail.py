@@ -112,7 +112,7 @@ async def test_the_waiting_list_is_explained_plainly(client, db, settings):
 async def test_beheer_is_told_when_mail_is_not_set_up(admin):
     client, _csrf = admin
     page = (await client.get("/beheer")).text
-    [warning] = select(page, ".bloei-alert--warning")
+    [warning] = select(page, 'li[data-kind="mail_not_set_up"]')
     assert "/beheer/mail" in str(warning)
 
 
