@@ -98,6 +98,26 @@ async def test_the_personal_link_is_shown_to_keep_and_copy_without_javascript(cl
     assert "script-src 'none'" in (await client.get("/")).headers["content-security-policy"]
 
 
+async def test_without_mail_the_forms_promise_no_mail(client, db, settings):
+    _, slug = add_meeting(db, settings, capacity=10)
+    meeting = (await client.get(f"/bijeenkomsten/{slug}")).text
+    assert "krijgt u een bevestiging" not in meeting
+    assert "U krijgt een e-mail om uw aanmelding te bevestigen" not in meeting
+    assert "Deze site kan op dit moment geen e-mail versturen." in meeting
+    assert "Bewaar die" in meeting
+    idea = (await client.get("/ideeen/nieuw")).text
+    assert "Dan krijgt u die link ook per e-mail" not in idea
+
+
+async def test_with_mail_the_forms_say_what_the_mail_brings(mail_client, db, settings):
+    _, slug = add_meeting(db, settings, capacity=10)
+    meeting = (await mail_client.get(f"/bijeenkomsten/{slug}")).text
+    assert "Met een e-mailadres krijgt u een bevestiging" in meeting
+    assert "geen e-mail versturen" not in meeting
+    idea = (await mail_client.get("/ideeen/nieuw")).text
+    assert "Dan krijgt u die link ook per e-mail" in idea
+
+
 async def test_the_waiting_list_is_explained_plainly(client, db, settings):
     _, slug = add_meeting(db, settings, capacity=1)
     await sign_up(client, slug)

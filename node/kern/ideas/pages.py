@@ -154,7 +154,12 @@ def _form_page(
     response = page(
         request,
         "kern/idee_nieuw.html",
-        {"form": form, "stamp_error": stamp_error},
+        {
+            "form": form,
+            "stamp_error": stamp_error,
+            # Senders are promised mail only when mail can leave the node.
+            "mail_ready": smtp_configured(request.app.state.settings),
+        },
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"

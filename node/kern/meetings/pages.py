@@ -248,6 +248,8 @@ def meeting_page_response(
             "series": series,
             "form": form or RsvpForm(),
             "rsvp_error": error,
+            # The form promises mail only when mail can leave the node.
+            "mail_ready": smtp_configured(request.app.state.settings),
             **evaluation_context(meeting, evaluation),
         },
         status_code,
