@@ -26,6 +26,7 @@ from node.web import errors
 from node.web.client_address import ClientAddressMiddleware
 from node.web.compression import CompressionMiddleware
 from node.web.csrf import OriginCheckMiddleware
+from node.web.feedback import FeedbackAnchorMiddleware
 from node.web.middleware import (
     BodySizeLimitMiddleware,
     PageCacheMiddleware,
@@ -146,6 +147,8 @@ def create_app(
             same_site="lax",
             https_only=settings.secure_cookies,
         ),
+        # Points the redirect after a form at its confirmation (node/web/feedback.py).
+        Middleware(FeedbackAnchorMiddleware),
         *parts.middleware,
     ]
     # Just inside the page cache, so the cache keeps each page with its validators.

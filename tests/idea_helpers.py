@@ -24,7 +24,8 @@ NEWS = {
     "body": "We lopen samen door het dorp en kijken wat beter kan.",
     "published_at": "",
 }
-STATUS_RE = re.compile(r"^/ideeen/status/([A-Za-z0-9_-]{43})$")
+# The redirect points at the confirmation on the page (#idee-melding).
+STATUS_RE = re.compile(r"^/ideeen/status/([A-Za-z0-9_-]{43})(?:#idee-melding)?$")
 
 
 def idea_form(settings, seconds_ago: float = 10, **changes) -> dict:

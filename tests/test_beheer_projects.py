@@ -88,7 +88,7 @@ async def test_create_project_with_themas_and_dutch_budgets(admin, db, settings)
     response = await client.post("/beheer/projecten/nieuw", data=form)
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/beheer/projecten"
+    assert response.headers["location"] == "/beheer/projecten#melding"
     row = db.one("SELECT * FROM projects WHERE title = 'Bankjes bij de kerk'")
     assert row["budget_requested"] == 150000
     assert row["budget_granted"] == 25050

@@ -76,7 +76,8 @@ async def test_publishing_makes_an_idea_public_searchable_and_recorded(admin, db
 
 async def test_the_sender_follows_the_idea_through_the_personal_link(client, db, app, settings):
     response = await client.post("/ideeen/nieuw", data=idea_form(settings))
-    status_url = response.headers["location"]
+    status_url, _, spot = response.headers["location"].partition("#")
+    assert spot == "idee-melding", "the redirect points at the confirmation"
 
     page = await client.get(status_url)
     assert page.status_code == 200
@@ -131,7 +132,7 @@ def test_a_stamp_signed_with_another_key_is_refused(settings):
 
 async def test_bots_filling_the_hidden_field_store_nothing(client, db, settings):
     response = await client.post("/ideeen/nieuw", data=idea_form(settings, website="http://spam"))
-    assert response.status_code == 303 and response.headers["location"] == "/ideeen"
+    assert response.status_code == 303 and response.headers["location"] == "/ideeen#melding"
     assert count(db, "ideas") == 0 and count(db, "mail_queue") == 0
 
 
@@ -220,7 +221,8 @@ async def test_the_group_gets_a_notice_without_the_senders_details(client, db, s
     db.write(emails)
     await client.post("/ideeen/nieuw", data=idea_form(settings, contact=SENDER_EMAIL))
 
-    mails = db.execute("SELECT * FROM mail_queue ORDER BY to_address")
+    # The group's notices; the sender's own confirmation is tests/test_idea_sender_mails.py's.
+    mails = db.execute("SELECT * FROM mail_queue WHERE purpose = 'idea.new' ORDER BY to_address")
     assert [m["to_address"] for m in mails] == ["anna@beesd.example", "groep@beesd.example"]
     for mail in mails:
         assert mail["purpose"] == "idea.new"
@@ -241,9 +243,8 @@ async def test_no_notice_to_a_disabled_beheerder_or_twice_to_one_address(client,
 
     db.write(emails)
     await client.post("/ideeen/nieuw", data=idea_form(settings))
-    assert [m["to_address"] for m in db.execute("SELECT to_address FROM mail_queue")] == [
-        "Anna@Beesd.example"
-    ]
+    notices = db.execute("SELECT to_address FROM mail_queue WHERE purpose = 'idea.new'")
+    assert [m["to_address"] for m in notices] == ["Anna@Beesd.example"]
 
 
 # --- Answer, support, project -----------------------------------------------------------
@@ -262,7 +263,7 @@ async def test_support_counts_one_person_once(client, db, app, settings):
     _id, _token, slug = add_published_idea(db, app, settings)
     first = await client.post(f"/ideeen/{slug}/steun")
     await client.post(f"/ideeen/{slug}/steun")
-    assert first.status_code == 303 and first.headers["location"] == f"/ideeen/{slug}#steun"
+    assert first.status_code == 303 and first.headers["location"] == f"/ideeen/{slug}#steun-melding"
     assert count(db, "idea_supports") == 1
     page = (await client.get(f"/ideeen/{slug}")).text
     assert "1 inwoner steunt dit idee." in page

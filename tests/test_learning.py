@@ -117,7 +117,7 @@ async def test_a_resident_evaluates_a_meeting_once_per_browser(db, settings, cli
     )
 
     assert first.status_code == again.status_code == 303
-    assert first.headers["location"].endswith("#evaluatie")
+    assert first.headers["location"].endswith("#evaluatie-melding")
     rows = db.execute("SELECT score, went_well, could_be_better FROM meeting_evaluations")
     assert [tuple(r) for r in rows] == [(2, "", "Te lang.")]
     shown = await client.get(first.headers["location"].split("#")[0])

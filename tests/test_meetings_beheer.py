@@ -436,7 +436,7 @@ async def test_the_verslag_moves_a_project_in_the_same_transaction(admin, db, se
         },
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/bijeenkomsten/{slug}#verslag"
+    assert response.headers["location"] == f"/bijeenkomsten/{slug}#verslag-melding"
     change = db.one("SELECT * FROM phase_changes WHERE meeting_id = ?", (meeting_id,))
     assert (change["project_id"], change["to_phase"], change["note"]) == (
         project_id,

@@ -41,7 +41,7 @@ async def uncached_client(settings, db):
 async def test_a_bericht_written_in_beheer_is_public_recorded_and_searchable(admin, db):
     client, csrf = admin
     response = await client.post("/beheer/nieuws/nieuw", data=news_form(csrf))
-    assert response.status_code == 303 and response.headers["location"] == "/beheer/nieuws"
+    assert response.status_code == 303 and response.headers["location"] == "/beheer/nieuws#melding"
 
     row = db.one("SELECT * FROM news")
     assert row["slug"] == "nieuwe-bankjes-geplaatst" and row["created_by"] == "Anna de Vries"

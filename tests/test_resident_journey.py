@@ -68,7 +68,8 @@ async def test_resident_signs_up_gets_the_mail_with_the_ics_and_cancels(
     # When a resident signs up for two, with an e-mail address
     response = await client.post(f"{path}/aanmelden", data={**RESIDENT, "people": "2"})
     assert response.status_code == 303
-    personal = response.headers["location"]
+    personal, _, spot = response.headers["location"].partition("#")
+    assert spot == "aanmelding-melding", "the redirect points at the confirmation"
     assert "U bent aangemeld met 2 personen." in (await client.get(personal)).text
     assert places_left((await client.get(path)).text) == before - 2
 

@@ -17,7 +17,8 @@ from tests.markup import field_value, ids, link_targets, select
 from tests.meeting_helpers import accepted, add_meeting, mails, sign_up
 
 RESIDENT = {"name": "Jan Bos", "email": "jan@example.org", "phone": "", "people": "2"}
-TOKEN_PATH = re.compile(r"^/aanmelding/([A-Za-z0-9_-]{43})$")
+# The redirect points at the confirmation on the personal page.
+TOKEN_PATH = re.compile(r"^/aanmelding/([A-Za-z0-9_-]{43})#aanmelding-melding$")
 
 
 def statuses(db, meeting_id: int) -> list[tuple[str, int, str]]:

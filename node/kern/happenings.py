@@ -38,9 +38,11 @@ RSVP_CONFIRMED = "rsvp.confirm"
 RSVP_WAITLISTED = "rsvp.waitlist"
 RSVP_REQUESTED = "rsvp.request"
 RSVP_PROMOTED = "rsvp.promoted"
+RSVP_LINK_MAILED = "rsvp.link"
 MEETING_CANCELLED = "meeting.cancelled"
 MEETING_MOVED = "meeting.moved"
 IDEA_RECEIVED = "idea.new"
+IDEA_SENDER_TOLD = "idea.sender"
 GEMEENTE_REACTIE = "gemeente.reactie"
 
 

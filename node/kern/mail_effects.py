@@ -56,9 +56,11 @@ class MailEffects:
             happenings.RSVP_WAITLISTED: self._signed_up,
             happenings.RSVP_REQUESTED: self._requested,
             happenings.RSVP_PROMOTED: self._promoted,
+            happenings.RSVP_LINK_MAILED: self._link_mailed,
             happenings.MEETING_CANCELLED: self._cancelled,
             happenings.MEETING_MOVED: self._moved,
             happenings.IDEA_RECEIVED: self._idea_received,
+            happenings.IDEA_SENDER_TOLD: self._idea_sender,
             happenings.GEMEENTE_REACTIE: self._gemeente_reactie,
         }
 
@@ -118,6 +120,22 @@ class MailEffects:
             _("Er is plaats: u bent aangemeld voor %s") % meeting["title"],
             "rsvp_doorgeschoven.txt",
             invite=True,
+        )
+
+    def _link_mailed(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        meeting = _meeting(conn, payload["meeting_id"])
+        rsvp = _rsvp(conn, payload["rsvp_id"])
+        self._mail(
+            conn,
+            payload["kind"],
+            meeting,
+            rsvp,
+            _("Uw persoonlijke link: %(title)s op %(day)s")
+            % {"title": meeting["title"], "day": day_text(meeting["starts_at"])},
+            "rsvp_link.txt",
+            link=payload["link"],
+            invite=rsvp["status"] == "aangemeld",
+            waiting=rsvp["status"] == "wachtlijst",
         )
 
     def _cancelled(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
@@ -229,6 +247,44 @@ class MailEffects:
         )[:200]
         for address in ideas.notice_recipients(conn):
             queue_mail(conn, ideas.NOTICE_PURPOSE, address, subject, text)
+
+    def _idea_sender(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        """The sender who left an e-mail address hears what became of their idea."""
+        settings = self.settings
+        idea = conn.execute(
+            """SELECT i.*, p.slug AS project_slug FROM ideas i
+               LEFT JOIN projects p ON p.id = i.project_id WHERE i.id = ?""",
+            (payload["idea_id"],),
+        ).fetchone()
+        address = ideas.sender_address(idea)
+        if not address:
+            return
+        what = payload["what"]
+        title = " ".join(idea["title"].split())
+        subject = {
+            "received": _("Uw idee is ontvangen: %s"),
+            "published": _("Uw idee staat op de site: %s"),
+            "answered": _("Antwoord op uw idee: %s"),
+            "project": _("Uw idee is een project geworden: %s"),
+            "declined": _("Over uw idee: %s"),
+        }[what] % title
+        public_url = ""
+        if what == "project" and idea["project_slug"]:
+            public_url = settings.url(f"/projecten/{idea['project_slug']}")
+        elif idea["status"] == "gepubliceerd":
+            public_url = settings.url(ideas.idea_path(idea["slug"]))
+        body = render_mail(
+            self.templates,
+            "idea_sender.txt",
+            what=what,
+            title=title,
+            idea=idea,
+            link=payload.get("link", ""),
+            public_url=public_url,
+            group=group_name(conn, settings),
+            kern=settings.name,
+        )
+        queue_mail(conn, f"{happenings.IDEA_SENDER_TOLD}.{what}", address, subject[:200], body)
 
     def _gemeente_reactie(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
         gemeente_notice.tell_the_group(conn, self.settings, payload["reactie"])

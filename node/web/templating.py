@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from node.web import i18n
 from node.web.auth import current_user
 from node.web.csrf import csrf_token
+from node.web.feedback import ANCHOR_KEY, anchor_id
 from node.web.markdown import render_markdown
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -51,7 +52,7 @@ def render(
         "site": state.site(),
         "user": current_user(request),
         "csrf_token": csrf_token(request),
-        "flash": request.session.pop("flash", None) if "session" in request.scope else None,
+        **_flash_context(request),
         "path": request.url.path,
         "beheer_menu": getattr(state, "beheer_menu", ()),
         # Beheer asks it whether the disk is nearly full (templates/beheer/_layout.html).
@@ -62,6 +63,22 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
-def flash(request: Request, message: str) -> None:
-    """A one-line confirmation shown on the next page ("Het project is opgeslagen.")."""
-    request.session["flash"] = message
+def flash(request: Request, message: str, at: str = "", done: bool = False) -> None:
+    """A one-line confirmation shown on the next page ("Het project is opgeslagen.").
+
+    `at` names the feedback spot next to the form that was sent (the `feedback` macro in
+    templates/_partials/forms.html, e.g. "steun"); without it the message shows at the top
+    of the page. Either way the redirect that follows points at it (node/web/feedback.py).
+    `done` tells the spot's form that it did its work, so it can show its new state ("U
+    steunt dit project") instead of the same button again.
+    """
+    request.session["flash"] = {"message": message, "at": at, "done": done} if at else message
+    request.scope[ANCHOR_KEY] = anchor_id(at)
+
+
+def _flash_context(request: Request) -> dict:
+    """`flash`, the message for the top of the page, or `feedback`, the one for a spot."""
+    waiting = request.session.pop("flash", None) if "session" in request.scope else None
+    if isinstance(waiting, dict):
+        return {"flash": None, "feedback": waiting}
+    return {"flash": waiting, "feedback": None}

@@ -249,8 +249,8 @@ def _personal_links(browser, node, meeting: str) -> tuple[str, str]:
         form.get_by_label("Uw naam").fill("Marieke van den Heuvel-Oosterwijk")
         form.get_by_label("Met hoeveel personen komt u?").fill("2")
         form.get_by_role("button", name="Aanmelden").click()
-        page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}$"))
-        rsvp = page.url.removeprefix(node.url)
+        page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}#aanmelding-melding$"))
+        rsvp = page.url.removeprefix(node.url).split("#")[0]
 
         page.goto(node("/ideeen/nieuw"))
         page.get_by_label("Titel van uw idee").fill("Een bankje bij de bushalte")
@@ -260,8 +260,8 @@ def _personal_links(browser, node, meeting: str) -> tuple[str, str]:
             "(el, value) => { el.value = value; }", form_stamp(secret, time.time() - 60)
         )
         page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/ideeen/status/[A-Za-z0-9_-]+$"))
-        status = page.url.removeprefix(node.url)
+        page.wait_for_url(re.compile(r"/ideeen/status/[A-Za-z0-9_-]+#idee-melding$"))
+        status = page.url.removeprefix(node.url).split("#")[0]
     finally:
         ctx.close()
     return rsvp, status

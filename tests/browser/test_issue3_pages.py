@@ -143,7 +143,7 @@ def test_rsvp_errors_and_the_personal_page_pass_axe(page, node, sample):
     form.get_by_label("Uw naam").fill("Toegankelijkheid Test")
     form.get_by_label("Met hoeveel personen komt u?").fill("1")
     form.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}$"))
+    page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}#aanmelding-melding$"))
     assert page.get_by_role("heading", level=1, name="Uw aanmelding").is_visible()
     assert_accessible(page, "/aanmelding/{token}")
 
@@ -165,7 +165,7 @@ def test_new_idea_with_errors_and_its_status_page_pass_axe(page, node):
         "(el, value) => { el.value = value; }", form_stamp(secret, time.time() - 60)
     )
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/ideeen/status/[A-Za-z0-9_-]+$"))
+    page.wait_for_url(re.compile(r"/ideeen/status/[A-Za-z0-9_-]+#idee-melding$"))
     assert page.get_by_role("heading", level=1).is_visible()
     assert_accessible(page, "/ideeen/status/{token}")
 
@@ -231,7 +231,7 @@ def test_cancelled_meeting_passes_axe(admin_page, page, node):
         "De molenaar is ziek. We plannen een nieuwe datum."
     )
     beheer.locator("main form button[type=submit]").first.click()
-    beheer.wait_for_url(re.compile(r"/beheer/bijeenkomsten$"))
+    beheer.wait_for_url(re.compile(r"/beheer/bijeenkomsten#melding$"))
     assert beheer.get_by_role("status").filter(has_text="is geannuleerd").is_visible()
     href = f"/bijeenkomsten/{slug}"
 

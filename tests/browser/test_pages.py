@@ -177,6 +177,9 @@ def test_support_counts_once(page, node):
     page.wait_for_load_state()
     assert page.get_by_role("status").filter(has_text="Uw steun is geteld").is_visible()
     assert supporters(page) == before + 1
+    # The button has made way for the new state; a later visit offers it again.
+    assert page.get_by_role("button", name="Ik steun dit").count() == 0
+    page.goto(node("/projecten/" + node.project))
     page.get_by_role("button", name="Ik steun dit").click()
     page.wait_for_load_state()
     assert page.get_by_role("status").filter(has_text="U steunt dit project al").is_visible()

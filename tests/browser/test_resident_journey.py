@@ -102,8 +102,8 @@ def test_resident_finds_the_next_meeting_signs_up_gets_the_mail_and_cancels(visi
     form.get_by_role("button", name="Aanmelden").click()
 
     # Then their own page says so, and two places fewer are free
-    page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}$"))
-    personal_url = page.url
+    page.wait_for_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{43}#aanmelding-melding$"))
+    personal_url = page.url.split("#")[0]
     status = page.get_by_role("status")
     assert "U bent aangemeld" in status.inner_text()
     assert "We hebben u een e-mail gestuurd" in status.inner_text()
@@ -143,8 +143,8 @@ def test_resident_finds_the_next_meeting_signs_up_gets_the_mail_and_cancels(visi
     # When the resident opens the link from the mail and signs off
     page.goto(links[0])
     page.get_by_role("button", name="Afmelden").click()
-    page.wait_for_url(personal_url)
-    assert "U bent afgemeld" in page.get_by_role("status").inner_text()
+    page.wait_for_url(personal_url + "#aanmelding-melding")
+    assert "U bent afgemeld" in page.locator("#aanmelding-melding").inner_text()
     assert "U bent afgemeld." in page.locator(".bloei-facts").inner_text()
     assert page.get_by_role("button", name="Afmelden").count() == 0
 
@@ -174,7 +174,7 @@ def test_group_writes_the_verslag_and_moves_the_project(group_member, mail_node)
     page.get_by_role("button", name="Verslag opslaan").click()
 
     # Then the meeting page shows the verslag and the decision
-    page.wait_for_url(re.compile(r"/bijeenkomsten/[a-z0-9-]+#verslag$"))
+    page.wait_for_url(re.compile(r"/bijeenkomsten/[a-z0-9-]+#verslag-melding$"))
     meeting_url = page.url.split("#", 1)[0]
     section = page.locator("#verslag")
     assert "de gemeente legt het zebrapad bij de school" in section.inner_text()

@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 
 from node.db import Database, insert
+from node.email_address import is_email_address
 from node.kern import happenings, search
 from node.kern.changes import record_change, unique_slug
 from node.kern.projects import model as projects
@@ -39,6 +40,20 @@ _SELECT = f"""SELECT i.*, {_SUPPORTERS}, p.slug AS project_slug, p.title AS proj
 
 class IdeaError(ValueError):
     """A moderation step that does not fit the idea's state; the message is for the group."""
+
+
+def sender_address(row: sqlite3.Row | dict) -> str:
+    """The sender's e-mail address, if the contact they left is one; else ''."""
+    contact = (row["contact"] or "").strip()
+    return contact if "@" in contact and is_email_address(contact) else ""
+
+
+def _tell_sender(conn: sqlite3.Connection, idea_id: int, what: str, **extra) -> None:
+    """Note that the sender must hear of `what` (received, published, answered, project,
+    declined); only when they left an e-mail address. The mail is mail_effects.py's."""
+    row = conn.execute("SELECT contact FROM ideas WHERE id = ?", (idea_id,)).fetchone()
+    if row is not None and sender_address(row):
+        happenings.record(conn, happenings.IDEA_SENDER_TOLD, idea_id=idea_id, what=what, **extra)
 
 
 def idea_path(slug: str) -> str:
@@ -219,6 +234,9 @@ def submit_idea(
     happenings.record(
         conn, happenings.IDEA_RECEIVED, idea_id=idea_id, left_details=bool(name or contact)
     )
+    # The only moment the status link exists outside the sender's browser: it goes in the
+    # confirmation, and later mails point to that one.
+    _tell_sender(conn, idea_id, "received", link=settings.url(status_path(token)))
     return idea_id, token
 
 
@@ -242,6 +260,7 @@ def publish_idea(
         (slug, stamp, stamp, idea_id),
     )
     _publish_change(conn, settings, who, "Create", idea_id)
+    _tell_sender(conn, idea_id, "published")
     return slug
 
 
@@ -253,6 +272,8 @@ def answer_idea(
     if row["status"] == "afgewezen":
         raise IdeaError(_("Dit idee is afgewezen. De reden staat al bij het idee."))
     conn.execute("UPDATE ideas SET answer = ? WHERE id = ?", (answer, idea_id))
+    if answer.strip() and answer != row["answer"]:
+        _tell_sender(conn, idea_id, "answered")
     if row["status"] == "gepubliceerd":
         _publish_change(conn, settings, who, "Update", idea_id)
     else:
@@ -279,6 +300,7 @@ def decline_idea(
         _withdraw(conn, settings, who, row)
     else:
         record_audit(conn, who, "idee.afgewezen", OBJECT_TYPE, idea_id, row["title"])
+    _tell_sender(conn, idea_id, "declined")
 
 
 def make_project(
@@ -310,6 +332,7 @@ def make_project(
     project_id = conn.execute("SELECT id FROM projects WHERE slug = ?", (slug,)).fetchone()[0]
     conn.execute("UPDATE ideas SET project_id = ? WHERE id = ?", (project_id, idea_id))
     _publish_change(conn, settings, who, "Update", idea_id)
+    _tell_sender(conn, idea_id, "project")
     return slug
 
 

@@ -22,8 +22,10 @@ from node.kern.fields import at_most
 from node.kern.ideas import model as ideas
 from node.kern.projects.participation import support_answer
 from node.kern.rendering import page
+from node.mail.mailer import smtp_configured
 from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
+from node.web.middleware import PAGE_SCRIPTS_POLICY
 from node.web.numbers import ascii_digits
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
@@ -152,7 +154,12 @@ def _form_page(
     response = page(
         request,
         "kern/idee_nieuw.html",
-        {"form": form, "stamp_error": stamp_error},
+        {
+            "form": form,
+            "stamp_error": stamp_error,
+            # Senders are promised mail only when mail can leave the node.
+            "mail_ready": smtp_configured(request.app.state.settings),
+        },
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -193,6 +200,8 @@ async def idea_new(request: Request) -> Response:
         _(
             "Dank u wel! Uw idee is ontvangen. Bewaar het adres van deze pagina: hier leest u wat de inwonersgroep met uw idee doet."
         ),
+        at="idee",
+        done=True,
     )
     return RedirectResponse(ideas.status_path(token), status_code=303)
 
@@ -203,8 +212,19 @@ async def idea_status(request: Request) -> Response:
     idea = ideas.get_idea_by_token(request.app.state.db, token) if _TOKEN_RE.match(token) else None
     if idea is None:
         raise HTTPException(404)
-    response = page(request, "kern/idee_status.html", {"idea": idea})
+    settings = request.app.state.settings
+    response = page(
+        request,
+        "kern/idee_status.html",
+        {
+            "idea": idea,
+            # Said only when the mail can leave the node (node/kern/mail_effects.py).
+            "mail_to_sender": smtp_configured(settings) and ideas.sender_address(idea) != "",
+        },
+    )
     response.headers.update(PRIVATE_HEADERS)
+    # The copy button's small script (templates/static/kopieer.js) may run here.
+    response.headers["Content-Security-Policy"] = PAGE_SCRIPTS_POLICY
     return response
 
 
@@ -222,7 +242,7 @@ async def idea_page(request: Request) -> Response:
 async def support(request: Request) -> Response:
     """Support an idea once per person, counted like a project's support (participation)."""
     idea = _published_or_404(request)
-    target = f"{ideas.idea_path(idea['slug'])}#steun"
+    target = ideas.idea_path(idea["slug"])
     return support_answer(
         request, "idee", idea["id"], target, _("U steunt dit idee al. Dank u wel!")
     )

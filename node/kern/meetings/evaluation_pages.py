@@ -35,7 +35,7 @@ async def evaluate(request: Request) -> Response:
     meeting = public_meeting_or_404(request)
     state = request.app.state
     form = EvaluationForm(formdata=await read_form(request))
-    target = f"{meetings.meeting_path(meeting['slug'])}#evaluatie"
+    target = meetings.meeting_path(meeting["slug"])
     window = evaluations.evaluation_window(meeting)
     if window != "open":
         form.score.errors = [
@@ -50,7 +50,7 @@ async def evaluate(request: Request) -> Response:
     if not form.validate():
         return meeting_page_response(request, meeting, evaluation=form, status_code=400)
     if form.website.data:
-        flash(request, _("Dank u wel voor uw mening!"))
+        flash(request, _("Dank u wel voor uw mening!"), at="evaluatie", done=True)
         return RedirectResponse(target, status_code=303)
     if not limiter(request, "evaluatie", *EVALUATION_LIMIT).allow(client_key(request, "evaluatie")):
         form.score.errors = [
@@ -71,6 +71,8 @@ async def evaluate(request: Request) -> Response:
         _("Dank u wel! Uw eerdere antwoord is vervangen door dit antwoord.")
         if replaced
         else _("Dank u wel voor uw mening! De inwonersgroep leest alle antwoorden."),
+        at="evaluatie",
+        done=True,
     )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

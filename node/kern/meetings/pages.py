@@ -25,12 +25,14 @@ from node.kern.meetings import model as meetings
 from node.kern.meetings.display import route_url
 from node.kern.meetings.evaluation_form import EvaluationForm, evaluation_context
 from node.kern.rendering import page
+from node.mail.mailer import smtp_configured
 from node.vocabulary import PHASES, label
 from node.web.client_address import visitor_address
 from node.web.conditional import conditional_response
 from node.web.forms import BaseForm, no_control_characters, read_form, valid_email
 from node.web.i18n import _
 from node.web.markdown import plain_text
+from node.web.middleware import PAGE_SCRIPTS_POLICY
 from node.web.numbers import ascii_digits, parse_int
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
@@ -40,6 +42,8 @@ UPCOMING_LIMIT = 24
 # Per address, generous: a village hall shares one connection on the evening itself.
 RSVP_LIMIT = (30, 3600)
 PERSONAL_LIMIT = (60, 3600)
+# Asking for the personal link by mail: a few tries, not a way to mail strangers.
+LINK_MAIL_LIMIT = (5, 3600)
 # The personal page must not linger in a browser or proxy cache of a shared computer.
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -134,6 +138,15 @@ class RsvpForm(BaseForm):
 
 class ChangeForm(BaseForm):
     people = people_field(_("Met hoeveel personen komt u?"))
+
+
+class LinkMailForm(BaseForm):
+    email = EmailField(
+        _("Uw e-mailadres"),
+        [required(_("uw e-mailadres")), at_most(254), valid_email],
+        filters=STRIP,
+        render_kw={"autocomplete": "email"},
+    )
 
 
 def _page(
@@ -246,6 +259,8 @@ def meeting_page_response(
             "series": series,
             "form": form or RsvpForm(),
             "rsvp_error": error,
+            # The form promises mail only when mail can leave the node.
+            "mail_ready": smtp_configured(request.app.state.settings),
             **evaluation_context(meeting, evaluation),
         },
         status_code,
@@ -332,11 +347,10 @@ async def sign_up(request: Request) -> Response:
         return meeting_page_response(request, meeting, form, closed, 400)
     if not form.validate():
         return meeting_page_response(request, meeting, form, status_code=400)
-    target = f"{meetings.meeting_path(meeting['slug'])}#aanmelden"
     if form.website.data:
         # Only a bot fills in the hidden field; it gets an answer that looks like success.
-        flash(request, _("Dank u wel! U bent aangemeld."))
-        return RedirectResponse(target, status_code=303)
+        flash(request, _("Dank u wel! U bent aangemeld."), at="aanmelden")
+        return RedirectResponse(meetings.meeting_path(meeting["slug"]), status_code=303)
     if not limiter(request, "aanmelden", *RSVP_LIMIT).allow(client_key(request, "aanmelden")):
         return meeting_page_response(
             request,
@@ -368,9 +382,10 @@ async def sign_up(request: Request) -> Response:
         message = _(
             "De bijeenkomst is vol. U staat op de wachtlijst. Komt er plaats vrij, dan schuift u vanzelf door."
         )
-    if form.email.data:
+    # Only a mail that can leave the node is promised; without a mail set-up it waits.
+    if form.email.data and smtp_configured(state.settings):
         message += " " + _("We hebben u een e-mail gestuurd.")
-    flash(request, message)
+    flash(request, message, at="aanmelding", done=True)
     return RedirectResponse(rsvp.personal_path(result.token), status_code=303)
 
 
@@ -393,14 +408,23 @@ async def _request_sign_up(request: Request, meeting, form: RsvpForm, why: str) 
         )
     except rsvp.RsvpError as error:
         return meeting_page_response(request, meeting, form, str(error), 400)
+    if smtp_configured(state.settings):
+        message = _(
+            "Bijna klaar! We hebben u een e-mail gestuurd. Klik binnen %(hours)d uur op de link in die e-mail. Pas dan tellen uw %(people)d plaatsen mee."
+        ) % {"hours": state.settings.rsvp_confirm_hours, "people": form.people.data}
+    else:
+        # The request is kept, and its mail waits in the queue until mail is set up; what
+        # the resident must not believe is that it is already on its way.
+        message = _(
+            "Uw aanmelding is nog niet klaar. U moet hem bevestigen met een link die we per e-mail sturen. Maar deze site kan op dit moment geen e-mail versturen. Meld u aan met hoogstens %(num)d personen, of neem contact op met de inwonersgroep."
+        ) % {"num": state.settings.rsvp_people_without_confirmation}
     flash(
         request,
-        _(
-            "Bijna klaar! We hebben u een e-mail gestuurd. Klik binnen %(hours)d uur op de link in die e-mail. Pas dan tellen uw %(people)d plaatsen mee."
-        )
-        % {"hours": state.settings.rsvp_confirm_hours, "people": form.people.data},
+        message,
+        at="aanmelden",
+        done=True,
     )
-    return RedirectResponse(f"{meetings.meeting_path(meeting['slug'])}#aanmelden", status_code=303)
+    return RedirectResponse(meetings.meeting_path(meeting["slug"]), status_code=303)
 
 
 async def confirm_page(request: Request) -> Response:
@@ -429,6 +453,8 @@ async def confirm_page(request: Request) -> Response:
             else _(
                 "Uw aanmelding is bevestigd. De bijeenkomst is vol: u staat op de wachtlijst. Komt er plaats vrij, dan schuift u vanzelf door."
             ),
+            at="aanmelding",
+            done=True,
         )
         return RedirectResponse(rsvp.personal_path(token), status_code=303)
     if pending is None:
@@ -459,13 +485,19 @@ def _confirm_response(request: Request, pending, error: str = "", status: int = 
 
 
 def _personal_response(
-    request: Request, token: str, form: ChangeForm | None = None, error: str = "", status=200
+    request: Request,
+    token: str,
+    form: ChangeForm | None = None,
+    error: str = "",
+    status=200,
+    link_form: LinkMailForm | None = None,
 ) -> Response:
     db = request.app.state.db
+    settings = request.app.state.settings
     entry = rsvp.get_by_token(db, token)
     meeting = meetings.get_meeting_by_id(db, entry["meeting_id"])
     closed = rsvp.closed_reason(meeting)
-    return _page(
+    response = _page(
         request,
         "kern/aanmelding.html",
         {
@@ -478,10 +510,16 @@ def _personal_response(
             "token": token,
             "form": form or ChangeForm(data={"people": entry["people"]}),
             "error": error,
+            "personal_url": settings.url(rsvp.personal_path(token)),
+            "mail_ready": smtp_configured(settings),
+            "link_form": link_form or LinkMailForm(),
         },
         status,
         NO_STORE,
     )
+    # The copy button's small script (templates/static/kopieer.js) may run here.
+    response.headers["Content-Security-Policy"] = PAGE_SCRIPTS_POLICY
+    return response
 
 
 async def personal_page(request: Request) -> Response:
@@ -505,7 +543,7 @@ async def personal_page(request: Request) -> Response:
     try:
         if action == "afmelden":
             state.db.write(rsvp.cancel_rsvp, state.settings, entry["id"])
-            flash(request, _("U bent afgemeld. Jammer dat u niet kunt komen!"))
+            flash(request, _("U bent afgemeld. Jammer dat u niet kunt komen!"), "aanmelding", True)
         elif action == "wijzigen":
             form = ChangeForm(formdata=data)
             if not form.validate():
@@ -521,10 +559,45 @@ async def personal_page(request: Request) -> Response:
                 _("Uw aanmelding is veranderd.")
                 if status == "aangemeld"
                 else _("Uw aanmelding is veranderd. U staat nog op de wachtlijst."),
+                at="aanmelding",
+                done=True,
             )
+        elif action == "mailen":
+            return _mail_link(request, token, entry, data)
         else:
             return _personal_response(request, token, error=_("Kies wat u wilt doen."), status=400)
     except rsvp.RsvpError as error:
         form = ChangeForm(formdata=data) if action == "wijzigen" else None
         return _personal_response(request, token, form, str(error), 400)
+    return RedirectResponse(rsvp.personal_path(token), status_code=303)
+
+
+def _mail_link(request: Request, token: str, entry, data) -> Response:
+    """Send the personal link to the address a resident gives now, through the mail queue."""
+    state = request.app.state
+    form = LinkMailForm(formdata=data)
+    if not smtp_configured(state.settings):
+        form.email.errors = [
+            _("Deze site kan nu geen e-mail versturen. Bewaar de link op een andere manier.")
+        ]
+        return _personal_response(request, token, status=400, link_form=form)
+    if not form.validate():
+        return _personal_response(request, token, status=400, link_form=form)
+    if not limiter(request, "linkmailen", *LINK_MAIL_LIMIT).allow(
+        client_key(request, "linkmailen")
+    ):
+        form.email.errors = [_("U heeft het te vaak geprobeerd. Probeer het later opnieuw.")]
+        return _personal_response(request, token, status=429, link_form=form)
+    try:
+        state.db.write(rsvp.mail_link, state.settings, entry["id"], form.email.data, token)
+    except rsvp.RsvpError as error:
+        form.email.errors = [str(error)]
+        return _personal_response(request, token, status=400, link_form=form)
+    flash(
+        request,
+        _("We hebben de link naar %(email)s gestuurd. Kijk ook in uw map met ongewenste e-mail.")
+        % {"email": form.email.data},
+        at="bewaar",
+        done=True,
+    )
     return RedirectResponse(rsvp.personal_path(token), status_code=303)

@@ -388,6 +388,29 @@ def cancel_rsvp(conn: sqlite3.Connection, settings: Settings, rsvp_id: int) -> N
     _note_fullness(conn, settings, meeting, was_full)
 
 
+def mail_link(
+    conn: sqlite3.Connection, settings: Settings, rsvp_id: int, email: str, token: str
+) -> None:
+    """A resident who signed up without an e-mail address asks for their link by mail.
+
+    The address is kept with the RSVP, as if given on the form: a cancelled or moved
+    meeting is then told to them too. The mail itself is mail_effects.py's.
+    """
+    rsvp = _rsvp(conn, rsvp_id)
+    if rsvp["email"]:
+        raise RsvpError(_("We hebben uw e-mailadres al. De link staat in de e-mail die u kreeg."))
+    if rsvp["status"] == "afgemeld":
+        raise RsvpError(_("U bent afgemeld. Meld u opnieuw aan als u toch wilt komen."))
+    conn.execute("UPDATE rsvps SET email = ?, updated_at = ? WHERE id = ?", (email, now(), rsvp_id))
+    happenings.record(
+        conn,
+        happenings.RSVP_LINK_MAILED,
+        meeting_id=rsvp["meeting_id"],
+        rsvp_id=rsvp_id,
+        link=settings.url(personal_path(token)),
+    )
+
+
 # --- For the group -----------------------------------------------------------------------
 
 

@@ -90,6 +90,7 @@ def support_answer(
         flash(
             request,
             _("Er kwamen te veel steunbetuigingen van uw adres. Probeer het later opnieuw."),
+            at="steun",
         )
         return RedirectResponse(target, status_code=303)
     # One browser token for projects and ideas alike: one cookie, one person.
@@ -102,13 +103,15 @@ def support_answer(
             "already": already,
             "address_full": _(ADDRESS_FULL),
         }[outcome],
+        at="steun",
+        done=outcome != "address_full",
     )
     return support_response(request, target, token)
 
 
 async def support(request: Request) -> Response:
     project = _project(request)
-    target = f"/projecten/{project['slug']}#steun"
+    target = f"/projecten/{project['slug']}"
     return support_answer(
         request, "project", project["id"], target, _("U steunt dit project al. Dank u wel!")
     )
@@ -121,8 +124,8 @@ async def volunteer(request: Request) -> Response:
         return project_page_response(request, project, volunteer_form=form, status_code=400)
     if form.website.data:
         # Only a bot fills in the hidden field; it gets the same answer as a person.
-        flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."))
-        return RedirectResponse(f"/projecten/{project['slug']}#meedoen", status_code=303)
+        flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."), "meedoen", True)
+        return RedirectResponse(f"/projecten/{project['slug']}", status_code=303)
     if not limiter(request, "vrijwilliger", *VOLUNTEER_LIMIT).allow(
         client_key(request, "vrijwilliger")
     ):
@@ -137,5 +140,5 @@ async def volunteer(request: Request) -> Response:
         form.contact.data,
         form.message.data or "",
     )
-    flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."))
-    return RedirectResponse(f"/projecten/{project['slug']}#meedoen", status_code=303)
+    flash(request, _("Dank u wel! De inwonersgroep neemt contact met u op."), "meedoen", True)
+    return RedirectResponse(f"/projecten/{project['slug']}", status_code=303)

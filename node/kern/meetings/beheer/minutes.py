@@ -114,5 +114,5 @@ async def minutes_edit(request: Request) -> Response:
     except meetings.MeetingError as error:
         show_error(form, error, "minutes")
         return render_page(request, template, context, 400)
-    flash(request, _("Het verslag van „%s” is opgeslagen.") % meeting["title"])
-    return redirect(meetings.meeting_path(meeting["slug"]) + "#verslag")
+    flash(request, _("Het verslag van „%s” is opgeslagen.") % meeting["title"], at="verslag")
+    return redirect(meetings.meeting_path(meeting["slug"]))
