@@ -33,6 +33,7 @@ from node.web.middleware import (
     ServerErrorPageMiddleware,
 )
 from node.web.security_txt import security_txt_route
+from node.web.static_assets import VersionedStaticFiles, release_assets
 from node.web.templating import STATIC_DIR
 
 SESSION_COOKIE = "bloei_sessie"
@@ -96,7 +97,7 @@ def create_app(
     routes = [
         *parts.routes,
         Route("/.well-known/security.txt", security_txt_route),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", VersionedStaticFiles(release_assets(STATIC_DIR)), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
     ]
 
