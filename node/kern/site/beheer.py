@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from wtforms import BooleanField, FileField, StringField, TextAreaField, ValidationError
@@ -29,8 +30,11 @@ TEXT = [Optional(), no_control_characters]
 
 
 def dutch_ratio(ratio: float) -> str:
-    """4.4871 -> "4,48": cut off, never rounded up, so a refused pair never reads 4,5."""
-    return f"{math.floor(ratio * 100) / 100:.2f}".replace(".", ",")
+    """4.4784 -> "4,48", as contrast checkers show it; a refused 4.497 reads 4,49, never 4,50."""
+    shown = round(ratio, 2)
+    if ratio < house_style.TEXT_CONTRAST <= shown:
+        shown = 4.49
+    return f"{shown:.2f}".replace(".", ",")
 
 
 def _hex_colour(form, field) -> None:
@@ -140,6 +144,15 @@ async def site_settings(request: Request) -> Response:
             request, template, {"form": _form(request, data=site), **_neighbours_state(request)}
         )
     data, csrf_ok = await read_beheer_form(request, max_files=2)
+    try:
+        return await _save_site(request, data, csrf_ok)
+    finally:
+        await data.close()  # the spooled uploads, on disk when large
+
+
+async def _save_site(request: Request, data: FormData, csrf_ok: bool) -> Response:
+    template = "beheer/site.html"
+    site = request.app.state.site()
     form = _form(request, formdata=data)
     if not csrf_ok:
         return render(
@@ -212,7 +225,7 @@ class RefusedImage(Exception):
         self.message = message
 
 
-async def _store_images(data, media_dir) -> dict[str, str]:
+async def _store_images(data: FormData, media_dir: Path) -> dict[str, str]:
     """Store the uploaded logo and header image; a refused one raises RefusedImage, and
     nothing of this upload is left behind."""
     stored: dict[str, str] = {}
