@@ -5,17 +5,22 @@ the field, and writes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import tomli_w
+from PIL import Image
 
+from node.app import open_database
 from node.kern import sample
 from node.kern.meetings import model as meetings
 from node.kern.projects import model as projects
 from node.kern.sample import SampleDataError, load_sample, load_sample_file, read_sample
+from node.settings import load_settings
+from node.web.house_style import contrast_ratio, house_style_css
 
 
 def beesd_raw() -> dict:
@@ -238,3 +243,22 @@ def test_the_sample_has_evaluations_and_a_look_back_that_federate(db, settings):
         o for o in published if isinstance(o, dict) and o["id"].endswith(playground["slug"])
     ]
     assert project_objects[-1]["terugblik"]["bereikteTrede"] == "coproduceren"
+
+
+def test_the_two_sample_kernen_look_different(tmp_path, template_node):
+    """Each kern's own colour pair and logo, stored as beheer stores them."""
+    looks = {}
+    for kern in sample.kernen():
+        shutil.copytree(template_node, tmp_path / kern)
+        node_settings = load_settings(tmp_path / kern).with_changes(slug=kern)
+        db = open_database(node_settings)
+        load_sample(db, node_settings, kern)
+        site = {row["key"]: json.loads(row["value"]) for row in db.execute("SELECT * FROM site")}
+        db.close()
+        logo = node_settings.media_dir / site["logo"]
+        with Image.open(logo) as image:
+            assert image.format == "PNG"
+        assert contrast_ratio(site["colour_primary"], site["colour_primary_text"]) >= 4.5
+        looks[kern] = (house_style_css(node_settings, site), logo.read_bytes())
+    assert looks["beesd"][0] != looks["heukelum"][0]
+    assert looks["beesd"][1] != looks["heukelum"][1]

@@ -112,10 +112,10 @@ async def test_a_logo_is_stored_as_clean_png_and_shown_in_the_header(admin, db, 
     assert response.status_code == 303
     name = site_value(db, "logo")
     assert re.fullmatch(r"logo-[0-9a-f]{32}\.png", name)
-    stored = Image.open(settings.media_dir / name)
-    assert stored.format == "PNG" and stored.mode == "RGBA"
-    assert max(stored.size) == 400  # made small
-    assert stored.getpixel((10, 10))[3] == 128  # transparency kept
+    with Image.open(settings.media_dir / name) as stored:
+        assert stored.format == "PNG" and stored.mode == "RGBA"
+        assert max(stored.size) == 400  # made small
+        assert stored.getpixel((10, 10))[3] == 128  # transparency kept
     page = (await client.get("/")).text
     assert f'<img class="bloei-header__logo-image" src="/media/{name}" alt=""' in page
 

@@ -27,7 +27,8 @@ from node.kern.meetings import evaluations, rsvp
 from node.kern.meetings import model as meetings
 from node.kern.news import model as news
 from node.kern.projects import model as projects
-from node.settings import Settings
+from node.kern.site import images
+from node.settings import HEX_COLOUR_RE, Settings
 from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
@@ -38,6 +39,7 @@ from node.vocabulary import (
     THEMA_STATUSES,
     WHO_ACTS,
 )
+from node.web import house_style
 
 FOLDER = Path(__file__).resolve().parent
 # Who the sample's changes are by, in the audit log and the history.
@@ -91,6 +93,23 @@ class Site(Strict):
     contact_address: str = ""
     # Each thema page shows other kernen on the same subject (node/kern/neighbours/).
     show_other_kernen: bool = False
+    # The kern's own look: its colour pair (checked as beheer checks it) and a logo, a PNG in
+    # this folder, stored as beheer stores an upload.
+    colour_primary: Annotated[str, Field(pattern=HEX_COLOUR_RE.pattern)] | None = None
+    colour_primary_text: Annotated[str, Field(pattern=HEX_COLOUR_RE.pattern)] | None = None
+    colour_accent: Annotated[str, Field(pattern=HEX_COLOUR_RE.pattern)] | None = None
+    logo: str = ""
+
+    @model_validator(mode="after")
+    def readable_pair(self) -> Site:
+        if self.colour_primary:
+            text = self.colour_primary_text or house_style.WHITE
+            ratio = house_style.contrast_ratio(self.colour_primary, text)
+            if ratio < house_style.TEXT_CONTRAST:
+                raise ValueError(f"colour_primary and its text are {ratio:.2f}:1, under 4.5:1")
+        if self.logo and not (FOLDER / self.logo).is_file():
+            raise ValueError(f"logo: no file {self.logo!r} beside the sample files")
+        return self
 
 
 class Thema(Strict):
@@ -380,13 +399,21 @@ def load_sample_file(db: Database, settings: Settings, path: Path) -> None:
     sample = read_sample(path)
     if db.scalar("SELECT count(*) FROM themas") or db.scalar("SELECT count(*) FROM projects"):
         raise ValueError("this kern already has content; sample data goes into an empty kern only")
-    db.write(_load, settings, sample)
+    logo = ""
+    if sample.site.logo and settings.slug == sample.slug:
+        logo = images.save_logo((FOLDER / sample.site.logo).read_bytes(), settings.media_dir)
+    try:
+        db.write(_load, settings, sample, logo)
+    except BaseException:
+        images.delete_image(settings.media_dir, logo)
+        raise
 
 
-def _load(conn: sqlite3.Connection, settings: Settings, sample: Sample) -> None:
+def _load(conn: sqlite3.Connection, settings: Settings, sample: Sample, logo: str) -> None:
     today = date.today()
     if settings.slug == sample.slug:
-        site = sample.site.model_dump()
+        site = {k: v for k, v in sample.site.model_dump().items() if v is not None}
+        site["logo"] = logo
     else:
         site = {"group_name": f"Inwonersgroep {settings.name}"}
     _set_site(conn, site)
