@@ -12,7 +12,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from node import positions
 from node.db import Database
@@ -33,7 +32,7 @@ from node.web.middleware import (
     ServerErrorPageMiddleware,
 )
 from node.web.security_txt import security_txt_route
-from node.web.static_assets import VersionedStaticFiles, release_assets
+from node.web.static_assets import RandomlyNamedFiles, VersionedStaticFiles, release_assets
 from node.web.templating import STATIC_DIR
 
 SESSION_COOKIE = "bloei_sessie"
@@ -98,7 +97,11 @@ def create_app(
         *parts.routes,
         Route("/.well-known/security.txt", security_txt_route),
         Mount("/static", VersionedStaticFiles(release_assets(STATIC_DIR)), name="static"),
-        Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+        Mount(
+            "/media",
+            RandomlyNamedFiles(directory=settings.media_dir, check_dir=False),
+            name="media",
+        ),
     ]
 
     @contextlib.asynccontextmanager

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from node.backup import create_backup, restore_backup
+from node.settings import Settings
 from node.web import house_style
 from node.web.house_style import contrast_ratio
 
@@ -92,8 +93,6 @@ def test_every_accepted_pair_keeps_links_hover_and_focus_readable(primary, text,
     """Whatever pair passes the 4.5:1 check, the derived colours keep their contrast."""
     if contrast_ratio(primary, text) < 4.5:
         return
-    from node.settings import Settings  # noqa: PLC0415
-
     site = {"colour_primary": primary, "colour_primary_text": text, "colour_accent": accent}
     css = house_style.house_style_css(Settings(data_dir="."), site)
     tokens = dict(re.findall(r"--bloei-color-([\w-]+): (#[0-9a-f]{6});", css))

@@ -11,6 +11,7 @@ import re
 
 from node.web.templating import STATIC_DIR
 from tests.test_compression import GZIP, raw_get
+from tests.test_site_looks import png, save, site_value
 
 YEAR = "public, max-age=31536000, immutable"
 
@@ -96,3 +97,16 @@ async def test_large_svg_is_gzipped_and_photos_are_not(client, settings):
     response, raw = await raw_get(client, "/media/foto.jpg", GZIP)
     assert "content-encoding" not in response.headers
     assert len(raw) == 4004
+
+
+async def test_uploaded_images_are_kept_a_year_as_their_names_never_change(admin, db):
+    """A logo (or photo) gets a new random name on every upload: the old name is never
+    reused for other bytes, so a browser may keep what a name holds."""
+    client, csrf = admin
+    await save(client, csrf, files={"logo": ("logo.png", png(), "image/png")})
+    first = site_value(db, "logo")
+    response = await client.get(f"/media/{first}")
+    assert response.status_code == 200 and response.headers["cache-control"] == YEAR
+    await save(client, csrf, files={"logo": ("logo.png", png(colour=(1, 2, 3, 255)), "image/png")})
+    assert site_value(db, "logo") != first
+    assert (await client.get(f"/media/{first}")).status_code == 404

@@ -74,6 +74,22 @@ class VersionedStaticFiles(StaticFiles):
         return response
 
 
+class RandomlyNamedFiles(StaticFiles):
+    """The media folder: every file in it has a random name made when it was stored (a photo,
+    a logo), and a new upload gets a new name, so what a name holds never changes."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+
+
 @functools.cache
 def release_assets(directory: Path) -> StaticAssets:
     """The files of this release, hashed once per process: the pages' links and the static
