@@ -260,6 +260,11 @@ def test_the_two_sample_kernen_look_different(tmp_path, template_node):
             assert image.format == "PNG"
         assert contrast_ratio(site["colour_primary"], site["colour_primary_text"]) >= 4.5
         looks[kern] = (house_style_css(node_settings, site), logo.read_bytes())
+        if site.get("header_image"):
+            with Image.open(node_settings.media_dir / site["header_image"]) as image:
+                assert image.format == "JPEG" and image.width > image.height
+            assert site["header_image_alt"].strip()
+    assert "header_image" in sample.read_sample(sample.sample_path("beesd")).site.model_fields_set
     assert looks["beesd"][0] != looks["heukelum"][0]
     assert looks["beesd"][1] != looks["heukelum"][1]
 

@@ -103,6 +103,9 @@ class Site(Strict):
     colour_primary_text: Annotated[str, Field(pattern=HEX_COLOUR_RE.pattern)] | None = None
     colour_accent: Annotated[str, Field(pattern=HEX_COLOUR_RE.pattern)] | None = None
     logo: str = ""
+    # A header image beside the sample files, with the words for who cannot see it.
+    header_image: str = ""
+    header_image_alt: str = ""
 
     @model_validator(mode="after")
     def readable_pair(self) -> Site:
@@ -111,8 +114,11 @@ class Site(Strict):
             ratio = house_style.contrast_ratio(self.colour_primary, text)
             if ratio < house_style.TEXT_CONTRAST:
                 raise ValueError(f"colour_primary and its text are {ratio:.2f}:1, under 4.5:1")
-        if self.logo and not (FOLDER / self.logo).is_file():
-            raise ValueError(f"logo: no file {self.logo!r} beside the sample files")
+        for name in (self.logo, self.header_image):
+            if name and not (FOLDER / name).is_file():
+                raise ValueError(f"no file {name!r} beside the sample files")
+        if self.header_image and not self.header_image_alt.strip():
+            raise ValueError("header_image needs header_image_alt: what the image shows")
         return self
 
 
@@ -420,15 +426,20 @@ def load_sample_file(db: Database, settings: Settings, path: Path) -> None:
     sample = read_sample(path)
     if db.scalar("SELECT count(*) FROM themas") or db.scalar("SELECT count(*) FROM projects"):
         raise ValueError("this kern already has content; sample data goes into an empty kern only")
-    logo = ""
-    if sample.site.logo and settings.slug == sample.slug:
-        logo = images.save_logo((FOLDER / sample.site.logo).read_bytes(), settings.media_dir)
+    stored = {}
+    if settings.slug == sample.slug:
+        savers = {"logo": images.save_logo, "header_image": images.save_header_image}
+        for key, save in savers.items():
+            name = getattr(sample.site, key)
+            if name:
+                stored[key] = save((FOLDER / name).read_bytes(), settings.media_dir)
     try:
-        for step in history(settings, sample, logo, datetime.now(UTC)):
+        for step in history(settings, sample, stored, datetime.now(UTC)):
             with clock_set_to(step.at):
                 db.write(step.write)
     except BaseException:
-        images.delete_image(settings.media_dir, logo)
+        for name in stored.values():
+            images.delete_image(settings.media_dir, name)
         raise
     # The sample's evenings are long over: their figures go out now, not after a quiet spell.
     settled = datetime.now(UTC) + timedelta(minutes=evaluations.QUIET_MINUTES + 1)
@@ -469,12 +480,15 @@ class History:
         return sorted(self.steps, key=lambda step: (step.at, step.order))
 
 
-def history(settings: Settings, sample: Sample, logo: str, loaded_at: datetime) -> list[Step]:
-    """The sample as dated steps in the order they happened."""
+def history(
+    settings: Settings, sample: Sample, images_stored: dict[str, str], loaded_at: datetime
+) -> list[Step]:
+    """The sample as dated steps in the order they happened; `images_stored` holds the names
+    the logo and header image were stored under."""
     h = History(loaded_at.astimezone(meetings.AMSTERDAM).date(), loaded_at)
     if settings.slug == sample.slug:
         site = {k: v for k, v in sample.site.model_dump().items() if v is not None}
-        site["logo"] = logo
+        site.update(images_stored)
     else:
         site = {"group_name": f"Inwonersgroep {settings.name}"}
     used = _first_use(sample, h)
