@@ -19,6 +19,7 @@ from node.kern import sample
 from node.kern.meetings import model as meetings
 from node.kern.projects import model as projects
 from node.kern.sample import SampleDataError, load_sample, load_sample_file, read_sample
+from node.kern.site import attention
 from node.settings import load_settings
 from node.web.house_style import contrast_ratio, house_style_css
 
@@ -188,6 +189,12 @@ BROKEN = [
         "25:00",
         "meetings[3] ('Reanimatiecursus voor buurtbewoners') > start: String should match pattern",
     ),
+    (
+        ("projects", 0, "asked_gemeente_days_ago"),
+        10,
+        "projects[0] ('AED dag en nacht bereikbaar'): asked_gemeente_days_ago: needs has no "
+        "besluit_gemeente",
+    ),
 ]
 
 
@@ -281,7 +288,7 @@ def history_db(request, tmp_path, template_node):
     db = open_database(node_settings)
     began = datetime.now(UTC)
     load_sample(db, node_settings, kern)
-    yield db, began
+    yield db, began, node_settings
     db.close()
 
 
@@ -290,7 +297,7 @@ def moments(db, sql: str) -> list[datetime]:
 
 
 def test_the_history_spans_two_years_and_is_written_in_time_order(history_db):
-    db, began = history_db
+    db, began, _ = history_db
     stamps = moments(db, "SELECT at FROM events ORDER BY id")
     assert stamps == sorted(stamps)  # each change recorded after the one before it
     assert stamps[-1] <= datetime.now(UTC)
@@ -306,7 +313,7 @@ def test_the_history_spans_two_years_and_is_written_in_time_order(history_db):
 
 
 def test_versions_follow_each_other_in_time(history_db):
-    db, _ = history_db
+    db, _, _ = history_db
     versions = moments(db, "SELECT published_at FROM agenda_versions ORDER BY id")
     assert len(versions) >= 2
     assert all(a < b for a, b in zip(versions, versions[1:], strict=False))
@@ -318,7 +325,7 @@ def test_versions_follow_each_other_in_time(history_db):
 
 
 def test_meetings_are_announced_before_and_reported_after(history_db):
-    db, began = history_db
+    db, began, _ = history_db
     for row in db.execute("SELECT * FROM meetings"):
         assert row["created_at"] <= row["starts_at"], row["title"]
         if row["minutes"]:
@@ -339,7 +346,7 @@ def test_meetings_are_announced_before_and_reported_after(history_db):
 
 
 def test_projects_change_in_order_and_some_stand_still(history_db):
-    db, began = history_db
+    db, began, _ = history_db
     for project in db.execute("SELECT * FROM projects"):
         changes = db.execute(
             "SELECT changed_on, changed_at FROM phase_changes WHERE project_id = ? ORDER BY id",
@@ -357,7 +364,7 @@ def test_projects_change_in_order_and_some_stand_still(history_db):
 
 
 def test_ideas_are_answered_after_they_came_in(history_db):
-    db, _ = history_db
+    db, _, _ = history_db
     rows = db.execute("SELECT * FROM ideas")
     assert len({row["created_at"][:10] for row in rows}) == len(rows)
     for row in rows:
@@ -366,3 +373,31 @@ def test_ideas_are_answered_after_they_came_in(history_db):
                 assert row[later] > row["created_at"], (row["title"], later)
     news = db.execute("SELECT published_at, created_at FROM news")
     assert all(row["created_at"] <= row["published_at"] for row in news)
+
+
+def test_the_dashboard_names_projects_that_stood_still_for_three_months(history_db):
+    db, began, node_settings = history_db
+    waiting = attention.needs_attention(db, node_settings, began)
+    stale = [item.title for item in waiting if item.kind == "project_stale"]
+    assert stale
+    for title in stale:
+        updated = datetime.fromisoformat(
+            db.scalar("SELECT updated_at FROM projects WHERE title = ?", (title,))
+        )
+        assert began - updated > timedelta(days=attention.STALE_PROJECT_DAYS)
+
+
+def test_a_project_asks_the_gemeente_on_its_own_day(history_db):
+    """The gemeente's response time counts from the first activity whose project asks it."""
+    db, began, _ = history_db
+    asked = {}
+    for row in db.execute("SELECT document FROM federation_outbox ORDER BY position"):
+        activity = json.loads(row["document"])
+        obj = activity.get("object")
+        if not isinstance(obj, dict) or "besluit_gemeente" not in obj.get("behoeften", []):
+            continue
+        asked.setdefault(obj["name"], datetime.fromisoformat(activity["published"]))
+    days = sorted((began - moment).days for moment in asked.values())
+    assert len(days) == 2
+    # Asked weeks or months ago, and later than the project began.
+    assert all(10 < day < 200 for day in days), days

@@ -49,6 +49,8 @@ FOLDER = Path(__file__).resolve().parent
 # Who the sample's changes are by, in the audit log and the history.
 WHO = "Inwonersgroep (voorbeeld)"
 DEFAULT_KERN = "beesd"
+# The need that makes a project wait for the gemeente (the gemeente's response time).
+GEMEENTE_DECISION = "besluit_gemeente"
 
 
 class SampleDataError(ValueError):
@@ -219,6 +221,10 @@ class Project(Strict):
     supports: int = Field(default=0, ge=0, le=10000)
     volunteers: list[Volunteer] = []
     reflection: Reflection | None = None
+    # The day the group asked the gemeente for a decision, when that came later than the
+    # start: until then the project does not ask (`besluit_gemeente` joins its needs that
+    # day), so the gemeente's response time counts from the real question.
+    asked_gemeente_days_ago: int | None = Field(default=None, ge=0)
 
     @field_validator("ladder")
     @classmethod
@@ -238,6 +244,11 @@ class Project(Strict):
                 raise ValueError(f"phases: {after.phase} twice in a row")
         if self.reflection and self.phases[-1].phase not in projects.REFLECTION_PHASES:
             raise ValueError("reflection: only a project that is afgerond or gestopt looks back")
+        if self.asked_gemeente_days_ago is not None:
+            if GEMEENTE_DECISION not in self.needs:
+                raise ValueError(f"asked_gemeente_days_ago: needs has no {GEMEENTE_DECISION}")
+            if self.asked_gemeente_days_ago > self.phases[0].days_ago:
+                raise ValueError("asked_gemeente_days_ago: before the project started")
         return self
 
 
@@ -638,6 +649,12 @@ def _project_steps(h: History, settings: Settings, sample: Sample) -> None:
                     conn, settings, WHO, h.ids[key], update.title, update.body, day
                 ),
             )
+        if project.asked_gemeente_days_ago is not None:
+            h.add(
+                h.moment(h.day(project.asked_gemeente_days_ago), "09:00"),
+                f"ask gemeente {project.title}",
+                partial(_ask_gemeente, h, settings, project),
+            )
         # Support and volunteers come in while the project is young: halfway its life so far.
         halfway = started + (h.today - started) / 2
         tag = f"{sample.supporter_tag}-{number}"
@@ -658,20 +675,17 @@ def _project_steps(h: History, settings: Settings, sample: Sample) -> None:
             )
 
 
-def _add_project(
-    h: History, settings: Settings, project: Project, conn: sqlite3.Connection
-) -> None:
-    first = project.phases[0]
-    started = h.day(first.days_ago)
+def _project_values(h: History, project: Project, needs: list[str]) -> dict:
+    started = h.day(project.phases[0].days_ago)
     trekker = project.trekker or Trekker(name="", consent=False)
-    values = {
+    return {
         "title": project.title,
         "summary": project.summary,
         "description": project.description,
         "trekker_name": trekker.name,
         "trekker_consent": trekker.consent,
         "ladder": project.ladder,
-        "needs": list(project.needs),
+        "needs": needs,
         "budget_requested": project.budget.requested,
         "budget_granted": project.budget.granted,
         "budget_source": project.budget.source,
@@ -679,17 +693,40 @@ def _add_project(
         "start_date": started.isoformat(),
         "target_date": None,
     }
+
+
+def _add_project(
+    h: History, settings: Settings, project: Project, conn: sqlite3.Connection
+) -> None:
+    first = project.phases[0]
+    needs = list(project.needs)
+    if project.asked_gemeente_days_ago is not None:
+        needs.remove(GEMEENTE_DECISION)  # asked later, in _ask_gemeente
     slug = projects.save_project(
         conn,
         settings,
         WHO,
-        values,
+        _project_values(h, project, needs),
         [h.ids["thema", title] for title in project.themas],
         phase=first.phase,
         phase_note=first.note,
-        started_on=started,
+        started_on=h.day(first.days_ago),
     )
     h.ids["project", project.title] = _id_of(conn, "projects", slug)
+
+
+def _ask_gemeente(
+    h: History, settings: Settings, project: Project, conn: sqlite3.Connection
+) -> None:
+    """The group asks the gemeente for a decision: an edit of the project, as in beheer."""
+    projects.save_project(
+        conn,
+        settings,
+        WHO,
+        _project_values(h, project, list(project.needs)),
+        [h.ids["thema", title] for title in project.themas],
+        project_id=h.ids["project", project.title],
+    )
 
 
 def _change_phase(
