@@ -32,6 +32,16 @@ def jpeg(size=(1200, 500)) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_with_place(size=(1000, 250)) -> bytes:
+    """A JPEG whose EXIF says where it was taken and with what camera."""
+    exif = Image.Exif()
+    exif[0x010F] = "Camera Maker"  # Make
+    exif[0x8825] = {1: "N", 2: (51.0, 53.0, 0.0)}  # GPSInfo: latitude
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
 def site_value(db, key: str):
     row = db.one("SELECT value FROM site WHERE key = ?", (key,))
     return json.loads(row["value"]) if row else None
@@ -126,6 +136,20 @@ async def test_a_logo_is_stored_as_clean_png_and_shown_in_the_header(admin, db, 
     assert site_value(db, "logo") == ""
     assert not (settings.media_dir / newer).exists()
     assert "bloei-header__logo-image" not in (await client.get("/")).text
+
+
+async def test_a_logo_loses_its_metadata_and_is_made_400_pixels_wide(admin, db, settings):
+    client, csrf = admin
+    upload = jpeg_with_place()
+    with Image.open(io.BytesIO(upload)) as original:
+        assert original.getexif()  # the test photo does carry a place
+    files = {"logo": ("logo.jpg", upload, "image/jpeg")}
+    assert (await save(client, csrf, files=files)).status_code == 303
+    stored_path = settings.media_dir / site_value(db, "logo")
+    with Image.open(stored_path) as stored:
+        assert stored.size == (400, 100)
+        assert not stored.getexif() and "exif" not in stored.info
+    assert b"Camera Maker" not in stored_path.read_bytes()
 
 
 @pytest.mark.parametrize(
