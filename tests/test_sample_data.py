@@ -16,6 +16,7 @@ from PIL import Image
 
 from node.app import open_database
 from node.kern import sample
+from node.kern.agenda import model as agenda
 from node.kern.meetings import model as meetings
 from node.kern.projects import model as projects
 from node.kern.sample import SampleDataError, load_sample, load_sample_file, read_sample
@@ -401,3 +402,13 @@ def test_a_project_asks_the_gemeente_on_its_own_day(history_db):
     assert len(days) == 2
     # Asked weeks or months ago, and later than the project began.
     assert all(10 < day < 200 for day in days), days
+
+
+def test_each_later_version_says_what_changed(history_db):
+    """ "Wat is er veranderd" has an answer on every version after the first."""
+    db, _, _ = history_db
+    versions = db.execute("SELECT * FROM agenda_versions ORDER BY published_at")
+    for version in versions[1:]:
+        previous, diff = agenda.diff_with_previous(db, version)
+        assert previous is not None and previous["published_at"] < version["published_at"]
+        assert not diff.empty, version["title"]
