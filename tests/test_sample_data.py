@@ -405,7 +405,7 @@ def test_a_project_asks_the_gemeente_on_its_own_day(history_db):
 
 
 def test_each_later_version_says_what_changed(history_db):
-    """ "Wat is er veranderd" has an answer on every version after the first."""
+    """Each version after the first answers "Wat is er veranderd" with real changes."""
     db, _, _ = history_db
     versions = db.execute("SELECT * FROM agenda_versions ORDER BY published_at")
     for version in versions[1:]:
