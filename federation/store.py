@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -239,5 +241,22 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+# The moment a block of writes happens at, when it is not now: sample data writes its history
+# at the dates the history says, so every stamp, event and activity carries that date.
+_written_at: ContextVar[datetime | None] = ContextVar("written_at", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _written_at.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_set_to(moment: datetime) -> Iterator[None]:
+    """Within this block (this thread or task only), `utcnow()` is `moment`."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    token = _written_at.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _written_at.reset(token)

@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from node import positions
 from node.db import Database
@@ -35,6 +34,7 @@ from node.web.middleware import (
 )
 from node.web.page_validators import PageValidatorsMiddleware
 from node.web.security_txt import security_txt_route
+from node.web.static_assets import RandomlyNamedFiles, VersionedStaticFiles, release_assets
 from node.web.templating import STATIC_DIR
 
 SESSION_COOKIE = "bloei_sessie"
@@ -105,8 +105,12 @@ def create_app(
     routes = [
         *parts.routes,
         Route("/.well-known/security.txt", security_txt_route),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-        Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+        Mount("/static", VersionedStaticFiles(release_assets(STATIC_DIR)), name="static"),
+        Mount(
+            "/media",
+            RandomlyNamedFiles(directory=settings.media_dir, check_dir=False),
+            name="media",
+        ),
     ]
 
     @contextlib.asynccontextmanager

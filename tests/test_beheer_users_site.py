@@ -94,8 +94,9 @@ async def test_site_texts_and_colours(admin, client):
     assert "#7a1f5c" in (await client.get("/huisstijl.css")).text
     for change, message in [
         ({"colour_primary": "rood"}, "Vul een kleur in als #1f6f43"),
-        ({"colour_primary": "#ffff00"}, "te weinig contrast"),
-        ({"colour_accent": "#000033"}, "te weinig contrast"),
+        ({"colour_primary": "#ffff00"}, "de contrastverhouding is 1,07 : 1"),
+        ({"colour_primary": "#ffff00", "colour_primary_text": "#777777"}, "is 4,17 : 1"),
+        ({"colour_accent": "#000033"}, "Donkere tekst is op deze kleur slecht te lezen"),
         ({"contact_email": "a@"}, "Vul een geldig e-mailadres in"),
         ({"contact_email": "groep@example.nl, a@example.nl"}, "Vul een geldig e-mailadres in"),
         ({"group_name": "x" * 101}, "100"),

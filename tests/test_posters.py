@@ -96,8 +96,8 @@ async def test_poster_page_respects_the_content_security_policy(client, db):
     response = await client.get("/bijeenkomsten/kernavond/poster")
     assert "style-src 'self'" in response.headers["content-security-policy"]
     assert "style=" not in response.text and "<style" not in response.text
-    assert 'href="/huisstijl.css"' in response.text
-    assert 'href="/static/poster.css"' in response.text
+    assert 'href="/huisstijl.css?v=' in response.text
+    assert 'href="/static/poster.css?v=' in response.text
     css = await client.get("/static/poster.css")
     assert css.status_code == 200 and "size: A4" in css.text
 

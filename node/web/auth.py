@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from federation.store import utcnow
 from node.db import Database, insert
 from node.web import login_sessions
 from node.web.refusals import Forbidden
@@ -30,7 +31,8 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # The node's one clock (federation.store.utcnow), so sample history can be dated.
+    return utcnow().isoformat(timespec="seconds")
 
 
 def hash_password(password: str) -> str:

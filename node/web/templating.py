@@ -12,7 +12,9 @@ from node.web import i18n
 from node.web.auth import current_user
 from node.web.csrf import csrf_token
 from node.web.feedback import ANCHOR_KEY, anchor_id
+from node.web.house_style import house_style_url
 from node.web.markdown import render_markdown
+from node.web.static_assets import release_assets
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 STATIC_DIR = TEMPLATES_DIR / "static"
@@ -29,6 +31,9 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
         auto_reload=False,
     )
     env.install_gettext_translations(i18n.translations(), newstyle=True)
+    # Links to static files carry their version, so browsers may keep them a year.
+    env.globals["static_url"] = release_assets(STATIC_DIR).url
+    env.globals["house_style_url"] = house_style_url
     env.filters.update(
         datum=i18n.dutch_date,
         datumtijd=i18n.dutch_datetime,

@@ -64,7 +64,7 @@ async def read_upload(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> byte
     return data
 
 
-def _open_checked(data: bytes) -> Image.Image:
+def open_checked(data: bytes) -> Image.Image:
     """Open the bytes as an allowed image, refusing bombs before any pixel is decoded."""
     try:
         probe = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
@@ -113,7 +113,7 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def clean_photo(data: bytes) -> Image.Image:
     """The upright, resized pixels of an uploaded photo, without any of its metadata."""
-    image = _open_checked(data)
+    image = open_checked(data)
     try:
         if image.format == "JPEG":
             # Decode big JPEGs at a reduced scale: far less memory on a small server.

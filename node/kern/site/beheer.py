@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import BooleanField, StringField, TextAreaField, ValidationError
+from wtforms import BooleanField, FileField, StringField, TextAreaField, ValidationError
 from wtforms.validators import Length, Optional
 
 from federation.store import utcnow
 from node.kern.federation import actor as kern_actor
 from node.kern.neighbours import model as neighbours
+from node.kern.projects import photos
+from node.kern.site import images
 from node.settings import HEX_COLOUR_RE
+from node.web import house_style
 from node.web.audit import record_audit
 from node.web.auth import current_user, login_required
 from node.web.beheerforms import read_beheer_form
@@ -23,33 +29,35 @@ from node.web.templating import flash, render
 TEXT = [Optional(), no_control_characters]
 
 
-def _contrast_ratio(hex_a: str, hex_b: str) -> float:
-    """WCAG contrast ratio of two colours: text on the kern's colours must stay readable."""
-
-    def luminance(value: str) -> float:
-        channels = [int(value[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    lighter, darker = sorted((luminance(hex_a), luminance(hex_b)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+def dutch_ratio(ratio: float) -> str:
+    """4.4784 -> "4,48", as contrast checkers show it; a refused 4.497 reads 4,49, never 4,50."""
+    shown = round(ratio, 2)
+    if ratio < house_style.TEXT_CONTRAST <= shown:
+        shown = 4.49
+    return f"{shown:.2f}".replace(".", ",")
 
 
-def _colour(white_text: bool):
-    def check(form, field) -> None:
-        if not field.data:
-            return
-        if not HEX_COLOUR_RE.match(field.data):
-            raise ValidationError(_("Vul een kleur in als #1f6f43: een hekje en zes tekens."))
-        against = "#ffffff" if white_text else "#1b1b1b"
-        if _contrast_ratio(field.data, against) < 4.5:
-            raise ValidationError(
-                _("Deze kleur geeft te weinig contrast met de tekst. Kies een donkerdere kleur.")
-                if white_text
-                else _("Deze kleur geeft te weinig contrast met de tekst. Kies een lichtere kleur.")
+def _hex_colour(form, field) -> None:
+    if field.data and not HEX_COLOUR_RE.match(field.data):
+        raise ValidationError(_("Vul een kleur in als #1f6f43: een hekje en zes tekens."))
+
+
+def _accent_readable(form, field) -> None:
+    """The accent carries dark text (tokens.css): it must be light enough for it."""
+    if not field.data or not HEX_COLOUR_RE.match(field.data):
+        return
+    ratio = house_style.contrast_ratio(field.data, house_style.DARK)
+    if ratio < house_style.TEXT_CONTRAST:
+        raise ValidationError(
+            _(
+                "Donkere tekst is op deze kleur slecht te lezen: de contrastverhouding is "
+                "%(ratio)s : 1, en moet minstens 4,5 : 1 zijn. Kies een lichtere kleur."
             )
+            % {"ratio": dutch_ratio(ratio)}
+        )
 
-    return check
+
+IMAGE_TYPES = "image/png,image/jpeg,image/webp"
 
 
 class SiteForm(BaseForm):
@@ -70,17 +78,53 @@ class SiteForm(BaseForm):
     contact_address = StringField(
         _("Adres of ontmoetingsplek"), [*TEXT, Length(max=200)], filters=[strip_text]
     )
-    colour_primary = StringField(
-        _("Hoofdkleur"), [Optional(), _colour(white_text=True)], filters=[strip_text]
+    colour_primary = StringField(_("Hoofdkleur"), [Optional(), _hex_colour], filters=[strip_text])
+    colour_primary_text = StringField(
+        _("Tekstkleur op de hoofdkleur"), [Optional(), _hex_colour], filters=[strip_text]
     )
     colour_accent = StringField(
-        _("Accentkleur"), [Optional(), _colour(white_text=False)], filters=[strip_text]
+        _("Accentkleur"), [Optional(), _hex_colour, _accent_readable], filters=[strip_text]
     )
     # node/kern/neighbours/: read from the gemeente's open API, shown on each thema's page.
     show_other_kernen = BooleanField(_("Laat bij elk thema zien wat andere kernen eraan doen"))
+    logo = FileField(_("Logo"), render_kw={"accept": IMAGE_TYPES})
+    logo_remove = BooleanField(_("Logo weghalen"))
+    header_image = FileField(_("Kopfoto"), render_kw={"accept": IMAGE_TYPES})
+    header_image_alt = StringField(
+        _("Wat staat er op de kopfoto?"), [*TEXT, Length(max=200)], filters=[strip_text]
+    )
+    header_image_remove = BooleanField(_("Kopfoto weghalen"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.colour_primary.errors or self.colour_primary_text.errors:
+            return valid
+        # The pair decides the header and the buttons: text on the main colour must be
+        # readable (WCAG 1.4.3, 4.5:1). Left empty, bloei.toml's main colour and white text.
+        primary = self.colour_primary.data or self.meta.default_primary
+        text = self.colour_primary_text.data or house_style.WHITE
+        ratio = house_style.contrast_ratio(primary, text)
+        if ratio < house_style.TEXT_CONTRAST:
+            self.colour_primary_text.errors = [
+                *self.colour_primary_text.errors,
+                _(
+                    "De tekst is op de hoofdkleur slecht te lezen: de contrastverhouding is "
+                    "%(ratio)s : 1, en moet minstens 4,5 : 1 zijn. Kies een donkerdere "
+                    "hoofdkleur met witte tekst, of een lichtere met donkere tekst."
+                )
+                % {"ratio": dutch_ratio(ratio)},
+            ]
+            return False
+        return valid
 
 
-FIELDS = [name for name in SiteForm.__dict__ if not name.startswith("_") and name not in ("Meta",)]
+IMAGE_FIELDS = ("logo", "logo_remove", "header_image", "header_image_remove")
+
+
+def _form(request: Request, **kwargs) -> SiteForm:
+    form = SiteForm(**kwargs)
+    form.meta.default_primary = request.app.state.settings.colour_primary
+    return form
 
 
 def _neighbours_state(request: Request) -> dict:
@@ -94,24 +138,57 @@ def _neighbours_state(request: Request) -> dict:
 @login_required("beheerder")
 async def site_settings(request: Request) -> Response:
     template = "beheer/site.html"
+    site = request.app.state.site()
     if request.method == "GET":
         return render(
-            request,
-            template,
-            {"form": SiteForm(data=request.app.state.site()), **_neighbours_state(request)},
+            request, template, {"form": _form(request, data=site), **_neighbours_state(request)}
         )
-    data, csrf_ok = await read_beheer_form(request)
-    form = SiteForm(formdata=data)
+    data, csrf_ok = await read_beheer_form(request, max_files=2)
+    try:
+        return await _save_site(request, data, csrf_ok)
+    finally:
+        await data.close()  # the spooled uploads, on disk when large
+
+
+async def _save_site(request: Request, data: FormData, csrf_ok: bool) -> Response:
+    template = "beheer/site.html"
+    site = request.app.state.site()
+    form = _form(request, formdata=data)
     if not csrf_ok:
         return render(
             request, template, {"form": form, "csrf_error": True, **_neighbours_state(request)}, 400
         )
-    if not form.validate():
+    valid = form.validate()
+    has_header = photos.has_upload(data.get("header_image")) or (
+        site.get("header_image") and not form.header_image_remove.data
+    )
+    if has_header and not form.header_image_alt.data:
+        form.header_image_alt.errors = [
+            *form.header_image_alt.errors,
+            _("Beschrijf in een paar woorden wat er op de kopfoto staat."),
+        ]
+        valid = False
+    if not valid:
+        return render(request, template, {"form": form, **_neighbours_state(request)}, 400)
+    media_dir = request.app.state.settings.media_dir
+    try:
+        stored = await _store_images(data, media_dir)
+    except RefusedImage as refused:
+        form[refused.field].errors = [refused.message]
         return render(request, template, {"form": form, **_neighbours_state(request)}, 400)
     values = {
         field.name: field.data if isinstance(field, BooleanField) else field.data or ""
         for field in form
+        if field.name not in IMAGE_FIELDS
     }
+    old = {key: site.get(key) or "" for key in ("logo", "header_image")}
+    for key in old:
+        if key in stored:
+            values[key] = stored[key]
+        elif getattr(form, f"{key}_remove").data:
+            values[key] = ""
+    if not values.get("header_image", old["header_image"]):
+        values["header_image_alt"] = ""
     me = current_user(request)
     settings, db = request.app.state.settings, request.app.state.db
 
@@ -127,6 +204,44 @@ async def site_settings(request: Request) -> Response:
             conn, settings, request.app.state.federation.publisher, utcnow()
         )
 
-    db.write(save)
+    try:
+        db.write(save)
+    except BaseException:
+        for name in stored.values():
+            images.delete_image(media_dir, name)  # nothing points to it
+        raise
+    # Once the database names the new files, the replaced ones can go.
+    for key, name in old.items():
+        if name and key in values and values[key] != name:
+            images.delete_image(media_dir, name)
     flash(request, _("De gegevens van de site zijn opgeslagen."))
     return RedirectResponse("/beheer/site", status_code=303)
+
+
+class RefusedImage(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+async def _store_images(data: FormData, media_dir: Path) -> dict[str, str]:
+    """Store the uploaded logo and header image; a refused one raises RefusedImage, and
+    nothing of this upload is left behind."""
+    stored: dict[str, str] = {}
+    savers = {"logo": images.save_logo, "header_image": images.save_header_image}
+    try:
+        for key, saver in savers.items():
+            upload = data.get(key)
+            if not photos.has_upload(upload):
+                continue
+            try:
+                content = await photos.read_upload(upload)
+                stored[key] = await run_in_threadpool(saver, content, media_dir)
+            except photos.PhotoError as error:
+                raise RefusedImage(key, str(error)) from None
+    except BaseException:
+        for name in stored.values():
+            images.delete_image(media_dir, name)
+        raise
+    return stored

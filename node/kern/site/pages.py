@@ -8,7 +8,9 @@ from starlette.responses import FileResponse, Response
 from node.kern import search
 from node.kern.rendering import page
 from node.search import MAX_QUERY_LENGTH, highlight, passage, passage_start
+from node.web.house_style import house_style_css
 from node.web.i18n import _, lazy
+from node.web.static_assets import IMMUTABLE, SHORT, content_version
 from node.web.templating import STATIC_DIR
 
 
@@ -71,19 +73,17 @@ async def search_page(request: Request) -> Response:
 
 
 async def house_style(request: Request) -> Response:
-    """The kern's own colours as design tokens; everything else comes from tokens.css."""
+    """The kern's own colours as design tokens; everything else comes from tokens.css.
+
+    Pages link it with the version of its text (house_style_url): that URL may be kept for a
+    year, as new colours make a new URL; the plain one, or an old version, only briefly."""
     settings = request.app.state.settings
     site = request.app.state.site()
-    primary = site.get("colour_primary") or settings.colour_primary
-    accent = site.get("colour_accent") or settings.colour_accent
-    css = (
-        ":root {\n"
-        f"  --bloei-color-primary: {primary};\n"
-        f"  --bloei-color-primary-dark: color-mix(in srgb, {primary} 75%, black);\n"
-        f"  --bloei-color-accent: {accent};\n"
-        "}\n"
-    )
-    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
+    css = house_style_css(settings, site)
+    asked = request.query_params.get("v")
+    current = content_version(css.encode())
+    cache = IMMUTABLE if asked == current else SHORT
+    return Response(css, media_type="text/css", headers={"Cache-Control": cache})
 
 
 async def favicon(request: Request) -> Response:
