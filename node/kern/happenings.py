@@ -42,6 +42,9 @@ MEETING_CANCELLED = "meeting.cancelled"
 MEETING_MOVED = "meeting.moved"
 IDEA_RECEIVED = "idea.new"
 GEMEENTE_REACTIE = "gemeente.reactie"
+GEMEENTE_BERICHT = "gemeente.bericht"
+VOLUNTEER_NEW = "volunteer.new"
+RSVP_NEW = "rsvp.new"
 
 
 def record(conn: sqlite3.Connection, kind: str, **payload: Any) -> None:
