@@ -95,6 +95,14 @@ async def test_a_beheerder_assigns_kernen_and_the_work_list_shows_mine(
         refused = await assign(gemeente, kern_id, who, days)
         assert refused.status_code == 400 and message in refused.text
     assert gemeente_db.scalar("SELECT staff_user_id FROM gemeente_kernen") is None
+    # Without the form's token (as every beheer form): refused, what was chosen is shown again.
+    expired = await gemeente.post(
+        PAGE, data={"csrf": "verlopen", f"kern-{kern_id}": str(mo_id), "dagen": "4"}
+    )
+    assert expired.status_code == 400 and "Het formulier is verlopen." in expired.text
+    assert select(expired.text, f'option[value="{mo_id}"][selected]')
+    assert select(expired.text, 'input[name="dagen"][value="4"]')
+    assert gemeente_db.scalar("SELECT staff_user_id FROM gemeente_kernen") is None
 
     saved = await assign(gemeente, kern_id, str(mo_id), "5")
     assert saved.status_code == 303
