@@ -124,3 +124,43 @@ def _data_changed_at(db) -> None:
               UPDATE meta SET value = {_NOW_UNIX} WHERE key = 'data_changed_at';
             END"""
     )
+
+
+@core(name="0005_notification_preferences")
+def _notification_preferences(db) -> None:
+    # Each person's choice per subject between a mail at once, a daily mail or none
+    # (node/web/notification_preferences.py); both roles have these tables.
+    db.execute(
+        """CREATE TABLE notification_preferences (
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('direct', 'dagelijks', 'geen')),
+            PRIMARY KEY (user_id, topic)
+        )"""
+    )
+    # What waits for someone's daily mail; `sent_at` is set in the transaction that queues
+    # that mail, so a restart never sends an item twice nor loses one.
+    db.execute(
+        """CREATE TABLE notification_digest_items (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX notification_digest_waiting ON notification_digest_items (sent_at, user_id)"
+    )
+    # One daily mail per person per day: the day it went out.
+    db.execute(
+        """CREATE TABLE notification_digests (
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            PRIMARY KEY (user_id, day)
+        )"""
+    )

@@ -3,7 +3,8 @@ project or thema, a gemeentebericht to one kern or to all, and the trail of what
 
     GET/POST /beheer/reactie?op=<id of the kern's project or thema>
     GET/POST /beheer/berichten
-    GET      /beheer/werklijst    what waits for an answer of the gemeente, per kern
+    GET      /beheer/werklijst    what waits for an answer of the gemeente, per kern, for
+                                  everyone or one staff member (?medewerker=mij|<id>|niemand)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from federation.store import utcnow
-from node.gemeente import conversations, kernen, queries, reactions
+from node.gemeente import assignment, conversations, kernen, queries, reactions
 from node.gemeente.runtime import GemeenteFederation
 from node.web import auth, thread_state
 from node.web.beheerforms import read_beheer_form
@@ -203,13 +204,40 @@ async def berichten(request: Request) -> Response:
 # --- work list ---------------------------------------------------------------------------------
 
 
+MINE = "mij"
+NOBODY = "niemand"
+
+
 @auth.login_required()
 async def werklijst(request: Request) -> Response:
+    """?medewerker=mij (my kernen), =<user id> (a colleague's), =niemand (kernen without a
+    gebiedsmakelaar); anything else, or nothing, shows every kern."""
     conn = request.app.state.db.read()
+    me = auth.current_user(request)
+    staff = assignment.staff(conn)
+    assigned = assignment.assignments(conn)
+    names = {p["id"]: p["display_name"] for p in staff}
+    chosen = request.query_params.get("medewerker", "")
+    wanted: int | None | str = ALL
+    if chosen == MINE:
+        wanted = me.id
+    elif chosen == NOBODY:
+        wanted = None
+    elif chosen in {str(user_id) for user_id in names}:
+        wanted = int(chosen)
+    else:
+        chosen = ""
     kernen_waiting = conversations.work_list(conn, utcnow())
+    if wanted != ALL:
+        kernen_waiting = [k for k in kernen_waiting if assigned.get(k["id"]) == wanted]
+    for kern in kernen_waiting:
+        kern["staff_name"] = names.get(assigned.get(kern["id"]), "")
     context = {
         "kernen": kernen_waiting,
         "total": sum(len(k["items"]) for k in kernen_waiting),
+        "staff": staff,
+        "chosen": chosen,
+        "filtered": wanted != ALL,
     }
     return render(request, "gemeente/beheer/werklijst.html", context)
 

@@ -8,6 +8,7 @@ from node.gemeente import (
     actor_pages,
     answer_pages,
     api,
+    assignment_pages,
     beheer,
     insight_pages,
     pages,
@@ -37,6 +38,7 @@ def account_routes() -> list[BaseRoute]:
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
         Route("/beheer/account", account_sessions.account_page),
         Route("/beheer/account/sessies", account_sessions.end_sessions, methods=["POST"]),
+        Route(account.NOTICES_PAGE, account.notices, methods=GET_POST),
         Route("/beheer/inloggen/code", two_step_pages.login_code, methods=GET_POST),
         Route("/beheer/account/tweestaps", two_step_pages.setup, methods=GET_POST),
         Route("/beheer/account/tweestaps/uitzetten", two_step_pages.turn_off, methods=["POST"]),
@@ -53,6 +55,7 @@ def gemeente_routes() -> list[BaseRoute]:
         *beheer.routes(),
         *stop_pages.routes(),
         *answer_pages.routes(),
+        *assignment_pages.routes(),
         *staff.routes(),
         *actor_pages.routes(),
         # Last: its catch-all answers 404 problem+json for anything else under /api/v1.

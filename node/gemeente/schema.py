@@ -310,3 +310,70 @@ def _project_budgets(db) -> None:
     db.execute(
         "ALTER TABLE gemeente_projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''"
     )
+
+
+@gemeente(name="0015_gebiedsmakelaars")
+def _gebiedsmakelaars(db) -> None:
+    # The gebiedsmakelaar: the staff member a kern is assigned to (node/gemeente/assignment.py).
+    # Removing the account leaves the kern without one.
+    db.execute(
+        "ALTER TABLE gemeente_kernen ADD COLUMN staff_user_id INTEGER "
+        "REFERENCES users (id) ON DELETE SET NULL"
+    )
+    # Each reminder sent: one per conversation, per time it started waiting, per threshold, so
+    # the job may run as often as it likes (node/gemeente/reminders.py).
+    db.execute(
+        """CREATE TABLE gemeente_reminders (
+            about TEXT NOT NULL,
+            since TEXT NOT NULL,
+            threshold_days INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            recipients INTEGER NOT NULL,
+            PRIMARY KEY (about, since, threshold_days)
+        )"""
+    )
+
+
+@gemeente(name="0016_gemeente_mail")
+def _gemeente_mail(db) -> None:
+    # The gemeente now mails (reminders and notices): the same queue as a kern's
+    # (node/mail/queue.py, node/mail/mailer.py), created with all the columns it has there.
+    db.execute(
+        """CREATE TABLE mail_queue (
+            id INTEGER PRIMARY KEY,
+            purpose TEXT NOT NULL,
+            to_address TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            next_try_at TEXT NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            lease_until TEXT,
+            sent_at TEXT,
+            given_up_at TEXT,
+            retry_since TEXT,
+            handed_over_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX mail_queue_due ON mail_queue (sent_at, given_up_at, next_try_at)")
+    # How far the notices got in each table they watch (node/gemeente/notices.py); the
+    # choices per person are core tables (node/schema.py, 0005_notification_preferences).
+    db.execute(
+        """CREATE TABLE gemeente_notice_marks (
+            source TEXT PRIMARY KEY,
+            last_id INTEGER NOT NULL
+        )"""
+    )
+    # What was there before needs no notice: the marks start at the newest rows.
+    for source, table in (
+        ("antwoorden", "gemeente_kern_answers"),
+        ("projecten", "gemeente_projects"),
+        ("gesprekken", "gemeente_reacties"),
+    ):
+        db.execute(
+            f"INSERT INTO gemeente_notice_marks (source, last_id) "
+            f"SELECT ?, coalesce(max(id), 0) FROM {table}",
+            [source],
+        )

@@ -14,12 +14,14 @@ from sqlite_utils.migrations import Migrations
 from federation.store import migrations as federation_tables
 from node import vocabulary
 from node.db import Database
-from node.gemeente import labels
+from node.gemeente import labels, reminders
+from node.gemeente.notices import attach_notices
 from node.gemeente.places import PlacesError, places_of
 from node.gemeente.routes import gemeente_routes
 from node.gemeente.runtime import GemeenteFederation
 from node.gemeente.schema import gemeente
 from node.jobs import Job
+from node.mail import mailer, notices
 from node.role import RoleParts
 from node.schema import core
 from node.settings import Settings, SettingsError
@@ -31,11 +33,15 @@ from node.web.templating import TEMPLATES_DIR, create_environment
 # (login, users, log) extend "base.html" and so get the gemeente's header and menu.
 LAYOUT_DIR = TEMPLATES_DIR / "gemeente" / "layout"
 
+MAIL_INTERVAL = 10
+HOURLY = 3600
+
 # (address, label, only for beheerders)
 MENU = [
     ("/beheer", _("Kernen volgen"), False),
     ("/beheer/berichten", _("Berichten en reacties"), False),
     ("/beheer/werklijst", _("Werklijst"), False),
+    ("/beheer/gebiedsmakelaars", _("Gebiedsmakelaars"), True),
     ("/beheer/gebruikers", _("Gebruikers"), True),
     ("/beheer/logboek", _("Logboek"), True),
 ]
@@ -46,8 +52,12 @@ def migrations() -> list[Migrations]:
 
 
 def open_database(settings: Settings, templates: jinja2.Environment | None = None) -> Database:
-    # No hook of the gemeente renders mail; `templates` is there for the shape both roles share.
-    return Database(settings.database_path).open(migrations())
+    # Every write from now on tells staff (as each chose) of the kernen's new answers and
+    # projects and colleagues' new conversations. The mails are rendered with the gemeente's
+    # own templates, so a `templates` given for the shape both roles share is not used.
+    db = Database(settings.database_path).open(migrations())
+    attach_notices(db, settings, gemeente_templates())
+    return db
 
 
 def gemeente_templates() -> jinja2.Environment:
@@ -78,6 +88,22 @@ def parts(settings: Settings, db: Database, templates: jinja2.Environment | None
 def background_jobs(
     settings: Settings, db: Database, federation: GemeenteFederation | None = None
 ) -> list[Job]:
-    """Deliveries (the Follows, later reacties) and pulls of the kernen's outboxes."""
+    """Deliveries (the Follows, later reacties), pulls of the kernen's outboxes, and mail: the
+    queue, the work list's reminders and the staff's daily mail."""
     federation = federation or GemeenteFederation(settings, db)
-    return [federation.delivery_job(), federation.pull_job()]
+    templates = gemeente_templates()
+    return [
+        federation.delivery_job(),
+        federation.pull_job(),
+        Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
+        # Each idempotent (a reminder once per conversation and threshold, a daily mail once
+        # a day), so running them hourly is enough.
+        Job(
+            "reminders",
+            HOURLY,
+            lambda: (
+                reminders.run_reminders(db, settings, templates),
+                notices.run_digests(db, settings, templates),
+            ),
+        ),
+    ]

@@ -44,6 +44,9 @@ MEETING_MOVED = "meeting.moved"
 IDEA_RECEIVED = "idea.new"
 IDEA_SENDER_TOLD = "idea.sender"
 GEMEENTE_REACTIE = "gemeente.reactie"
+GEMEENTE_BERICHT = "gemeente.bericht"
+VOLUNTEER_NEW = "volunteer.new"
+RSVP_NEW = "rsvp.new"
 
 
 def record(conn: sqlite3.Connection, kind: str, **payload: Any) -> None:

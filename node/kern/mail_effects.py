@@ -22,6 +22,7 @@ from node.kern.conversation import notice as gemeente_notice
 from node.kern.ideas import model as ideas
 from node.kern.meetings import calendar
 from node.kern.meetings.display import day_text, location_text, meeting_path, when_text
+from node.mail import notices
 from node.mail.queue import Attachment, queue_mail
 from node.settings import Settings
 from node.web.i18n import _
@@ -62,6 +63,9 @@ class MailEffects:
             happenings.IDEA_RECEIVED: self._idea_received,
             happenings.IDEA_SENDER_TOLD: self._idea_sender,
             happenings.GEMEENTE_REACTIE: self._gemeente_reactie,
+            happenings.GEMEENTE_BERICHT: self._gemeente_bericht,
+            happenings.VOLUNTEER_NEW: self._volunteer,
+            happenings.RSVP_NEW: self._tell_of_sign_up,
         }
 
     def hook(self, conn: sqlite3.Connection) -> None:
@@ -230,6 +234,7 @@ class MailEffects:
         # Neither the subject nor the body carries the sender's name or contact details: a
         # mail leaves the node, and those stay where they can be removed on request.
         settings = self.settings
+        url = settings.url(f"/beheer/ideeen/{payload['idea_id']}")
         idea = conn.execute(
             "SELECT id, title, body FROM ideas WHERE id = ?", (payload["idea_id"],)
         ).fetchone()
@@ -237,7 +242,7 @@ class MailEffects:
             kern=settings.name,
             title=idea["title"],
             body=idea["body"],
-            url=settings.url(f"/beheer/ideeen/{idea['id']}"),
+            url=url,
             left_details=payload["left_details"],
         )
         one_line_title = " ".join(idea["title"].split())
@@ -245,8 +250,17 @@ class MailEffects:
             _("Nieuw idee voor %(kern)s: %(title)s")
             % {"kern": settings.name, "title": one_line_title}
         )[:200]
-        for address in ideas.notice_recipients(conn):
-            queue_mail(conn, ideas.NOTICE_PURPOSE, address, subject, text)
+        # The group's contact address at once; each beheerder as they chose.
+        notice = notices.Notice("ideeen", subject, text, idea["title"], url)
+        notices.notify(
+            conn,
+            settings,
+            self.templates,
+            notice,
+            also=[ideas.contact_address(conn)],
+            body=text,
+            purpose=ideas.NOTICE_PURPOSE,
+        )
 
     def _idea_sender(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
         """The sender who left an e-mail address hears what became of their idea."""
@@ -287,7 +301,55 @@ class MailEffects:
         queue_mail(conn, f"{happenings.IDEA_SENDER_TOLD}.{what}", address, subject[:200], body)
 
     def _gemeente_reactie(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
-        gemeente_notice.tell_the_group(conn, self.settings, payload["reactie"])
+        notice = gemeente_notice.reactie_notice(conn, self.settings, payload["reactie"])
+        if notice is not None:
+            self._tell_the_group(conn, notice, happenings.GEMEENTE_REACTIE)
+
+    def _gemeente_bericht(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        notice = gemeente_notice.bericht_notice(self.settings, payload["bericht"])
+        self._tell_the_group(conn, notice, happenings.GEMEENTE_BERICHT)
+
+    def _tell_the_group(
+        self, conn: sqlite3.Connection, notice: notices.Notice, purpose: str
+    ) -> None:
+        """The group's contact address at once, each beheerder as they chose."""
+        also = [ideas.contact_address(conn)]
+        notices.notify(conn, self.settings, self.templates, notice, also=also, purpose=purpose)
+
+    def _volunteer(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        # Like an idea's: no name or contact details in a mail, they stay in beheer.
+        project = conn.execute(
+            "SELECT id, title FROM projects WHERE id = ?", (payload["project_id"],)
+        ).fetchone()
+        title = " ".join(project["title"].split())
+        notice = notices.Notice(
+            topic="vrijwilligers",
+            subject=_("Nieuwe vrijwilliger voor %(title)s") % {"title": title},
+            text=_(
+                "Iemand meldde zich als vrijwilliger voor het project %(title)s. Naam en contactgegevens staan alleen in beheer."
+            )
+            % {"title": title},
+            title=_("Nieuwe vrijwilliger voor %(title)s") % {"title": title},
+            url=self.settings.url(f"/beheer/projecten/{project['id']}/vrijwilligers"),
+        )
+        notices.notify(conn, self.settings, self.templates, notice)
+
+    def _tell_of_sign_up(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        """The beheerders hear (as they chose) that someone signed up; no name in the mail."""
+        meeting = _meeting(conn, payload["meeting_id"])
+        title = " ".join(meeting["title"].split())
+        day = day_text(meeting["starts_at"])
+        notice = notices.Notice(
+            topic="aanmeldingen",
+            subject=_("Nieuwe aanmelding: %(title)s op %(day)s") % {"title": title, "day": day},
+            text=_(
+                "Er is een nieuwe aanmelding voor %(title)s op %(day)s. Wie zich aanmeldde, staat in beheer."
+            )
+            % {"title": title, "day": day},
+            title=_("Nieuwe aanmelding: %(title)s op %(day)s") % {"title": title, "day": day},
+            url=self.settings.url(f"/beheer/bijeenkomsten/{meeting['id']}/aanmeldingen"),
+        )
+        notices.notify(conn, self.settings, self.templates, notice)
 
 
 def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:

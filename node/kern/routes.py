@@ -27,6 +27,7 @@ def account_routes() -> list[BaseRoute]:
         Route("/beheer/wachtwoord", account.change_password, methods=GET_POST),
         Route("/beheer/account", account_sessions.account_page),
         Route("/beheer/account/sessies", account_sessions.end_sessions, methods=["POST"]),
+        Route(account.NOTICES_PAGE, account.notices, methods=GET_POST),
         Route("/beheer/inloggen/code", two_step_pages.login_code, methods=GET_POST),
         Route("/beheer/account/tweestaps", two_step_pages.setup, methods=GET_POST),
         Route("/beheer/account/tweestaps/uitzetten", two_step_pages.turn_off, methods=["POST"]),

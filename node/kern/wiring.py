@@ -30,7 +30,7 @@ from node.kern.privacy import model as privacy
 from node.kern.routes import kern_routes
 from node.kern.schema import kern
 from node.kern.site.menu import MENU
-from node.mail import mailer
+from node.mail import mailer, notices
 from node.role import RoleParts
 from node.schema import core
 from node.settings import Settings
@@ -75,6 +75,7 @@ def background_jobs(
     """Mail, retention, expiry and deliveries. `federation` is the app's, so the server's
     delivery job wakes up as soon as a write publishes something; `bloei worker` makes its own."""
     federation = federation or KernFederation(settings, db, db.services["publisher"])
+    digest_templates = create_environment()
     return [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
@@ -98,6 +99,12 @@ def background_jobs(
             "neighbours",
             neighbours.JOB_INTERVAL,
             lambda: neighbours.run_refresh(db, settings, federation.new_fetcher),
+        ),
+        # The daily mail of each beheerder who chose it (at most one a day, so hourly is fine).
+        Job(
+            "notices",
+            PRIVACY_INTERVAL,
+            lambda: notices.run_digests(db, settings, digest_templates),
         ),
         federation.delivery_job(),
     ]

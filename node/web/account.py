@@ -1,4 +1,5 @@
-"""Signing in and out of beheer, and changing one's own password."""
+"""Signing in and out of beheer, changing one's own password, and choosing which mails one
+gets about new things to handle (/beheer/account/meldingen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
 from node.web import auth, login_sessions, two_step
+from node.web import notification_preferences as preferences
 from node.web.audit import record_audit
+from node.web.beheerforms import read_beheer_form
 from node.web.csrf import valid_csrf
 from node.web.forms import BaseForm, read_form, strip_text
 from node.web.i18n import _
@@ -183,3 +186,64 @@ async def change_password(request: Request) -> Response:
     db.write(save)
     flash(request, _("Uw wachtwoord is gewijzigd."))
     return RedirectResponse("/beheer", status_code=303)
+
+
+# --- notices by mail ---------------------------------------------------------------------------
+
+NOTICES_PAGE = "/beheer/account/meldingen"
+
+
+def _may_choose(request: Request, user: auth.User) -> bool:
+    """Gemeente staff all get notices; on a kern its beheerders do."""
+    role = request.app.state.settings.role
+    return user.role in preferences.receiving_roles(role)
+
+
+def _notices_page(request: Request, chosen: dict[str, str], status: int = 200, **extra) -> Response:
+    role = request.app.state.settings.role
+    user = auth.current_user(request)
+    context = {
+        "topics": preferences.topics_of(role),
+        "modes": preferences.MODES,
+        "mode_labels": preferences.MODE_LABELS,
+        "chosen": chosen,
+        "errors": {},
+        "may_choose": _may_choose(request, user),
+        "has_email": bool(
+            request.app.state.db.scalar("SELECT email FROM users WHERE id = ?", (user.id,))
+        ),
+        **extra,
+    }
+    return render(request, "beheer/meldingen.html", context, status)
+
+
+@auth.login_required()
+async def notices(request: Request) -> Response:
+    """Per subject: a mail at once, one mail a day, or none."""
+    user = auth.current_user(request)
+    role = request.app.state.settings.role
+    db = request.app.state.db
+    if request.method == "GET":
+        return _notices_page(request, preferences.choices(db.read(), role, user.id))
+    data, csrf_ok = await read_beheer_form(request)
+    submitted = {t.key: data.get(t.key, "") for t in preferences.topics_of(role)}
+    if not csrf_ok:
+        return _notices_page(request, submitted, 400, csrf_error=True)
+    if not _may_choose(request, user):
+        return _notices_page(request, submitted, 403)
+    errors = {
+        key: _("Kies een van de drie mogelijkheden.")
+        for key, mode in submitted.items()
+        if mode not in preferences.MODES
+    }
+    if errors:
+        return _notices_page(request, submitted, 400, errors=errors)
+
+    def save(conn) -> None:
+        preferences.save(conn, role, user.id, submitted)
+        summary = ", ".join(f"{key}={mode}" for key, mode in submitted.items())
+        record_audit(conn, user, "user.notices", "User", user.username, summary)
+
+    db.write(save)
+    flash(request, _("Uw keuze voor meldingen is bewaard."))
+    return RedirectResponse(NOTICES_PAGE, status_code=303)

@@ -49,6 +49,10 @@ STAFF_PAGES = [
     "/beheer/wachtwoord",
     "/beheer/account",
     "/beheer/account/tweestaps",
+    "/beheer/account/meldingen",
+    "/beheer/werklijst",
+    "/beheer/werklijst?medewerker=mij",
+    "/beheer/gebiedsmakelaars",
 ]
 
 
@@ -134,6 +138,26 @@ def test_adding_a_kern_shows_its_errors_accessibly(staff, gemeente):
     assert staff.locator(".bloei-error-summary, [role=alert]").first.is_visible()
     assert_accessible(staff, "/beheer with an address that is not one")
     assert len(gemeente.query("SELECT id FROM gemeente_kernen")) == 2
+
+
+def test_a_gebiedsmakelaar_is_chosen_by_label_and_a_wrong_number_is_shown(staff, gemeente):
+    staff.goto(gemeente("/beheer/gebiedsmakelaars"))
+    staff.get_by_label("Herinnering na zoveel dagen wachten").fill("0")
+    staff.get_by_role("button", name="Bewaren").click()
+    staff.wait_for_load_state()
+    error = staff.locator(".bloei-field__error")
+    assert "Vul een aantal dagen in van 1 tot en met 90." in error.first.inner_text()
+    assert staff.locator(".bloei-error-summary").first.is_visible()
+    assert_accessible(staff, "/beheer/gebiedsmakelaars with a wrong number of days")
+
+    # Each kern's select is found by the kern's name; one without an e-mail address says so.
+    staff.get_by_label("Beesd").select_option(label="Gerda (geen e-mailadres)")
+    staff.get_by_label("Herinnering na zoveel dagen wachten").fill("10")
+    staff.get_by_role("button", name="Bewaren").click()
+    staff.wait_for_load_state()
+    assert staff.get_by_text("De gebiedsmakelaars en de herinnering zijn bewaard.").is_visible()
+    staff.goto(gemeente("/beheer/werklijst?medewerker=mij"))
+    assert staff.get_by_label("Kernen van").input_value() == "mij"
 
 
 def test_stopping_a_kern_asks_for_the_confirmation_accessibly(staff, gemeente):

@@ -193,6 +193,9 @@ def _store(ctx: InboxContext, object_id: str, settings: Settings) -> None:
         # New, not a changed one. What the mail needs of it; the rest stays in the inbox.
         reactie = {key: obj.get(key) for key in ("id", "inReplyTo", "content")}
         happenings.record(ctx.conn, happenings.GEMEENTE_REACTIE, reactie=reactie)
+    if gemeente_messages.GEMEENTEBERICHT in kinds and existing is None:
+        bericht = {key: obj.get(key) for key in ("id", "name", "content")}
+        happenings.record(ctx.conn, happenings.GEMEENTE_BERICHT, bericht=bericht)
 
 
 def _kind(obj: dict[str, Any]) -> str:

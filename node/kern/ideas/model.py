@@ -180,6 +180,12 @@ def _withdraw(conn: sqlite3.Connection, settings: Settings, who: User | str, row
 # --- A resident sends an idea -----------------------------------------------------------
 
 
+def contact_address(conn: sqlite3.Connection) -> str:
+    """The group's contact address, '' when it has none."""
+    row = conn.execute("SELECT value FROM site WHERE key = 'contact_email'").fetchone()
+    return (json.loads(row["value"]) or "").strip() if row else ""
+
+
 def notice_recipients(conn: sqlite3.Connection) -> list[str]:
     """The group's contact address and every active beheerder with an e-mail, once each."""
     addresses = []

@@ -158,6 +158,8 @@ def sign_up(
             rsvp_id=rsvp_id,
             link=settings.url(personal_path(token)),
         )
+    # The group hears of every sign-up, with an address or without (no name in that mail).
+    happenings.record(conn, happenings.RSVP_NEW, meeting_id=meeting_id)
     _note_fullness(conn, settings, meeting, was_full)
     return SignUp(rsvp_id, token, status, people)
 

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 
 from node.db import Database, insert, update
-from node.kern import search
+from node.kern import happenings, search
 from node.kern.changes import record_change, unique_slug
 from node.settings import Settings
 from node.vocabulary import PHASES, PHASES_NEEDING_REASON, label
@@ -474,7 +474,7 @@ def add_volunteer(
     conn: sqlite3.Connection, project_id: int, name: str, contact: str, message: str
 ) -> int:
     stamp = now()
-    return insert(
+    volunteer_id = insert(
         conn,
         "volunteers",
         {
@@ -486,6 +486,8 @@ def add_volunteer(
             "created_at": stamp,
         },
     )
+    happenings.record(conn, happenings.VOLUNTEER_NEW, project_id=project_id)
+    return volunteer_id
 
 
 def volunteers_of(db: Database, project_id: int) -> list[sqlite3.Row]:
