@@ -143,6 +143,7 @@ def test_a_kern_runs_mail_privacy_and_delivery_jobs(settings, db):
         "expiry",
         "learning",
         "neighbours",
+        "subscriptions",
         "federation",
     ]
     gemeente_jobs = background_jobs(settings.with_changes(role="gemeente"), db)
@@ -163,7 +164,7 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
     assert (
-        "Ran mail, privacy, expiry, learning, neighbours, federation, storage once"
+        "Ran mail, privacy, expiry, learning, neighbours, subscriptions, federation, storage once"
         in capsys.readouterr().out
     )
 

@@ -42,6 +42,7 @@ MEETING_CANCELLED = "meeting.cancelled"
 MEETING_MOVED = "meeting.moved"
 IDEA_RECEIVED = "idea.new"
 GEMEENTE_REACTIE = "gemeente.reactie"
+SUBSCRIPTION_REQUESTED = "subscription.request"
 
 
 def record(conn: sqlite3.Connection, kind: str, **payload: Any) -> None:

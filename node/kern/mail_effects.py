@@ -22,6 +22,7 @@ from node.kern.conversation import notice as gemeente_notice
 from node.kern.ideas import model as ideas
 from node.kern.meetings import calendar
 from node.kern.meetings.display import day_text, location_text, meeting_path, when_text
+from node.kern.subscriptions import mails as subscription_mails
 from node.mail.queue import Attachment, queue_mail
 from node.settings import Settings
 from node.web.i18n import _
@@ -60,6 +61,7 @@ class MailEffects:
             happenings.MEETING_MOVED: self._moved,
             happenings.IDEA_RECEIVED: self._idea_received,
             happenings.GEMEENTE_REACTIE: self._gemeente_reactie,
+            happenings.SUBSCRIPTION_REQUESTED: self._subscription_requested,
         }
 
     def hook(self, conn: sqlite3.Connection) -> None:
@@ -232,6 +234,11 @@ class MailEffects:
 
     def _gemeente_reactie(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
         gemeente_notice.tell_the_group(conn, self.settings, payload["reactie"])
+
+    def _subscription_requested(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        subscription_mails.queue_confirmation(
+            conn, self.settings, self.templates, payload["subscription_id"]
+        )
 
 
 def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
