@@ -19,6 +19,7 @@ from node.kern.news import model as news
 from node.kern.privacy import model as privacy
 from node.kern.projects import model as projects
 from node.kern.subscriptions import model as subscriptions
+from node.kern.subscriptions import pages as subscription_pages
 from node.kern.subscriptions.sending import run_subscriptions
 from node.mail import mailer
 from node.settings import load_settings
@@ -397,3 +398,19 @@ async def test_the_privacy_statement_says_what_following_keeps_and_for_how_long(
     page = await client.get("/over/privacy")
     assert "per e-mail" in page.text
     assert f"binnen {subscriptions.CONFIRM_HOURS} uur" in page.text
+
+
+async def test_one_address_gets_a_few_confirmation_mails_an_hour_and_the_page_says_the_same(
+    client, db
+):
+    limit = subscription_pages.ADDRESS_LIMIT[0]
+    for frequency in ["direct", "wekelijks"] * limit:
+        response = await client.post(
+            "/volgen", data=follow_form(email="Doelwit@Example.org", frequency=frequency)
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == "/nieuws"
+    assert db.scalar("SELECT count(*) FROM mail_queue") == limit
+    other = await client.post("/volgen", data=follow_form(email="ander@example.org"))
+    assert other.status_code == 303
+    assert db.scalar("SELECT count(*) FROM mail_queue") == limit + 1

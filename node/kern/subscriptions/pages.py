@@ -13,6 +13,8 @@ scanners also do, only shows a button.
 
 from __future__ import annotations
 
+import hashlib
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -26,6 +28,9 @@ from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
 SUBSCRIBE_LIMIT = (10, 3600)
+# Confirmation mails to one address, from wherever the requests come: nobody can fill
+# someone's inbox by asking from many computers.
+ADDRESS_LIMIT = (4, 3600)
 # Generous: a mail provider unsubscribing many of its users comes from few addresses.
 LINK_LIMIT = (300, 3600)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -90,6 +95,10 @@ async def subscribe_page(request: Request) -> Response:
             429,
             _("Er kwamen te veel aanmeldingen van uw adres. Probeer het later opnieuw."),
         )
+    if not limiter(request, "volgen-adres", *ADDRESS_LIMIT).allow(_address_key(form.email.data)):
+        # The same answer as always: the page tells nothing about the address.
+        flash(request, done)
+        return RedirectResponse(target, status_code=303)
     try:
         db.write(
             model.subscribe,
@@ -103,6 +112,11 @@ async def subscribe_page(request: Request) -> Response:
         return _form_page(request, form, project, 400, str(error))
     flash(request, done)
     return RedirectResponse(target, status_code=303)
+
+
+def _address_key(email: str) -> str:
+    # Only a hash in memory: the counts never hold the address itself.
+    return "volgen-adres:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def _back(topic: str) -> str:
