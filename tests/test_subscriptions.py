@@ -6,6 +6,7 @@ Time is moved by passing `now` to the worker's job, never by sleeping.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -414,3 +415,18 @@ async def test_one_address_gets_a_few_confirmation_mails_an_hour_and_the_page_sa
     other = await client.post("/volgen", data=follow_form(email="ander@example.org"))
     assert other.status_code == 303
     assert db.scalar("SELECT count(*) FROM mail_queue") == limit + 1
+
+
+def test_the_host_shows_exports_and_erases_a_follower_with_bloei_privacy(db, settings, capsys):
+    made = db.write(
+        subscriptions.subscribe, settings, "host@example.org", "bijeenkomsten", "direct"
+    )
+    db.write(subscriptions.confirm, made.id)
+    data = ["--data", str(settings.data_dir)]
+    assert main(["privacy", "show", "host@example.org", *data]) == 0
+    assert "volgt per e-mail: bijeenkomsten (direct)" in capsys.readouterr().out
+    assert main(["privacy", "export", "host@example.org", *data]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["subscriptions"][0]["follows"] == "bijeenkomsten"
+    assert main(["privacy", "erase", "host@example.org", *data]) == 0
+    assert db.scalar("SELECT count(*) FROM subscriptions") == 0
