@@ -142,6 +142,7 @@ def create_app(
             OriginCheckMiddleware,
             public_url=settings.public_url,
             on_refusal=errors.forbidden_cross_site,
+            exempt_prefixes=parts.cross_site_posts,
         ),
         Middleware(
             SessionMiddleware,

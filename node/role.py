@@ -20,7 +20,8 @@ class RoleParts:
     """The role-specific pieces of the app.
 
     `middleware` runs innermost (after the session); `front_middleware` sits in front of the
-    page cache; `on_start` runs when the server starts, before the background jobs.
+    page cache; `on_start` runs when the server starts, before the background jobs;
+    `cross_site_posts` are left alone by the Origin check.
     """
 
     federation: Any
@@ -30,3 +31,6 @@ class RoleParts:
     middleware: list[Middleware] = field(default_factory=list)
     front_middleware: list[Middleware] = field(default_factory=list)
     on_start: list[Callable[[], object]] = field(default_factory=list)
+    # Address prefixes whose POSTs may come from another site (the token in the address is
+    # what protects them), such as the one-click unsubscribe a mail program sends.
+    cross_site_posts: tuple[str, ...] = ()

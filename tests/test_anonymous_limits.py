@@ -7,6 +7,7 @@ import pytest
 from starlette.routing import Route
 
 from node.kern.meetings import rsvp
+from node.kern.subscriptions import model as subscriptions
 from node.web.ratelimit import RateLimiter
 from tests.conftest import BASE_URL
 from tests.helpers import add_project
@@ -37,6 +38,8 @@ def requests_for(app, db, settings) -> dict[str, tuple[str, dict]]:
     mine = sign_up(db, settings, meeting_id, 1)
     big = db.write(rsvp.request_sign_up, settings, meeting_id, "Club", "club@example.org", "", 8)
     _, held = add_meeting(db, settings, days=-1, title="Bijeenkomst van gisteren")
+    follower = db.write(subscriptions.subscribe, settings, "volger@example.org", "nieuws", "direct")
+    following = db.one("SELECT * FROM subscriptions WHERE id = ?", (follower.id,))
     return {
         "/projecten/{slug}/steun": (f"/projecten/{project}/steun", {}),
         "/projecten/{slug}/vrijwilliger": (f"/projecten/{project}/vrijwilliger", VOLUNTEER),
@@ -49,6 +52,22 @@ def requests_for(app, db, settings) -> dict[str, tuple[str, dict]]:
         "/ideeen/nieuw": ("/ideeen/nieuw", idea_form(settings)),
         "/ideeen/{slug}/steun": (f"/ideeen/{idea}/steun", {}),
         "/bijeenkomsten/{slug}/evaluatie": (f"/bijeenkomsten/{held}/evaluatie", {"score": "4"}),
+        "/volgen": (
+            "/volgen",
+            {"volgen-email": "nieuw@example.org", "volgen-frequency": "direct"},
+        ),
+        "/volgen/bevestigen/{token}": (
+            subscriptions.confirm_path(
+                subscriptions.link_token(settings, subscriptions.CONFIRM, following)
+            ),
+            {},
+        ),
+        "/afmelden/{token}": (
+            subscriptions.unsubscribe_path(
+                subscriptions.link_token(settings, subscriptions.UNSUBSCRIBE, following)
+            ),
+            {},
+        ),
     }
 
 

@@ -294,7 +294,7 @@ async def test_the_audit_log_records_each_action_without_the_persons_data(admin,
         "privacy.export",
         "privacy.delete",
     ]
-    assert lines[-1]["summary"] == "rsvps=1 volunteers=0 ideas=1 mails=2 trekkers=0"
+    assert lines[-1]["summary"] == "rsvps=1 volunteers=0 ideas=1 mails=2 trekkers=0 subscriptions=0"
     for line in lines:
         assert line["username"] == "anna"
         assert not any("marieke" in str(value).lower() for value in tuple(line))

@@ -144,6 +144,7 @@ def test_a_kern_runs_mail_privacy_and_delivery_jobs(settings, db):
         "learning",
         "neighbours",
         "notices",
+        "subscriptions",
         "federation",
     ]
     gemeente_jobs = background_jobs(settings.with_changes(role="gemeente"), db)
@@ -164,7 +165,7 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
     assert (
-        "Ran mail, privacy, expiry, learning, neighbours, notices, federation, storage once"
+        "Ran mail, privacy, expiry, learning, neighbours, notices, subscriptions, federation, storage once"
         in capsys.readouterr().out
     )
 

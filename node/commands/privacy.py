@@ -73,6 +73,9 @@ def run_privacy_show(args: argparse.Namespace) -> int:
     for row in found.trekkers:
         shown = "op de site" if row["shown"] else "niet op de site"
         print(f"trekker: {row['project']}: {row['name']} ({shown})")
+    for row in found.subscriptions:
+        what = f"project {row['project_title']}" if row["topic"] == "project" else row["topic"]
+        print(f"volgt per e-mail: {what} ({row['frequency']})")
     print(f"{found.total} found")
     return 0
 

@@ -47,6 +47,7 @@ GEMEENTE_REACTIE = "gemeente.reactie"
 GEMEENTE_BERICHT = "gemeente.bericht"
 VOLUNTEER_NEW = "volunteer.new"
 RSVP_NEW = "rsvp.new"
+SUBSCRIPTION_REQUESTED = "subscription.request"
 
 
 def record(conn: sqlite3.Connection, kind: str, **payload: Any) -> None:

@@ -22,6 +22,7 @@ from node.kern.conversation import notice as gemeente_notice
 from node.kern.ideas import model as ideas
 from node.kern.meetings import calendar
 from node.kern.meetings.display import day_text, location_text, meeting_path, when_text
+from node.kern.subscriptions import mails as subscription_mails
 from node.mail import notices
 from node.mail.queue import Attachment, queue_mail
 from node.settings import Settings
@@ -66,6 +67,7 @@ class MailEffects:
             happenings.GEMEENTE_BERICHT: self._gemeente_bericht,
             happenings.VOLUNTEER_NEW: self._volunteer,
             happenings.RSVP_NEW: self._tell_of_sign_up,
+            happenings.SUBSCRIPTION_REQUESTED: self._subscription_requested,
         }
 
     def hook(self, conn: sqlite3.Connection) -> None:
@@ -350,6 +352,11 @@ class MailEffects:
             url=self.settings.url(f"/beheer/bijeenkomsten/{meeting['id']}/aanmeldingen"),
         )
         notices.notify(conn, self.settings, self.templates, notice)
+
+    def _subscription_requested(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
+        subscription_mails.queue_confirmation(
+            conn, self.settings, self.templates, payload["subscription_id"]
+        )
 
 
 def _meeting(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:

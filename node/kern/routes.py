@@ -15,6 +15,7 @@ from node.kern.news import routes as news
 from node.kern.privacy import routes as privacy
 from node.kern.projects import routes as projects
 from node.kern.site import routes as site
+from node.kern.subscriptions import routes as subscriptions
 from node.web import account, account_sessions, numbers, two_step_pages, users
 from node.web.methods import GET_POST
 
@@ -52,6 +53,7 @@ def kern_routes() -> list[BaseRoute]:
         *conversation.routes(),
         *privacy.routes(),
         *learning.routes(),
+        *subscriptions.routes(),
         *federation.routes(),
         Route("/feed.atom", atom.feed),
         # Last: the API's catch-all answers 404 problem+json for anything under /api/v1.

@@ -414,3 +414,64 @@ def _budget_sources(db) -> None:
     # (a village party, a church collection): free text, kept only with budget_source
     # 'anders'. Old projects get '' and read as before.
     db.execute("ALTER TABLE projects ADD COLUMN budget_source_other TEXT NOT NULL DEFAULT ''")
+
+
+@kern(name="0019_subscriptions")
+def _subscriptions(db) -> None:
+    # Residents who follow the kern by e-mail, without an account
+    # (node/kern/subscriptions/): the kern's news, its meetings, or one project's updates.
+    # Nothing is mailed before the address is confirmed by the link in a mail; an unconfirmed
+    # row is deleted when its link expires, an unsubscribed one at once. The confirmation and
+    # unsubscribe links are keyed hashes of the row (never stored), so the table holds no
+    # secret. `frequency` is what the resident chose; `pending_frequency` a new choice that
+    # waits for its own confirmation.
+    db.execute(
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            topic TEXT NOT NULL CHECK (topic IN ('nieuws', 'bijeenkomsten', 'project')),
+            project_id INTEGER REFERENCES projects (id) ON DELETE CASCADE,
+            frequency TEXT NOT NULL CHECK (frequency IN ('direct', 'wekelijks')),
+            pending_frequency TEXT NOT NULL CHECK (pending_frequency IN ('direct', 'wekelijks')),
+            created_at TEXT NOT NULL,
+            confirm_sent_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            last_digest_at TEXT,
+            CHECK ((topic = 'project') = (project_id IS NOT NULL))
+        )"""
+    )
+    db.execute(
+        """CREATE UNIQUE INDEX subscriptions_one_per_topic
+           ON subscriptions (email, topic, coalesce(project_id, 0))"""
+    )
+    # What subscribers hear of, found in the recorded events by the worker: each new item
+    # once (`source` names it), mailed at once to `direct` subscribers when it is due
+    # (`announced_at`), and gathered in the weekly digest of the others.
+    db.execute(
+        """CREATE TABLE subscription_items (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL UNIQUE,
+            topic TEXT NOT NULL CHECK (topic IN ('nieuws', 'bijeenkomsten', 'project')),
+            project_id INTEGER REFERENCES projects (id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            announced_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX subscription_items_due ON subscription_items (announced_at, due_at)")
+    # How far the worker read the events table; one row.
+    db.execute(
+        """CREATE TABLE subscription_cursor (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_event_id INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        "INSERT INTO subscription_cursor (id, last_event_id) "
+        "SELECT 1, coalesce(max(id), 0) FROM events"
+    )
+    # A mail about a subscription names the address that ends it (RFC 2369 / RFC 8058): the
+    # sender puts it in the List-Unsubscribe headers.
+    db.execute("ALTER TABLE mail_queue ADD COLUMN list_unsubscribe TEXT NOT NULL DEFAULT ''")

@@ -30,6 +30,8 @@ from node.kern.privacy import model as privacy
 from node.kern.routes import kern_routes
 from node.kern.schema import kern
 from node.kern.site.menu import MENU
+from node.kern.subscriptions import sending as subscriptions
+from node.kern.subscriptions.routes import UNSUBSCRIBE_PREFIX
 from node.mail import mailer, notices
 from node.role import RoleParts
 from node.schema import core
@@ -38,6 +40,7 @@ from node.web.templating import create_environment
 
 MAIL_INTERVAL = 10
 PRIVACY_INTERVAL = 3600
+SUBSCRIPTIONS_INTERVAL = 60
 
 
 def migrations() -> list[Migrations]:
@@ -66,16 +69,20 @@ def parts(settings: Settings, db: Database, templates: jinja2.Environment | None
         front_middleware=[Middleware(MovedMiddleware, db=db, settings=settings)],
         # The kern's name comes from bloei.toml: a new name reaches followers at the next start.
         on_start=[lambda: db.write(announce_profile_change, settings, federation.publisher)],
+        cross_site_posts=(UNSUBSCRIBE_PREFIX,),
     )
 
 
 def background_jobs(
-    settings: Settings, db: Database, federation: KernFederation | None = None
+    settings: Settings,
+    db: Database,
+    federation: KernFederation | None = None,
+    templates: jinja2.Environment | None = None,
 ) -> list[Job]:
     """Mail, retention, expiry and deliveries. `federation` is the app's, so the server's
     delivery job wakes up as soon as a write publishes something; `bloei worker` makes its own."""
     federation = federation or KernFederation(settings, db, db.services["publisher"])
-    digest_templates = create_environment()
+    templates = templates or create_environment()
     return [
         Job("mail", MAIL_INTERVAL, lambda: mailer.process_next(db, settings)),
         Job("privacy", PRIVACY_INTERVAL, lambda: privacy.run_retention(db, settings)),
@@ -104,7 +111,13 @@ def background_jobs(
         Job(
             "notices",
             PRIVACY_INTERVAL,
-            lambda: notices.run_digests(db, settings, digest_templates),
+            lambda: notices.run_digests(db, settings, templates),
+        ),
+        # Residents who follow the kern by mail: new items from the events, weekly digests.
+        Job(
+            "subscriptions",
+            SUBSCRIPTIONS_INTERVAL,
+            lambda: subscriptions.run_subscriptions(db, settings, templates),
         ),
         federation.delivery_job(),
     ]

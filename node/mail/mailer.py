@@ -114,8 +114,7 @@ def _claim(
                  AND (lease_until IS NULL OR lease_until < :now)
                  AND (:id IS NULL OR id = :id)
                ORDER BY next_try_at, id LIMIT :limit)
-           RETURNING id, purpose, to_address, subject, body, attachments, tries, created_at,
-                     retry_since""",
+           RETURNING *""",
         {"now": now, "lease": lease_until, "limit": limit, "id": only_id},
     ).fetchall()
 
@@ -197,6 +196,13 @@ def build_message(row: sqlite3.Row | dict, settings: Settings, now: datetime) ->
     message["Message-ID"] = f"<{row['id']}.{digest.hexdigest()[:16]}@{_mail_domain(settings)}>"
     # RFC 3834: no holiday replies or other robots answering back.
     message["Auto-Submitted"] = "auto-generated"
+    # Only a kern's queue has the column (node/kern/schema.py, 0019_subscriptions).
+    unsubscribe = dict(row).get("list_unsubscribe") or ""
+    if unsubscribe:
+        # RFC 2369 and RFC 8058: mail programs show an "unsubscribe" button that POSTs
+        # "List-Unsubscribe=One-Click" to this address, without a page in between.
+        message["List-Unsubscribe"] = f"<{header_text(unsubscribe)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row["body"], charset="utf-8", cte="quoted-printable")
     for attachment in decode_attachments(row["attachments"]):
         content_type = attachment.content_type.split(";", 1)[0].strip().lower()

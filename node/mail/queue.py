@@ -27,8 +27,13 @@ def queue_mail(
     subject: str,
     body: str,
     attachments: tuple[Attachment, ...] | list[Attachment] = (),
+    list_unsubscribe: str = "",
 ) -> int:
-    """Queue one plain-text message; `purpose` names why (rsvp.confirm, idea.new, ...)."""
+    """Queue one plain-text message; `purpose` names why (rsvp.confirm, idea.new, ...).
+
+    `list_unsubscribe` is the https address that ends what this mail is part of (a
+    subscription): the sender puts it in the List-Unsubscribe headers (RFC 8058).
+    """
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     encoded = [
         {
@@ -38,10 +43,21 @@ def queue_mail(
         }
         for a in attachments
     ]
+    values = {
+        "purpose": purpose,
+        "to_address": to_address,
+        "subject": subject,
+        "body": body,
+        "attachments": json.dumps(encoded),
+        "created_at": stamp,
+        "next_try_at": stamp,
+    }
+    if list_unsubscribe:
+        values["list_unsubscribe"] = list_unsubscribe
+    columns = ", ".join(values)
     cursor = conn.execute(
-        """INSERT INTO mail_queue (purpose, to_address, subject, body, attachments, created_at,
-           next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        (purpose, to_address, subject, body, json.dumps(encoded), stamp, stamp),
+        f"INSERT INTO mail_queue ({columns}) VALUES ({', '.join(':' + k for k in values)})",
+        values,
     )
     return int(cursor.lastrowid)
 

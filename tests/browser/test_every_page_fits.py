@@ -34,6 +34,7 @@ from node.gemeente.routes import gemeente_routes
 from node.kern.ideas.pages import form_stamp
 from node.kern.meetings import evaluations
 from node.kern.routes import kern_routes
+from node.kern.subscriptions import model as subscriptions
 from node.settings import load_settings
 from tests.browser.conftest import GEMEENTE_PASSWORD, GEMEENTE_USER, log_in
 
@@ -182,6 +183,7 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         project_id,
     )[0]
     rsvp_url, idea_status_url = _personal_links(browser, node, upcoming[1])
+    confirm_url, unsubscribe_url = _subscription_links(browser, node)
     month_ago = (datetime.now(UTC) - timedelta(days=evaluations.EVALUATION_DAYS)).isoformat()
     open_for_evaluation = db(
         "SELECT slug FROM meetings WHERE status = 'gepland' AND ends_at BETWEEN ? AND ? "
@@ -217,6 +219,8 @@ def kern_values(node, browser) -> dict[str, list[str]]:
         "/zoeken": ["/zoeken?q=speeltuin", "/zoeken"],
         "/aanmelding/{token}": [rsvp_url],
         "/ideeen/status/{token}": [idea_status_url],
+        "/volgen/bevestigen/{token}": [confirm_url],
+        "/afmelden/{token}": [unsubscribe_url],
         # A {slug}, by the part of the path before it.
         "/agenda/themas/": [node.thema],
         "/agenda/versies/": [node.version],
@@ -265,6 +269,33 @@ def _personal_links(browser, node, meeting: str) -> tuple[str, str]:
     finally:
         ctx.close()
     return rsvp, status
+
+
+def _subscription_links(browser, node) -> tuple[str, str]:
+    """The confirmation and unsubscribe links of a subscription made through the form: their
+    tokens are keyed hashes of the row, made here with the node's key as the mail has them."""
+    ctx = browser.new_context(locale="nl-NL")
+    ctx.set_default_timeout(10_000)
+    try:
+        page = ctx.new_page()
+        page.goto(node("/nieuws"))
+        form = page.locator("#volgen")
+        form.get_by_label("Uw e-mailadres").fill("marieke.van.den.heuvel-oosterwijk@example.org")
+        form.get_by_role("button", name="Volgen").click()
+        page.wait_for_url(re.compile(r"/nieuws$"))
+    finally:
+        ctx.close()
+    rows = query(node.data_dir)(
+        "SELECT id, email, created_at, confirm_sent_at FROM subscriptions ORDER BY id DESC LIMIT 1"
+    )
+    row = dict(zip(("id", "email", "created_at", "confirm_sent_at"), rows[0], strict=True))
+    settings = load_settings(node.data_dir)
+    return (
+        subscriptions.confirm_path(subscriptions.link_token(settings, subscriptions.CONFIRM, row)),
+        subscriptions.unsubscribe_path(
+            subscriptions.link_token(settings, subscriptions.UNSUBSCRIBE, row)
+        ),
+    )
 
 
 def fill_kern(path: str, values: dict[str, list[str]]) -> list[str]:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from node.db import Database
 from node.email_address import is_email_address
 from node.kern.projects import model as projects
+from node.kern.subscriptions import model as subscriptions
 from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User
@@ -178,6 +179,7 @@ class PersonData:
     ideas: list[dict] = field(default_factory=list)
     mails: list[dict] = field(default_factory=list)
     trekkers: list[dict] = field(default_factory=list)
+    subscriptions: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -187,13 +189,15 @@ class PersonData:
             + len(self.ideas)
             + len(self.mails)
             + len(self.trekkers)
+            + len(self.subscriptions)
         )
 
     def summary(self) -> str:
         """Counts only, for the audit log."""
         return (
             f"rsvps={len(self.rsvps)} volunteers={len(self.volunteers)} "
-            f"ideas={len(self.ideas)} mails={len(self.mails)} trekkers={len(self.trekkers)}"
+            f"ideas={len(self.ideas)} mails={len(self.mails)} trekkers={len(self.trekkers)} "
+            f"subscriptions={len(self.subscriptions)}"
         )
 
 
@@ -233,6 +237,9 @@ def find_person(conn: sqlite3.Connection, query: str) -> PersonData:
     ):
         if matches(row["name"], query):
             found.trekkers.append(dict(row))
+    # Following the kern by e-mail: found by the address only.
+    if is_email(query):
+        found.subscriptions = subscriptions.of_address(conn, query)
     # Mails to the address, and, for an address, mails that mention it (a notice to the group
     # about a new idea carries the sender's contact details).
     email = is_email(query)
@@ -306,6 +313,17 @@ def export_person(data: PersonData, settings: Settings, now: datetime | None = N
             {"project": row["project"], "name": row["name"], "shown_on_site": bool(row["shown"])}
             for row in data.trekkers
         ],
+        "subscriptions": [
+            {
+                "email": row["email"],
+                "follows": row["topic"],
+                "project": row["project_title"],
+                "frequency": row["frequency"],
+                "created_at": row["created_at"],
+                "confirmed_at": row["confirmed_at"],
+            }
+            for row in data.subscriptions
+        ],
     }
 
 
@@ -346,6 +364,8 @@ def delete_person(
     conn.executemany("DELETE FROM mail_queue WHERE id = ?", [(row["id"],) for row in found.mails])
     for row in found.trekkers:
         projects.erase_trekker(conn, settings, who, row["id"])
+    for row in found.subscriptions:
+        subscriptions.unsubscribe(conn, row["id"])
     return found
 
 
@@ -359,4 +379,5 @@ def held_counts(db: Database) -> dict[str, int]:
                WHERE contact_removed_at IS NULL AND (name != '' OR contact != '')"""
         ),
         "mails": db.scalar("SELECT count(*) FROM mail_queue"),
+        "subscriptions": db.scalar("SELECT count(*) FROM subscriptions"),
     }

@@ -10,6 +10,7 @@ MENU = [
     ("/beheer/projecten", _("Projecten"), False),
     ("/beheer/ideeen", _("Ideeën"), False),
     ("/beheer/nieuws", _("Nieuws"), False),
+    ("/beheer/volgers", _("Volgers"), False),
     ("/beheer/gemeente", _("Gemeente"), False),
     ("/beheer/handleiding", _("Handleiding"), False),
     ("/beheer/site", _("Over de site"), True),

@@ -7,6 +7,7 @@ from starlette.responses import FileResponse, Response
 
 from node.kern import search
 from node.kern.rendering import page
+from node.kern.subscriptions import model as subscriptions
 from node.search import MAX_QUERY_LENGTH, highlight, passage, passage_start
 from node.web.house_style import house_style_css
 from node.web.i18n import _, lazy
@@ -19,7 +20,7 @@ async def about_page(request: Request) -> Response:
 
 
 async def privacy_page(request: Request) -> Response:
-    return page(request, "kern/privacy.html", {})
+    return page(request, "kern/privacy.html", {"confirm_hours": subscriptions.CONFIRM_HOURS})
 
 
 async def accessibility_page(request: Request) -> Response:

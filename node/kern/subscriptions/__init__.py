@@ -1,0 +1,1 @@
+"""Residents who follow the kern by e-mail, without an account."""
