@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from node.kern.partners import model as partners
+from node.kern.projects import model as projects
 from tests.conftest import BASE_URL
 from tests.helpers import THEMA, add_project, add_thema
 from tests.idea_helpers import events_of
@@ -181,3 +182,25 @@ async def test_removing_a_partner_publishes_its_thema_and_project_again(admin, d
     assert json.loads(events_of(db, "Thema")[-1]["snapshot"])["partners"] == []
     assert json.loads(events_of(db, "Project")[-1]["snapshot"])["partners"] == []
     assert db.scalar("SELECT count(*) FROM project_partners") == 0
+
+
+async def test_a_partner_and_its_roles_are_published_as_activitystreams(client, db, settings):
+    club = add_partner(db, settings)
+    project_id, project_slug = add_project(db, settings)
+    db.write(partners.set_links, "project", project_id, {club: "helpt"})
+    db.write(projects.republish_project, settings, "test", project_id)
+    accept = {"Accept": "application/activity+json"}
+
+    partner = (await client.get("/partners/voetbalvereniging-beesd", headers=accept)).json()
+    assert partner["type"] == ["Organization", "Partner"]
+    assert partner["name"] == CLUB["name"] and partner["summary"] == CLUB["description"]
+    assert partner["partnerSoort"] == "vereniging" and partner["website"] == CLUB["website"]
+    assert partner["contact"] == CLUB["contact"]
+    assert partner["url"] == f"{BASE_URL}/partners/voetbalvereniging-beesd"
+    project = (await client.get(f"/projecten/{project_slug}", headers=accept)).json()
+    assert project["partners"] == [{"type": "PartnerRol", "partner": partner["id"], "rol": "helpt"}]
+    outbox = db.execute(
+        "SELECT type FROM federation_outbox WHERE object_id = ? ORDER BY position",
+        (partner["id"],),
+    )
+    assert [row["type"] for row in outbox] == ["Create"]
