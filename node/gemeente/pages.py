@@ -274,6 +274,22 @@ def _thema_groups(request: Request) -> tuple[list, int]:
     return groups, kern_count
 
 
+async def partners_page(request: Request) -> Response:
+    """The partners of every kern: who the clubs, schools and corporations are, and where
+    they act or help."""
+    kind = request.query_params.get("soort", "")
+    error = ""
+    if kind and kind not in vocabulary.PARTNER_KINDS:
+        error = _("Deze soort bestaat niet. Kies een soort uit de lijst.")
+    found = [] if error else queries.partners_across_kernen(_db(request).read(), kind or None)
+    return render(
+        request,
+        "gemeente/partners.html",
+        {"partners": found, "kind": "" if error else kind, "error": error},
+        status_code=400 if error else 200,
+    )
+
+
 async def themas_page(request: Request) -> Response:
     groups, kern_count = _thema_groups(request)
     return render(request, "gemeente/themas.html", {"groups": groups, "kern_count": kern_count})
