@@ -9,6 +9,7 @@ import httpx
 import pytest
 from gemeente_helpers import GEMEENTE_URL, Router, login
 from helpers import add_project, add_thema
+from openapi_schema_validator import OAS30Validator
 
 from node.app import create_app
 from node.gemeente import readmodel, rekey, stopping
@@ -98,6 +99,23 @@ async def test_a_kern_partner_reaches_the_gemeente_with_its_projects(
     assert "Voetbalvereniging Beesd" not in only_schools
     wrong = await gemeente.get("/partners?soort=sekte")
     assert wrong.status_code == 400 and "Kies een soort uit de lijst" in wrong.text
+
+    # The open-data API names them too, in the shape its OpenAPI document gives.
+    spec = (await gemeente.get("/api/v1/openapi.json")).json()
+    body = (await gemeente.get("/api/v1/partners")).json()
+    OAS30Validator(
+        {"$ref": "#/components/schemas/Partners", "components": spec["components"]}
+    ).validate(body)
+    club_body = next(p for p in body["partners"] if p["soort"] == "vereniging")
+    assert club_body["kernNaam"] == "Beesd" and club_body["website"] == CLUB["website"]
+    assert [(p["naam"], p["rol"]) for p in club_body["projecten"]] == [("Een pannaveld", "helpt")]
+    assert [(t["naam"], t["rol"]) for t in club_body["themas"]] == [("Sport en bewegen", "aan_zet")]
+    api_projects = (await gemeente.get("/api/v1/projecten")).json()["projecten"]
+    [pannaveld] = [p for p in api_projects if p["titel"] == "Een pannaveld"]
+    assert [(p["naam"], p["rol"]) for p in pannaveld["partners"]] == [
+        ("Basisschool De Klimop", "aan_zet"),
+        ("Voetbalvereniging Beesd", "helpt"),
+    ]
 
     listed = (await gemeente.get("/projecten")).text
     assert "Basisschool De Klimop</a> (aan zet)" in listed
