@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from node.kern import sample
 from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from tests.conftest import BASE_URL
@@ -204,3 +205,25 @@ async def test_a_partner_and_its_roles_are_published_as_activitystreams(client, 
         (partner["id"],),
     )
     assert [row["type"] for row in outbox] == ["Create"]
+
+
+async def test_removing_a_partner_does_not_bring_back_a_removed_project(admin, db, settings):
+    client, csrf = admin
+    club = add_partner(db, settings)
+    project_id, _slug = add_project(db, settings)
+    db.write(partners.set_links, "project", project_id, {club: "helpt"})
+    db.write(projects.remove_project, settings, "test", project_id)
+
+    await client.post(f"/beheer/partners/{club}/verwijderen", data={"csrf": csrf})
+    assert [e["verb"] for e in events_of(db, "Project")][-1] == "Delete"
+
+
+async def test_the_sample_kern_has_partners_on_its_thema_and_projects(client, db, settings):
+    sample.load_sample(db, settings)
+    assert db.scalar("SELECT count(*) FROM partners") == 3
+    thema = (await client.get("/agenda/themas/sport-cultuur-en-recreatie")).text
+    assert "Sportverenigingen Beesd" in text_of(thema, ".bloei-partners-aan_zet")
+    page = (await client.get("/partners/de-woningcorporatie")).text
+    assert "Levensloopbestendig wonen aan de Kerkweg" in page
+    snapshot = json.loads(events_of(db, "Thema")[-1]["snapshot"])
+    assert snapshot["partners"] and snapshot["partners"][0]["rol"] in ("aan_zet", "helpt")

@@ -183,6 +183,21 @@ BROKEN = [
         "25:00",
         "meetings[3] ('Reanimatiecursus voor buurtbewoners') > start: String should match pattern",
     ),
+    (
+        ("partners", 0, "kind"),
+        "sekte",
+        "partners[0] > kind: 'sekte' is not a partner kind; use one of vereniging, school",
+    ),
+    (
+        ("partners", 0, "website"),
+        "vv-beesd.nl",
+        "partners[0] > website: 'vv-beesd.nl' is not an http(s) address",
+    ),
+    (
+        ("partners", 1, "projects", 0, "title"),
+        "Geen project",
+        "partners[1] ('De basisschool') > projects: no project 'Geen project'",
+    ),
 ]
 
 

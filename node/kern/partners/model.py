@@ -154,8 +154,13 @@ def remove_partner(
     to, whose snapshots the caller publishes again (node/kern/partners/beheer.py)."""
     row = conn.execute("SELECT * FROM partners WHERE id = ?", (partner_id,)).fetchone()
     linked: dict[str, list[int]] = {}
-    for kind, (table, column, _parent) in LINK_TABLES.items():
-        found = conn.execute(f"SELECT {column} FROM {table} WHERE partner_id = ?", (partner_id,))
+    for kind, (table, column, parent) in LINK_TABLES.items():
+        # Only what is still public: an Update of a removed project would bring it back.
+        found = conn.execute(
+            f"""SELECT l.{column} FROM {table} l JOIN {parent} o ON o.id = l.{column}
+                WHERE l.partner_id = ? AND o.removed_at IS NULL""",
+            (partner_id,),
+        )
         linked[kind] = [int(value) for (value,) in found.fetchall()]
         conn.execute(f"DELETE FROM {table} WHERE partner_id = ?", (partner_id,))
     conn.execute("UPDATE partners SET removed_at = ? WHERE id = ?", (now(), partner_id))

@@ -26,12 +26,15 @@ from node.kern.ideas import model as ideas
 from node.kern.meetings import evaluations, rsvp
 from node.kern.meetings import model as meetings
 from node.kern.news import model as news
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.settings import Settings
 from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
+    PARTNER_KINDS,
+    PARTNER_ROLES,
     PHASES,
     PHASES_NEEDING_REASON,
     PRIORITIES,
@@ -275,6 +278,32 @@ class News(Strict):
     days_ago: Days
 
 
+class PartnerRole(Strict):
+    title: Text  # of a thema or a project in the file
+    role: str
+
+    _role = field_validator("role")(_one_of(PARTNER_ROLES, "partner role"))
+
+
+class Partner(Strict):
+    name: Text
+    kind: str
+    description: str = ""
+    website: str = ""
+    contact: str = ""
+    themas: list[PartnerRole] = []
+    projects: list[PartnerRole] = []
+
+    _kind = field_validator("kind")(_one_of(PARTNER_KINDS, "partner kind"))
+
+    @field_validator("website")
+    @classmethod
+    def web_address(cls, value: str) -> str:
+        if value and not partners.is_web_address(value):
+            raise ValueError(f"{value!r} is not an http(s) address")
+        return value
+
+
 class Sample(Strict):
     # The site texts are for the kern with this slug; another kern gets a plain group name.
     slug: Text
@@ -288,6 +317,7 @@ class Sample(Strict):
     guests: list[Guest] = []
     ideas: list[Idea] = []
     news: list[News] = []
+    partners: list[Partner] = []
 
 
 def _where(location: tuple, raw: dict) -> str:
@@ -352,6 +382,17 @@ def _check_references(path: Path, sample: Sample) -> None:
                     raise SampleDataError(
                         f"{path}: {kind}[{number}] ({item.title!r}) > themas: no thema {title!r}"
                     )
+    for number, partner in enumerate(sample.partners):
+        for kind, titles, linked in (
+            ("themas", thema_titles, partner.themas),
+            ("projects", project_titles, partner.projects),
+        ):
+            for link in linked:
+                if link.title not in titles:
+                    raise SampleDataError(
+                        f"{path}: partners[{number}] ({partner.name!r}) > {kind}: "
+                        f"no {kind[:-1]} {link.title!r}"
+                    )
     for number, meeting in enumerate(sample.meetings):
         for title in meeting.projects:
             if title not in project_titles:
@@ -392,6 +433,7 @@ def _load(conn: sqlite3.Connection, settings: Settings, sample: Sample) -> None:
     _set_site(conn, site)
     thema_ids = _load_agenda(conn, settings, sample, today)
     _load_projects(conn, settings, sample, thema_ids, today)
+    _load_partners(conn, settings, sample, thema_ids)
     _load_meetings(conn, settings, sample, thema_ids, today)
     _load_ideas_and_news(conn, settings, sample, today)
 
@@ -538,6 +580,29 @@ def _load_projects(
                 project.reflection.learned,
                 project.reflection.ladder_reached,
             )
+
+
+def _load_partners(
+    conn: sqlite3.Connection, settings: Settings, sample: Sample, thema_ids: dict
+) -> None:
+    """The partners, then each thema and project they act or help on, published again."""
+    links: dict[str, dict[int, dict[int, str]]] = {"thema": {}, "project": {}}
+    for partner in sample.partners:
+        values = partner.model_dump(include=set(partners.PARTNER_FIELDS))
+        partner_id = _id_of(conn, "partners", partners.save_partner(conn, settings, WHO, values))
+        for link in partner.themas:
+            links["thema"].setdefault(thema_ids[link.title], {})[partner_id] = link.role
+        for link in partner.projects:
+            project_id = conn.execute(
+                "SELECT id FROM projects WHERE title = ? AND removed_at IS NULL", (link.title,)
+            ).fetchone()[0]
+            links["project"].setdefault(project_id, {})[partner_id] = link.role
+    for thema_id, roles in links["thema"].items():
+        partners.set_links(conn, "thema", thema_id, roles)
+        agenda.republish_thema(conn, settings, WHO, thema_id)
+    for project_id, roles in links["project"].items():
+        partners.set_links(conn, "project", project_id, roles)
+        projects.republish_project(conn, settings, WHO, project_id)
 
 
 def _load_meetings(
