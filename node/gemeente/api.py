@@ -371,7 +371,7 @@ def build_themas(request: Request, params: Params) -> dict:
 
 
 def build_partners(request: Request, params: Params) -> dict:
-    found = queries.partners_across_kernen(request.app.state.db.read())
+    found = queries.partners_across_kernen(request.app.state.db.read(), kern_id=params["kern"])
     rows = [
         {
             "id": partner["object_id"],
@@ -390,7 +390,6 @@ def build_partners(request: Request, params: Params) -> dict:
             },
         }
         for partner in found
-        if params["kern"] is None or partner["kern_id"] == params["kern"]
     ]
     query = {"kern": params["kern"]} if params["kern"] is not None else None
     return {

@@ -125,6 +125,7 @@ async def kern_page(request: Request) -> Response:
             "meetings": queries.next_meetings(conn, now, 10, kern["id"]).get(kern["id"], []),
             "recent": queries.recent_changes(conn, 10, kern["id"]),
             "themas": queries.themas_of_kern(conn, kern["id"]),
+            "partners": queries.partners_across_kernen(conn, kern_id=kern["id"]),
             "refusals": kernen.recent_refusals(conn, kern["id"], 5),
             "conversation_states": conversations.states_of_kern(conn, kern["id"]),
             "state_label": thread_state.label,

@@ -214,10 +214,19 @@ def partner_names(conn: sqlite3.Connection, object_ids: list[str]) -> dict[str, 
     return names
 
 
-def partners_across_kernen(conn: sqlite3.Connection, kind: str | None = None) -> list[dict]:
-    """Every partner of the followed kernen, by name, each with its kern, the projects and
-    the thema's that name it (and its role there)."""
-    where, params = ("WHERE p.kind = ?", [kind]) if kind else ("", [])
+def partners_across_kernen(
+    conn: sqlite3.Connection, kind: str | None = None, kern_id: int | None = None
+) -> list[dict]:
+    """Every partner of the followed kernen (or of one), by name, each with its kern, the
+    projects and the thema's that name it (and its role there)."""
+    clauses, params = [], []
+    if kind:
+        clauses.append("p.kind = ?")
+        params.append(kind)
+    if kern_id is not None:
+        clauses.append("p.kern_id = ?")
+        params.append(kern_id)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     found = rows(
         conn,
         f"""SELECT p.*, k.name AS kern_name FROM gemeente_partners p

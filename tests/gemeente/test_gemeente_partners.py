@@ -117,6 +117,12 @@ async def test_a_kern_partner_reaches_the_gemeente_with_its_projects(
         ("Voetbalvereniging Beesd", "helpt"),
     ]
 
+    kern_id = gdb.scalar("SELECT id FROM gemeente_kernen")
+    kern_page = (await gemeente.get(f"/kernen/{kern_id}")).text
+    assert "Basisschool De Klimop" in kern_page and "Voetbalvereniging Beesd" in kern_page
+    only_beesd = (await gemeente.get(f"/api/v1/partners?kern={kern_id}")).json()
+    assert only_beesd["totaal"] == 2
+
     listed = (await gemeente.get("/projecten")).text
     assert "Basisschool De Klimop</a> (aan zet)" in listed
     assert "Voetbalvereniging Beesd</a> (helpt)" in listed
@@ -132,7 +138,6 @@ async def test_a_kern_partner_reaches_the_gemeente_with_its_projects(
     assert "Voetbalvereniging Beesd" not in (await gemeente.get("/partners")).text
 
     # A gemeente that stops following the kern forgets its partners with the rest.
-    kern_id = gdb.scalar("SELECT id FROM gemeente_kernen")
     gdb.write(stopping.forget_copy, kern_id)
     assert gdb.scalar("SELECT count(*) FROM gemeente_partners") == 0
     assert gdb.scalar("SELECT count(*) FROM gemeente_partner_links") == 0
