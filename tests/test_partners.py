@@ -227,3 +227,21 @@ async def test_the_sample_kern_has_partners_on_its_thema_and_projects(client, db
     assert "Levensloopbestendig wonen aan de Kerkweg" in page
     snapshot = json.loads(events_of(db, "Thema")[-1]["snapshot"])
     assert snapshot["partners"] and snapshot["partners"][0]["rol"] in ("aan_zet", "helpt")
+
+
+async def test_a_changed_contact_leaves_the_published_history(admin, db, settings):
+    """A club's contact may be its secretary's own number: once changed, the old one is
+    gone from the outbox too, not only from the site."""
+    client, csrf = admin
+    partner_id = add_partner(db, settings, contact="06 12345678")
+    changed = partner_form(csrf, contact="info@vv-beesd.example")
+    assert (await client.post(f"/beheer/partners/{partner_id}", data=changed)).status_code == 303
+    documents = [
+        row["document"]
+        for row in db.execute(
+            "SELECT document FROM federation_outbox WHERE object_id LIKE ?",
+            (f"{BASE_URL}/partners/%",),
+        )
+    ]
+    assert len(documents) == 2
+    assert not [d for d in documents if "06 12345678" in d]
