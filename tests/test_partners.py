@@ -45,6 +45,8 @@ async def test_a_partner_added_in_beheer_is_public_and_recorded(admin, db):
     page = (await client.get("/partners/voetbalvereniging-beesd")).text
     assert "https://vv-beesd.example" in link_targets(page)
     assert "info@vv-beesd.example" in page
+    found = (await client.get("/zoeken?q=voetbalclub")).text
+    assert "/partners/voetbalvereniging-beesd" in link_targets(found)
     [event] = events_of(db, "Partner")
     snapshot = json.loads(event["snapshot"])
     assert event["verb"] == "Create"
@@ -99,6 +101,7 @@ async def test_a_partner_is_changed_and_removed_in_beheer(admin, db, settings):
     assert removed.status_code == 303
     assert (await client.get("/partners/voetbalvereniging-beesd")).status_code == 404
     assert (await client.get(f"/beheer/partners/{partner_id}")).status_code == 404
+    assert db.scalar("SELECT count(*) FROM search_index WHERE kind = 'partner'") == 0
     assert [e["verb"] for e in events_of(db, "Partner")] == ["Create", "Update", "Delete"]
 
 

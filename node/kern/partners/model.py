@@ -13,12 +13,14 @@ import sqlite3
 from urllib.parse import urlsplit
 
 from node.db import Database, insert, update
+from node.kern import search
 from node.kern.changes import record_change, unique_slug
 from node.settings import Settings
-from node.vocabulary import PARTNER_KINDS, PARTNER_ROLES
+from node.vocabulary import PARTNER_KINDS, PARTNER_ROLES, label
 from node.web.auth import User, now
 
 OBJECT_TYPE = "Partner"
+SEARCH_KIND = "partner"
 PARTNER_FIELDS = ("name", "kind", "website", "contact", "description")
 # What a partner can be linked to: (the link table, its column, the parent table).
 LINK_TABLES = {
@@ -144,6 +146,15 @@ def save_partner(
     row = conn.execute("SELECT * FROM partners WHERE id = ?", (partner_id,)).fetchone()
     snapshot = partner_public(settings, row)
     record_change(conn, who, verb, OBJECT_TYPE, snapshot["id"], snapshot, row["name"])
+    search.index(
+        conn,
+        SEARCH_KIND,
+        row["slug"],
+        partner_path(row["slug"]),
+        row["name"],
+        label(PARTNER_KINDS, row["kind"]),
+        row["description"],
+    )
     return row["slug"]
 
 
@@ -166,6 +177,7 @@ def remove_partner(
     conn.execute("UPDATE partners SET removed_at = ? WHERE id = ?", (now(), partner_id))
     url = settings.url(partner_path(row["slug"]))
     record_change(conn, who, "Delete", OBJECT_TYPE, url, {"id": url}, row["name"])
+    search.remove(conn, SEARCH_KIND, row["slug"])
     return linked
 
 

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "idee": lazy("Idee"),
     "bericht": lazy("Nieuws"),
     "bijeenkomst": lazy("Bijeenkomst"),
+    "partner": lazy("Partner"),
 }
 
 
