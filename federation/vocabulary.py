@@ -118,6 +118,16 @@ TERMS: tuple[Term, ...] = (
         kind="type",
     ),
     Term("Budget", "A project's money: requested, granted, source.", kind="type"),
+    _type(
+        "Partner",
+        "Organization",
+        "An organisation the kern works with: a club, the school, a housing corporation.",
+    ),
+    Term(
+        "PartnerRol",
+        "A Partner named on a thema or project, with what it does there (rol).",
+        kind="type",
+    ),
     # project
     Term(
         "fase",
@@ -181,6 +191,25 @@ TERMS: tuple[Term, ...] = (
     ),
     Term("wieIsAanZet", "Who acts: inwoners, gemeente, samen or anderen."),
     Term("wieIsAanZetToelichting", "Who the others are, when wieIsAanZet is anderen."),
+    # partners
+    Term(
+        "partners",
+        "The partners of a thema or project: PartnerRol objects, those aan zet first.",
+        container="@set",
+    ),
+    Term("partner", "The Partner a PartnerRol names.", value="@id"),
+    Term("rol", "What a partner does on a thema or project: aan_zet or helpt."),
+    Term(
+        "partnerSoort",
+        "The kind of a Partner: vereniging, school, zorg, woningcorporatie, bedrijf, "
+        "stichting, kerk, overheid or overig.",
+    ),
+    Term("website", "A Partner's own website.", value="@id"),
+    Term(
+        "contact",
+        "A public contact of a Partner: an e-mail address or telephone number of the "
+        "organisation, never of a resident.",
+    ),
     # meeting
     Term("capaciteit", "How many people fit; absent when there is no limit.", value="xsd:integer"),
     Term(

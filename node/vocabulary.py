@@ -88,3 +88,19 @@ def label(table: dict, key: str | None) -> str:
 def choices(table: dict) -> list[tuple[str, str]]:
     """(value, translated label) pairs for a form's select, in the table's order."""
     return [(key, translate(value)) for key, value in table.items()]
+
+
+# The kinds of a kern's partner organisations (node/kern/partners/).
+PARTNER_KINDS = {
+    "vereniging": _("Vereniging"),
+    "school": _("School"),
+    "zorg": _("Zorg en welzijn"),
+    "woningcorporatie": _("Woningcorporatie"),
+    "bedrijf": _("Bedrijf"),
+    "stichting": _("Stichting"),
+    "kerk": _("Kerk"),
+    "overheid": _("Overheid"),
+    "overig": _("Overig"),
+}
+# What a partner does on a thema or project.
+PARTNER_ROLES = {"aan_zet": _("Aan zet"), "helpt": _("Helpt")}

@@ -24,6 +24,7 @@ from federation.jsonld import Contexts, published_keys
 from federation.store import timestamp
 from node import migrate
 from node.kern import sample
+from node.kern.agenda import model as agenda
 from node.kern.conversation import threads
 from node.kern.federation import actor as kern_actor
 from node.kern.federation import as_objects
@@ -31,6 +32,8 @@ from node.kern.federation import pages as federation_pages
 from node.kern.ideas import model as ideas
 from node.kern.meetings import evaluations
 from node.kern.meetings import model as meetings
+from node.kern.partners import beheer as partner_beheer
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.web.auth import User
 from tests.helpers import add_project
@@ -103,6 +106,7 @@ def busy_kern(db, settings, app) -> None:
         "Eerder vragen.",
         "adviseren",
     )
+    add_partners(db, settings, thema_id, planned_id)
     cancelled_id, _ = add_meeting(db, settings, days=10, capacity=20)
     db.write(meetings.cancel_meeting, settings, "test", cancelled_id, "De zaal is dicht.")
     add_meeting(db, settings, days=12, thema_ids=[thema_id], project_ids=[project_id])
@@ -137,6 +141,36 @@ def busy_kern(db, settings, app) -> None:
     publisher = db.services["publisher"]
     answer_and_close_a_reactie(db, settings, thema_id, now)
     db.write(kern_actor.rotate_keys, settings, publisher, datetime.now(UTC) + timedelta(seconds=1))
+
+
+def add_partners(db, settings, thema_id: int, project_id: int) -> None:
+    """Two partners, one aan zet on a thema and one helping on a project; a third that went."""
+
+    def write(conn) -> None:
+        values = {
+            "name": "Voetbalvereniging Beesd",
+            "kind": "vereniging",
+            "description": "De voetbalclub.",
+            "website": "https://vv-beesd.example/",
+            "contact": "info@vv-beesd.example",
+        }
+        club = partners.save_partner(conn, settings, "test", values)
+        school = partners.save_partner(
+            conn, settings, "test", {**values, "name": "De Klimop", "kind": "school"}
+        )
+        gone = partners.save_partner(conn, settings, "test", {**values, "name": "Weg"})
+        ids = {
+            slug: conn.execute("SELECT id FROM partners WHERE slug = ?", (slug,)).fetchone()[0]
+            for slug in (club, school, gone)
+        }
+        row = conn.execute("SELECT * FROM themas WHERE id = ?", (thema_id,)).fetchone()
+        thema_values = {key: row[key] for key in agenda.THEMA_FIELDS}
+        agenda.save_thema(conn, settings, "test", thema_values, thema_id, {ids[club]: "aan_zet"})
+        partners.set_links(conn, "project", project_id, {ids[school]: "helpt", ids[gone]: "helpt"})
+        projects.republish_project(conn, settings, "test", project_id)
+        partner_beheer.remove_everywhere(conn, settings, "test", ids[gone])
+
+    db.write(write)
 
 
 def answer_and_close_a_reactie(db, settings, thema_id: int, now: datetime) -> None:

@@ -196,6 +196,21 @@ BROKEN = [
         "projects[0] ('AED dag en nacht bereikbaar'): asked_gemeente_days_ago: needs has no "
         "besluit_gemeente",
     ),
+    (
+        ("partners", 0, "kind"),
+        "sekte",
+        "partners[0] > kind: 'sekte' is not a partner kind; use one of vereniging, school",
+    ),
+    (
+        ("partners", 0, "website"),
+        "vv-beesd.nl",
+        "partners[0] > website: 'vv-beesd.nl' is not an http(s) address",
+    ),
+    (
+        ("partners", 1, "projects", 0, "title"),
+        "Geen project",
+        "partners[1] ('De basisschool') > projects: no project 'Geen project'",
+    ),
 ]
 
 

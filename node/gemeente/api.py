@@ -162,6 +162,7 @@ def build_index(request: Request, params: Params) -> dict:
             "projecten": _url(request, "/projecten"),
             "themas": _url(request, "/themas"),
             "bijeenkomsten": _url(request, "/bijeenkomsten"),
+            "partners": _url(request, "/partners"),
         },
     }
 
@@ -287,6 +288,7 @@ def project_body(request: Request, project: dict) -> dict:
         "kern": project["kern_id"],
         "kernNaam": project["kern_name"],
         "themas": [t["name"] for t in project["themas"]],
+        "partners": [_partner_role(p) for p in project["partners"]],
         "behoeften": json.loads(project["behoeften"]),
         "gemeenteNodig": bool(project["needs_gemeente"]),
         "participatieladder": project["ladder"] or None,
@@ -299,6 +301,11 @@ def project_body(request: Request, project: dict) -> dict:
             "kern": _url(request, f"/kernen/{project['kern_id']}"),
         },
     }
+
+
+def _partner_role(item: dict) -> dict:
+    """A partner, project or thema named with a role: its name, role and page at the kern."""
+    return {"naam": item["name"], "rol": item["role"], "_links": {"bron": {"href": item["url"]}}}
 
 
 def build_projects(request: Request, params: Params) -> dict:
@@ -363,6 +370,35 @@ def build_themas(request: Request, params: Params) -> dict:
     }
 
 
+def build_partners(request: Request, params: Params) -> dict:
+    found = queries.partners_across_kernen(request.app.state.db.read(), kern_id=params["kern"])
+    rows = [
+        {
+            "id": partner["object_id"],
+            "naam": partner["name"],
+            "soort": partner["kind"] or None,
+            "samenvatting": partner["summary"],
+            "website": partner["website"] or None,
+            "contact": partner["contact"] or None,
+            "kern": partner["kern_id"],
+            "kernNaam": partner["kern_name"],
+            "projecten": [_partner_role(item) for item in partner["projects"]],
+            "themas": [_partner_role(item) for item in partner["themas"]],
+            "_links": {
+                "bron": {"href": partner["url"]},
+                "kern": _url(request, f"/kernen/{partner['kern_id']}"),
+            },
+        }
+        for partner in found
+    ]
+    query = {"kern": params["kern"]} if params["kern"] is not None else None
+    return {
+        "_links": {"self": _url(request, "/partners", query)},
+        "partners": rows,
+        "totaal": len(rows),
+    }
+
+
 def build_meetings(request: Request, params: Params) -> dict:
     conn = request.app.state.db.read()
     since: datetime = utcnow() - timedelta(hours=12)
@@ -406,5 +442,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/projecten", endpoint(build_projects, project_params)),
         Route(f"{BASE}/themas", endpoint(build_themas, kern_only_params)),
         Route(f"{BASE}/bijeenkomsten", endpoint(build_meetings, kern_only_params)),
+        Route(f"{BASE}/partners", endpoint(build_partners, kern_only_params)),
         Route(f"{BASE}/{{pad:path}}", unknown_path),
     ]

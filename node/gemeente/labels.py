@@ -45,6 +45,7 @@ OBJECT_TYPES = {
     "Idee": _("Idee"),
     "Bericht": _("Nieuws"),
     "Reactie": _("Antwoord van de kern"),
+    "Partner": _("Partner"),
 }
 VERBS = {
     "Create": _("nieuw"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from node.gemeente.labels import KERN_STATES, PLACE_STATES
 from node.settings import Settings
-from node.vocabulary import PHASES, WHO_ACTS
+from node.vocabulary import PARTNER_KINDS, PARTNER_ROLES, PHASES, WHO_ACTS
 
 API_VERSION = "1.0.0"
 BASE = "/api/v1"
@@ -120,6 +120,7 @@ def schemas() -> dict[str, Any]:
                 "kern": _integer(),
                 "kernNaam": _text(),
                 "themas": {"type": "array", "items": _text()},
+                "partners": {"type": "array", "items": _ref("PartnerRol")},
                 "behoeften": {"type": "array", "items": _text()},
                 "gemeenteNodig": {"type": "boolean"},
                 "participatieladder": _text(nullable=True),
@@ -174,6 +175,35 @@ def schemas() -> dict[str, Any]:
             },
         },
         "Bijeenkomsten": _list_of("Bijeenkomst", "bijeenkomsten"),
+        "PartnerRol": {
+            "type": "object",
+            "required": ["naam", "rol", "_links"],
+            "description": "Een partner bij een project of thema, of andersom, met de rol.",
+            "properties": {
+                "naam": _text(),
+                "rol": {"type": "string", "enum": list(PARTNER_ROLES)},
+                "_links": links,
+            },
+        },
+        "Partner": {
+            "type": "object",
+            "required": ["id", "naam", "kern", "projecten", "themas", "_links"],
+            "description": "Een organisatie waarmee een kern samenwerkt.",
+            "properties": {
+                "id": _text("Het adres van de partner bij de kern."),
+                "naam": _text(),
+                "soort": _text(f"Meestal een van: {', '.join(PARTNER_KINDS)}.", nullable=True),
+                "samenvatting": _text(),
+                "website": _text(nullable=True),
+                "contact": _text("Een openbaar contact van de organisatie.", nullable=True),
+                "kern": _integer(),
+                "kernNaam": _text(),
+                "projecten": {"type": "array", "items": _ref("PartnerRol")},
+                "themas": {"type": "array", "items": _ref("PartnerRol")},
+                "_links": links,
+            },
+        },
+        "Partners": _list_of("Partner", "partners"),
         "Problem": {
             "type": "object",
             "required": ["title", "status"],
@@ -338,6 +368,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "/projecten": _get("Projecten van alle kernen", "Projecten", projects),
             "/themas": _get("Thema's van alle kernen", "Themas", [KERN_PARAM]),
             "/bijeenkomsten": _get("Komende bijeenkomsten", "Bijeenkomsten", [KERN_PARAM]),
+            "/partners": _get("Partners van alle kernen", "Partners", [KERN_PARAM]),
             **_insight_paths(settings),
         },
         "components": {"schemas": {**schemas(), **INSIGHT_SCHEMAS}},

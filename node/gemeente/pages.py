@@ -125,6 +125,7 @@ async def kern_page(request: Request) -> Response:
             "meetings": queries.next_meetings(conn, now, 10, kern["id"]).get(kern["id"], []),
             "recent": queries.recent_changes(conn, 10, kern["id"]),
             "themas": queries.themas_of_kern(conn, kern["id"]),
+            "partners": queries.partners_across_kernen(conn, kern_id=kern["id"]),
             "refusals": kernen.recent_refusals(conn, kern["id"], 5),
             "conversation_states": conversations.states_of_kern(conn, kern["id"]),
             "state_label": thread_state.label,
@@ -272,6 +273,22 @@ def _thema_groups(request: Request) -> tuple[list, int]:
     ).fetchone()[0]
     state.gemeente_thema_groups = (version, groups, kern_count)
     return groups, kern_count
+
+
+async def partners_page(request: Request) -> Response:
+    """The partners of every kern: who the clubs, schools and corporations are, and where
+    they act or help."""
+    kind = request.query_params.get("soort", "")
+    error = ""
+    if kind and kind not in vocabulary.PARTNER_KINDS:
+        error = _("Deze soort bestaat niet. Kies een soort uit de lijst.")
+    found = [] if error else queries.partners_across_kernen(_db(request).read(), kind or None)
+    return render(
+        request,
+        "gemeente/partners.html",
+        {"partners": found, "kind": "" if error else kind, "error": error},
+        status_code=400 if error else 200,
+    )
 
 
 async def themas_page(request: Request) -> Response:

@@ -188,9 +188,68 @@ def projects(
     )
     shown = [dict(r) for r in found]
     themas = thema_names(conn, [p["id"] for p in shown])
+    partners = partner_names(conn, [p["object_id"] for p in shown])
     for project in shown:
         project["themas"] = themas.get(project["id"], [])
+        project["partners"] = partners.get(project["object_id"], [])
     return shown, total
+
+
+def partner_names(conn: sqlite3.Connection, object_ids: list[str]) -> dict[str, list[dict]]:
+    """thema or project id -> the partners it names (name, link, role), those aan zet first."""
+    if not object_ids:
+        return {}
+    marks = ", ".join("?" for _ in object_ids)
+    found = rows(
+        conn,
+        f"""SELECT l.object_id, l.role, p.name, p.url FROM gemeente_partner_links l
+            JOIN gemeente_partners p ON p.object_id = l.partner_id
+            WHERE l.object_id IN ({marks})
+            ORDER BY l.role = 'helpt', p.name COLLATE NOCASE""",
+        object_ids,
+    )
+    names: dict[str, list[dict]] = defaultdict(list)
+    for r in found:
+        names[r["object_id"]].append({"name": r["name"], "url": r["url"], "role": r["role"]})
+    return names
+
+
+def partners_across_kernen(
+    conn: sqlite3.Connection, kind: str | None = None, kern_id: int | None = None
+) -> list[dict]:
+    """Every partner of the followed kernen (or of one), by name, each with its kern, the
+    projects and the thema's that name it (and its role there)."""
+    clauses, params = [], []
+    if kind:
+        clauses.append("p.kind = ?")
+        params.append(kind)
+    if kern_id is not None:
+        clauses.append("p.kern_id = ?")
+        params.append(kern_id)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    found = rows(
+        conn,
+        f"""SELECT p.*, k.name AS kern_name FROM gemeente_partners p
+            JOIN gemeente_kernen k ON k.id = p.kern_id {where}
+            ORDER BY p.name COLLATE NOCASE, k.name COLLATE NOCASE""",
+        params,
+    )
+    result = [{**dict(r), "projects": [], "themas": []} for r in found]
+    by_id = {partner["object_id"]: partner for partner in result}
+    if not by_id:
+        return result
+    for table, key in (("gemeente_projects", "projects"), ("gemeente_themas", "themas")):
+        linked = rows(
+            conn,
+            f"""SELECT l.partner_id, l.role, o.name, o.url FROM gemeente_partner_links l
+                JOIN {table} o ON o.object_id = l.object_id
+                ORDER BY o.name COLLATE NOCASE""",
+        )
+        for r in linked:
+            partner = by_id.get(r["partner_id"])
+            if partner is not None:
+                partner[key].append({"name": r["name"], "url": r["url"], "role": r["role"]})
+    return result
 
 
 def thema_names(conn: sqlite3.Connection, project_ids: list[int]) -> dict[int, list[dict]]:

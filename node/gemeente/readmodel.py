@@ -23,7 +23,18 @@ from node.search import terms
 
 # The Bloei object types the aggregator keeps; other types are ignored. A kern's `Reactie` is
 # its answer to one of the gemeente's own reacties (ingest checks that it is one).
-KEPT_TYPES = ("Project", "Thema", "AgendaVersie", "Bijeenkomst", "Idee", "Bericht", "Reactie")
+KEPT_TYPES = (
+    "Project",
+    "Thema",
+    "AgendaVersie",
+    "Bijeenkomst",
+    "Idee",
+    "Bericht",
+    "Reactie",
+    "Partner",
+)
+# What a partner does on a thema or project; anything else a kern sends is not kept.
+PARTNER_ROLES = ("aan_zet", "helpt")
 MAX_NAME = 300
 MAX_SUMMARY = 1000
 MAX_TEXT = 20_000
@@ -184,6 +195,8 @@ def delete(conn: sqlite3.Connection, object_id: str, changed_at: str, now: datet
     conn.execute("DELETE FROM gemeente_themas WHERE object_id = ?", (object_id,))
     conn.execute("DELETE FROM gemeente_meetings WHERE object_id = ?", (object_id,))
     conn.execute("DELETE FROM gemeente_kern_answers WHERE object_id = ?", (object_id,))
+    conn.execute("DELETE FROM gemeente_partners WHERE object_id = ?", (object_id,))
+    conn.execute("DELETE FROM gemeente_partner_links WHERE object_id = ?", (object_id,))
 
 
 # --- projections, one per type -----------------------------------------------------------------
@@ -251,6 +264,7 @@ def _project(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], change
            VALUES (?, ?, ?, ?, ?)""",
         [(project_id, i, h["van"], h["naar"], h["datum"]) for i, h in enumerate(history)],
     )
+    _partner_links(conn, kern_id, obj)
     words = " ".join([name, summary, plain(obj.get("content")), values["trekker"]])
     conn.execute("DELETE FROM gemeente_project_search WHERE rowid = ?", (project_id,))
     conn.execute(
@@ -297,6 +311,7 @@ def _thema(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], changed_
             moment(obj.get("updated")) or changed_at,
         ),
     ).fetchone()[0]
+    _partner_links(conn, kern_id, obj)
     conn.execute("DELETE FROM gemeente_thema_categories WHERE thema_id = ?", (thema_id,))
     conn.executemany(
         "INSERT INTO gemeente_thema_categories (thema_id, category) VALUES (?, ?)",
@@ -381,9 +396,56 @@ def _kern_answer(
     )
 
 
+def _partner_links(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any]) -> None:
+    """A thema's or project's partners (PartnerRol objects) as links with a known role; a
+    partner must be on the object's own origin, and each is kept once."""
+    object_id = obj["id"]
+    conn.execute("DELETE FROM gemeente_partner_links WHERE object_id = ?", (object_id,))
+    found = obj.get("partners")
+    links: dict[str, str] = {}
+    for item in found[:MAX_LINKS] if isinstance(found, list) else []:
+        if not isinstance(item, dict) or item.get("rol") not in PARTNER_ROLES:
+            continue
+        [partner] = own_links([item.get("partner")], object_id) or [None]
+        if partner is not None:
+            links.setdefault(partner, item["rol"])
+    conn.executemany(
+        """INSERT INTO gemeente_partner_links (kern_id, object_id, partner_id, role)
+           VALUES (?, ?, ?, ?)""",
+        [(kern_id, object_id, partner, role) for partner, role in links.items()],
+    )
+
+
+def _partner(conn: sqlite3.Connection, kern_id: int, obj: dict[str, Any], changed_at: str) -> None:
+    object_id = obj["id"]
+    website = id_of(obj.get("website"))
+    if not (website and website.startswith(("https://", "http://"))):
+        website = ""  # a link elsewhere is shown only when it is a web address
+    conn.execute(
+        """INSERT INTO gemeente_partners
+               (object_id, kern_id, name, url, kind, summary, website, contact, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (object_id) DO UPDATE SET name = excluded.name, url = excluded.url,
+               kind = excluded.kind, summary = excluded.summary, website = excluded.website,
+               contact = excluded.contact, updated_at = excluded.updated_at""",
+        (
+            object_id,
+            kern_id,
+            text(obj.get("name")) or object_id,
+            link(obj.get("url"), object_id),
+            text(obj.get("partnerSoort"), 40),
+            text(obj.get("summary"), MAX_SUMMARY),
+            website[:1000],
+            text(obj.get("contact"), 200),
+            moment(obj.get("updated")) or changed_at,
+        ),
+    )
+
+
 PROJECTORS = {
     "Project": _project,
     "Thema": _thema,
     "Bijeenkomst": _meeting,
     "Reactie": _kern_answer,
+    "Partner": _partner,
 }

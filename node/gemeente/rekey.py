@@ -6,7 +6,8 @@ transaction as the switch to the new actor: an Update the new node sends later t
 the one copy the gemeente has, instead of arriving as a second project.
 
 What moves: the copies (id, page link and the ids inside the document, tombstones too), their
-projections (projects, thema's, meetings, a project's thema links), the reacties the gemeente
+projections (projects, thema's, meetings, partners, a project's thema links and the
+partners named on thema's and projects), the reacties the gemeente
 gave on them and the kern's answers to those, the kern's log of received activities (by
 object; an activity's own id is history and stays). What stays: the audit log, which records what happened as it happened
 (the move itself is a line of it, old actor and new), and row ids (the search index is
@@ -43,6 +44,10 @@ _KERN_COLUMNS = (
     ("gemeente_kern_answers", "object_id"),
     ("gemeente_kern_answers", "about"),
     ("gemeente_activities", "object_id"),
+    ("gemeente_partners", "object_id"),
+    ("gemeente_partners", "url"),
+    ("gemeente_partner_links", "object_id"),
+    ("gemeente_partner_links", "partner_id"),
 )
 _KERN_PROJECTS = "project_id IN (SELECT id FROM gemeente_projects WHERE kern_id = ?)"
 

@@ -377,3 +377,35 @@ def _gemeente_mail(db) -> None:
             f"SELECT ?, coalesce(max(id), 0) FROM {table}",
             [source],
         )
+
+
+@gemeente(name="0017_partners")
+def _partners(db) -> None:
+    # The kernen's partner organisations (Partner objects), and which thema's and projects
+    # name them with a role (aan_zet or helpt, from their `partners`). Links are by object id,
+    # as a project's thema's are: a partner that comes in after its project still joins.
+    db.execute(
+        """CREATE TABLE gemeente_partners (
+            id INTEGER PRIMARY KEY,
+            object_id TEXT NOT NULL UNIQUE,
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            website TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_partners_kern ON gemeente_partners (kern_id)")
+    db.execute(
+        """CREATE TABLE gemeente_partner_links (
+            kern_id INTEGER NOT NULL REFERENCES gemeente_kernen (id) ON DELETE CASCADE,
+            object_id TEXT NOT NULL,
+            partner_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            PRIMARY KEY (object_id, partner_id)
+        )"""
+    )
+    db.execute("CREATE INDEX gemeente_partner_links_partner ON gemeente_partner_links (partner_id)")

@@ -12,6 +12,7 @@ from node.kern.ideas import routes as ideas
 from node.kern.learning import routes as learning
 from node.kern.meetings import routes as meetings
 from node.kern.news import routes as news
+from node.kern.partners import routes as partners
 from node.kern.privacy import routes as privacy
 from node.kern.projects import routes as projects
 from node.kern.site import routes as site
@@ -50,6 +51,7 @@ def kern_routes() -> list[BaseRoute]:
         *meetings.routes(),
         *ideas.routes(),
         *news.routes(),
+        *partners.routes(),
         *conversation.routes(),
         *privacy.routes(),
         *learning.routes(),

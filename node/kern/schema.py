@@ -475,3 +475,38 @@ def _subscriptions(db) -> None:
     # A mail about a subscription names the address that ends it (RFC 2369 / RFC 8058): the
     # sender puts it in the List-Unsubscribe headers.
     db.execute("ALTER TABLE mail_queue ADD COLUMN list_unsubscribe TEXT NOT NULL DEFAULT ''")
+
+
+@kern(name="0021_partners")
+def _partners(db) -> None:
+    # The kern's partner organisations (node/kern/partners/): the sports club, the school, the
+    # housing corporation. All of it is public (it is an organisation, not a resident); a
+    # removed partner keeps its row so that its address stays a Tombstone.
+    db.execute(
+        """CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            website TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            removed_at TEXT
+        )"""
+    )
+    # Who acts ("aan_zet") or helps ("helpt") on a thema or a project.
+    for table, column, parent in (
+        ("thema_partners", "thema_id", "themas"),
+        ("project_partners", "project_id", "projects"),
+    ):
+        db.execute(
+            f"""CREATE TABLE {table} (
+                {column} INTEGER NOT NULL REFERENCES {parent} (id) ON DELETE CASCADE,
+                partner_id INTEGER NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+                role TEXT NOT NULL CHECK (role IN ('aan_zet', 'helpt')),
+                PRIMARY KEY ({column}, partner_id)
+            )"""
+        )
+        db.execute(f"CREATE INDEX {table}_partner ON {table} (partner_id)")

@@ -229,6 +229,8 @@ def kern_values(node, browser) -> dict[str, list[str]]:
             one(db("SELECT slug FROM ideas WHERE status = 'gepubliceerd' AND removed_at IS NULL"))
         ],
         "/nieuws/": [one(db("SELECT slug FROM news ORDER BY published_at DESC"))],
+        # The partner with the most work: its page lists thema's and projects.
+        "/partners/": [one(db(PARTNER_WITH_MOST_WORK.format(column="slug")))],
         # Ids, by their name.
         "{thema_id:id}": [one(db("SELECT id FROM themas WHERE removed_at IS NULL ORDER BY id"))],
         "{project_id:id}": [project_id],
@@ -238,7 +240,13 @@ def kern_values(node, browser) -> dict[str, list[str]]:
             one(db("SELECT id FROM ideas WHERE status = 'nieuw' AND removed_at IS NULL"))
         ],
         "{news_id:id}": [one(db("SELECT id FROM news ORDER BY id"))],
+        "{partner_id:id}": [one(db(PARTNER_WITH_MOST_WORK.format(column="id")))],
     }
+
+
+PARTNER_WITH_MOST_WORK = """SELECT {column} FROM partners p WHERE removed_at IS NULL ORDER BY
+    (SELECT count(*) FROM thema_partners t WHERE t.partner_id = p.id)
+    + (SELECT count(*) FROM project_partners l WHERE l.partner_id = p.id) DESC, id LIMIT 1"""
 
 
 def _personal_links(browser, node, meeting: str) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from federation.keys import generate_key_pair
 from node.app import create_app, open_database
 from node.kern.agenda import model as agenda
 from node.kern.meetings import model as meetings
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.settings import load_settings
 from tests.conftest import make_data_dir
@@ -268,6 +269,20 @@ def _examples(settings, db) -> dict[str, Any]:
         ("uitvoering", "De gemeente legt het zebrapad aan.", None),
     ):
         db.write(projects.change_phase, settings, "test", school, phase, note, None, meeting)
+    # The school is aan zet on the project: a Partner, and the project naming it.
+    klimop = {
+        "name": "Basisschool De Klimop",
+        "kind": "school",
+        "description": "De basisschool aan de Kerkstraat.",
+        "website": "https://klimop.example/",
+        "contact": "info@klimop.example",
+    }
+    klimop_slug = db.write(partners.save_partner, settings, "test", klimop)
+    klimop_row = db.one("SELECT id FROM partners WHERE slug = ?", (klimop_slug,))
+    db.write(partners.set_links, "project", school, {klimop_row["id"]: "aan_zet"})
+    db.write(projects.republish_project, settings, "test", school)
+    partner_id = settings.url(f"/partners/{klimop_slug}")
+    examples["partner"] = lambda: normalise(numbers, _latest_object(db, partner_id))
     school_id = settings.url(f"/projecten/{school_slug}")
     examples["project"] = lambda: normalise(numbers, _latest_object(db, school_id))
 

@@ -30,6 +30,7 @@ async def test_the_api_describes_itself_and_its_answers_fit(two_kernen):
         ("/api/v1/projecten", "Projecten"),
         ("/api/v1/themas", "Themas"),
         ("/api/v1/bijeenkomsten", "Bijeenkomsten"),
+        ("/api/v1/partners", "Partners"),
     ):
         response = await http.get(path)
         assert response.status_code == 200, path

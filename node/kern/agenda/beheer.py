@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.kern.agenda import model as agenda
 from node.kern.agenda.forms import ThemaForm, VersionForm
+from node.kern.partners import links
 from node.kern.rendering import VOCABULARY
 from node.web.auth import current_user, login_required
 from node.web.beheerforms import read_beheer_form
@@ -42,29 +43,41 @@ def _thema_or_404(request: Request):
 
 @login_required()
 async def thema_edit(request: Request) -> Response:
-    """New thema (no id in the path) or change an existing one."""
+    """New thema (no id in the path) or change an existing one, with its partners."""
     thema = _thema_or_404(request) if "thema_id" in request.path_params else None
     template = "beheer/thema_form.html"
+    db = request.app.state.db
+    thema_id = thema["id"] if thema else None
     if request.method == "GET":
         form = ThemaForm(
             data=dict(thema)
             if thema
             else {"priority": "middel", "status": "nieuw", "actor": "inwoners"}
         )
-        return _render(request, template, {"form": form, "thema": thema})
+        choices = links.link_choices(db, "thema", thema_id)
+        return _render(request, template, {"form": form, "thema": thema, "partner_links": choices})
     data, csrf_ok = await read_beheer_form(request)
     form = ThemaForm(formdata=data)
+    choices = links.link_choices(db, "thema", thema_id, data)
+    partner_links, partner_errors = links.read_links(choices)
+    context = {
+        "form": form,
+        "thema": thema,
+        "partner_links": choices,
+        "partner_errors": partner_errors,
+    }
     if not csrf_ok:
-        return _render(request, template, {"form": form, "thema": thema, "csrf_error": True}, 400)
-    if not form.validate():
-        return _render(request, template, {"form": form, "thema": thema}, 400)
+        return _render(request, template, {**context, "csrf_error": True}, 400)
+    if not form.validate() or partner_errors:
+        return _render(request, template, context, 400)
     settings = request.app.state.settings
-    request.app.state.db.write(
+    db.write(
         agenda.save_thema,
         settings,
         current_user(request),
         form.values(),
-        thema["id"] if thema else None,
+        thema_id,
+        partner_links,
     )
     flash(request, _("Het thema „%s” is opgeslagen.") % form.title.data)
     return RedirectResponse("/beheer/themas", status_code=303)

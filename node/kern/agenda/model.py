@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from node.db import Database, insert, update
 from node.kern import search
 from node.kern.changes import record_change, unique_slug
+from node.kern.partners import model as partners
 from node.settings import Settings
 from node.vocabulary import PRIORITY_ORDER, THEMA_STATUSES, WHO_ACTS, label
 from node.web.auth import User, now
@@ -37,9 +38,15 @@ def get_thema_by_id(db: Database, thema_id: int) -> sqlite3.Row | None:
     return db.one("SELECT * FROM themas WHERE id = ? AND removed_at IS NULL", (thema_id,))
 
 
-def thema_public(settings: Settings, row: sqlite3.Row | dict) -> dict:
-    """A thema as anyone may see it: the API, events and versions all use this shape."""
-    return {
+def thema_public(
+    settings: Settings, row: sqlite3.Row | dict, partner_links: list[dict] | None = None
+) -> dict:
+    """A thema as anyone may see it: the API, events and versions all use this shape.
+
+    Events and the API add its partners (`partners.links_public`); a version's frozen copy
+    leaves them out, so comparing versions compares what the agenda itself says.
+    """
+    public = {
         "id": settings.url(thema_path(row["slug"])),
         "slug": row["slug"],
         "titel": row["title"],
@@ -50,6 +57,15 @@ def thema_public(settings: Settings, row: sqlite3.Row | dict) -> dict:
         "wieIsAanZetToelichting": row["actor_other"],
         "bijgewerkt": row["updated_at"],
     }
+    if partner_links is not None:
+        public["partners"] = partner_links
+    return public
+
+
+def thema_snapshot(settings: Settings, conn: sqlite3.Connection, thema_id: int) -> dict:
+    """The thema as its events record it: with its partners."""
+    row = conn.execute("SELECT * FROM themas WHERE id = ?", (thema_id,)).fetchone()
+    return thema_public(settings, row, partners.links_public(settings, conn, "thema", thema_id))
 
 
 def save_thema(
@@ -58,8 +74,12 @@ def save_thema(
     who: User | str,
     values: dict,
     thema_id: int | None = None,
+    partner_links: dict[int, str] | None = None,
 ) -> str:
-    """Create or change a thema; returns its slug, which never changes after creation."""
+    """Create or change a thema; returns its slug, which never changes after creation.
+
+    `partner_links` ({partner id: role}) replaces its partners; None keeps them.
+    """
     data = {key: values[key] for key in THEMA_FIELDS}
     stamp = now()
     if thema_id is None:
@@ -71,9 +91,11 @@ def save_thema(
     else:
         update(conn, "themas", thema_id, {**data, "updated_at": stamp})
         verb = "Update"
+    if partner_links is not None:
+        partners.set_links(conn, "thema", thema_id, partner_links)
     row = conn.execute("SELECT * FROM themas WHERE id = ?", (thema_id,)).fetchone()
-    url = settings.url(thema_path(row["slug"]))
-    record_change(conn, who, verb, "Thema", url, thema_public(settings, row), row["title"])
+    snapshot = thema_snapshot(settings, conn, thema_id)
+    record_change(conn, who, verb, "Thema", snapshot["id"], snapshot, row["title"])
     search.index(
         conn,
         "thema",
@@ -92,9 +114,18 @@ def remove_thema(
     row = conn.execute("SELECT * FROM themas WHERE id = ?", (thema_id,)).fetchone()
     conn.execute("UPDATE themas SET removed_at = ? WHERE id = ?", (now(), thema_id))
     conn.execute("DELETE FROM project_themas WHERE thema_id = ?", (thema_id,))
+    conn.execute("DELETE FROM thema_partners WHERE thema_id = ?", (thema_id,))
     url = settings.url(thema_path(row["slug"]))
     record_change(conn, who, "Delete", "Thema", url, {"id": url}, row["title"])
     search.remove(conn, "thema", row["slug"])
+
+
+def republish_thema(
+    conn: sqlite3.Connection, settings: Settings, who: User | str, thema_id: int
+) -> None:
+    """Record the thema as it now stands (its partners changed from elsewhere)."""
+    snapshot = thema_snapshot(settings, conn, thema_id)
+    record_change(conn, who, "Update", "Thema", snapshot["id"], snapshot, snapshot["titel"])
 
 
 # --- Versions -----------------------------------------------------------------------------

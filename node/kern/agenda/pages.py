@@ -11,6 +11,7 @@ from starlette.responses import Response
 from node.kern.agenda import model as agenda
 from node.kern.conversation.pages import reacties_with_answers
 from node.kern.neighbours import model as neighbours
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.kern.rendering import page
 
@@ -44,6 +45,7 @@ async def thema_page(request: Request) -> Response:
         {
             "thema": thema,
             "projects": projects.list_projects(db, thema_slug=thema["slug"]),
+            "partners": partners.partners_of(db, "thema", thema["id"]),
             "reacties": reacties_with_answers(request, f"/agenda/themas/{thema['slug']}"),
             "elsewhere": _elsewhere(request, thema["slug"]),
         },

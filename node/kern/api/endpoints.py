@@ -28,6 +28,7 @@ from node.kern.api.openapi import (
     openapi_document,
 )
 from node.kern.meetings import model as meetings
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.vocabulary import PHASES
 from node.web.conditional import client_has_current, http_date, settled_last_modified
@@ -272,6 +273,7 @@ def build_index(request: Request, params: Params) -> dict:
             "agendaversies": link(request, "/agendaversies"),
             "projecten": link(request, "/projecten"),
             "bijeenkomsten": link(request, "/bijeenkomsten"),
+            "partners": link(request, "/partners"),
         },
     }
 
@@ -285,7 +287,11 @@ def build_openapi(request: Request, params: Params) -> dict:
 
 
 def thema_body(request: Request, row) -> dict:
-    body = agenda.thema_public(request.app.state.settings, row)
+    settings = request.app.state.settings
+    conn = request.app.state.db.read()
+    body = agenda.thema_public(
+        settings, row, partners.links_public(settings, conn, "thema", row["id"])
+    )
     body["_links"] = {
         "self": link(request, f"/themas/{row['slug']}"),
         "projecten": link(request, "/projecten", {"thema": row["slug"]}),
@@ -425,6 +431,32 @@ def build_project(request: Request, params: Params) -> dict:
     return body
 
 
+# --- Partners -------------------------------------------------------------------------------
+
+
+def partner_body(request: Request, row) -> dict:
+    body = partners.partner_public(request.app.state.settings, row)
+    body["_links"] = {"self": link(request, f"/partners/{row['slug']}")}
+    return body
+
+
+def build_partners(request: Request, params: Params) -> dict:
+    rows = partners.list_partners(request.app.state.db)
+    return {
+        "_links": {"self": link(request, "/partners")},
+        "partners": [partner_body(request, row) for row in rows],
+        "totaal": len(rows),
+    }
+
+
+def build_partner(request: Request, params: Params) -> dict:
+    slug = request.path_params["slug"]
+    row = partners.get_partner(request.app.state.db, slug)
+    if row is None:
+        raise NotFound(f"Er is geen partner met de slug '{slug}'.")
+    return partner_body(request, row)
+
+
 # --- Bijeenkomsten --------------------------------------------------------------------------
 
 
@@ -506,5 +538,7 @@ def routes() -> list[BaseRoute]:
         ),
         Route(f"{BASE}/bijeenkomsten/{{slug}}", endpoint(build_meeting, etag_part=clock_part)),
         # Last, so it only catches what no route above matched.
+        Route(f"{BASE}/partners", endpoint(build_partners)),
+        Route(f"{BASE}/partners/{{slug}}", endpoint(build_partner)),
         Route(f"{BASE}/{{pad:path}}", unknown_path),
     ]

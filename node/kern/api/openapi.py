@@ -14,6 +14,8 @@ from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
+    PARTNER_KINDS,
+    PARTNER_ROLES,
     PHASES,
     PRIORITIES,
     THEMA_STATUSES,
@@ -76,6 +78,11 @@ DATE_TIME = text("Een tijdstip in UTC (RFC 3339).", format="date-time")
 
 
 # --- Schemas ---------------------------------------------------------------------------------
+
+PARTNER_ROLES_ARRAY = array(
+    {"$ref": SCHEMA_REF + "PartnerRol"},
+    "De partners die hierbij aan zet zijn of helpen; wie aan zet is eerst.",
+)
 
 
 def _link_schemas() -> dict:
@@ -140,7 +147,8 @@ def _agenda_schemas() -> dict:
         "ThemaMomentopname": obj(thema, description="Een thema zoals het stond in een versie."),
         "ThemaLinks": obj({"self": ref("Link"), "projecten": ref("Link")}),
         "Thema": obj(
-            {**thema, "_links": ref("ThemaLinks")}, description="Een thema van de kernagenda."
+            {**thema, "partners": PARTNER_ROLES_ARRAY, "_links": ref("ThemaLinks")},
+            description="Een thema van de kernagenda.",
         ),
         "ThemaLijst": obj(
             {
@@ -251,6 +259,7 @@ def _project_properties() -> dict:
             ),
             "nullable": True,
         },
+        "partners": PARTNER_ROLES_ARRAY,
         "bijgewerkt": DATE_TIME,
     }
 
@@ -396,6 +405,45 @@ def _meeting_schemas() -> dict:
     }
 
 
+def _partner_schemas() -> dict:
+    return {
+        "PartnerRol": obj(
+            {
+                "partner": text("Het `id` van de partner.", format="uri"),
+                "rol": choice(PARTNER_ROLES, "Of de partner aan zet is of helpt."),
+            },
+            description="Een partner bij een thema of project, met zijn rol.",
+        ),
+        "PartnerLinks": obj({"self": ref("Link")}),
+        "Partner": obj(
+            {
+                "id": text(
+                    "Het vaste adres van deze partner op de site van de kern.", format="uri"
+                ),
+                "slug": text("De korte naam van de partner in adressen; verandert nooit."),
+                "naam": text(),
+                "soort": choice(PARTNER_KINDS, "Wat voor organisatie het is."),
+                "beschrijving": text("Wat de partner doet, in een of twee zinnen."),
+                "website": text("De website van de partner.", nullable=True, format="uri"),
+                "contact": text(
+                    "Een openbaar contact van de organisatie (e-mail of telefoon).", nullable=True
+                ),
+                "bijgewerkt": DATE_TIME,
+                "_links": ref("PartnerLinks"),
+            },
+            description="Een organisatie waarmee de kern samenwerkt: een vereniging, de "
+            "school, de woningcorporatie.",
+        ),
+        "PartnerLijst": obj(
+            {
+                "_links": ref("ZelfLinks"),
+                "partners": array(ref("Partner"), "Op naam."),
+                "totaal": {"type": "integer", "minimum": 0},
+            }
+        ),
+    }
+
+
 def _index_schema() -> dict:
     links = obj(
         {
@@ -405,6 +453,7 @@ def _index_schema() -> dict:
             "agendaversies": ref("Link"),
             "projecten": ref("Link"),
             "bijeenkomsten": ref("Link"),
+            "partners": ref("Link"),
         }
     )
     return {
@@ -427,6 +476,7 @@ def schemas() -> dict:
         **_agenda_schemas(),
         **_project_schemas(),
         **_meeting_schemas(),
+        **_partner_schemas(),
         **_index_schema(),
     }
 
@@ -647,6 +697,12 @@ def paths() -> dict:
             ("slug",),
             can_be_missing=True,
         ),
+        f"{BASE}/partners": operation(
+            "getPartners", "Alle partners van de kern.", "Partners", ref("PartnerLijst")
+        ),
+        f"{BASE}/partners/{{slug}}": operation(
+            "getPartner", "Eén partner.", "Partners", ref("Partner"), ("slug",), can_be_missing=True
+        ),
     }
 
 
@@ -676,6 +732,7 @@ def openapi_document(settings: Settings, contact_email: str = "") -> dict:
             {"name": "Kernagenda", "description": "Thema's en gepubliceerde versies."},
             {"name": "Projecten", "description": "Projecten en hun fasen."},
             {"name": "Bijeenkomsten", "description": "Bijeenkomsten, komend en voorbij."},
+            {"name": "Partners", "description": "Organisaties waarmee de kern samenwerkt."},
         ],
         "paths": paths(),
         "components": {

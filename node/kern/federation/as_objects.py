@@ -106,9 +106,18 @@ def _thema_properties(snapshot: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _partner_roles(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """A thema's or project's partners, each a PartnerRol that links the Partner."""
+    return [
+        {"type": "PartnerRol", "partner": item["partner"], "rol": item["rol"]}
+        for item in snapshot.get("partners") or []
+    ]
+
+
 def thema(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {
         **_thema_properties(snapshot),
+        "partners": _partner_roles(snapshot),
         "content": _html(snapshot.get("beschrijving")),
         "updated": _time(snapshot.get("bijgewerkt")),
     }
@@ -178,6 +187,7 @@ def project(snapshot: dict[str, Any]) -> dict[str, Any]:
         "aantalSteunbetuigingen": snapshot.get("aantalSteunbetuigingen"),
         "attachment": attachment,
         "terugblik": _reflection(snapshot.get("terugblik")),
+        "partners": _partner_roles(snapshot),
     }
 
 
@@ -269,6 +279,18 @@ def news(snapshot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def partner(snapshot: dict[str, Any]) -> dict[str, Any]:
+    # `url` is the partner's page on the kern (as every object's); its own site is `website`.
+    return {
+        "name": snapshot.get("naam"),
+        "summary": snapshot.get("beschrijving") or None,
+        "partnerSoort": snapshot.get("soort"),
+        "website": snapshot.get("website"),
+        "contact": snapshot.get("contact"),
+        "updated": _time(snapshot.get("bijgewerkt")),
+    }
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "Thema": thema,
     "AgendaVersie": agenda_version,
@@ -276,4 +298,5 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "Bijeenkomst": meeting,
     "Idee": idea,
     "Bericht": news,
+    "Partner": partner,
 }

@@ -9,8 +9,8 @@ catching up still verifies every item):
 * a removed object (idea, bericht, project, ...): every Create, Update and Announce of it
   carries the Delete's Tombstone instead of the object;
 * a value of a personal property that the object no longer shows (a trekker's name after
-  the consent was withdrawn or the name erased, a photo that was taken away) is taken out of
-  every earlier activity of the object.
+  the consent was withdrawn or the name erased, a photo that was taken away, a partner's
+  contact that was changed) is taken out of every earlier activity of the object.
 
 Followers get the Delete or Update itself through the normal deliveries; deliveries of the
 replaced activities still waiting carry the new version (`federation.outbox.replace`).
@@ -33,10 +33,10 @@ from node.db import Database
 from node.kern.projects import photos
 from node.settings import Settings
 
-# Properties that may name or show a person: a project's trekker (shown only with consent)
-# and its photo (people may be in it). A value stays in the history only while the object
-# still shows it.
-PERSONAL_PROPERTIES = ("trekker", "attachment")
+# Properties that may name or show a person: a project's trekker (shown only with consent),
+# its photo (people may be in it) and a partner's public contact (a club's secretary may give
+# their own number). A value stays in the history only while the object still shows it.
+PERSONAL_PROPERTIES = ("trekker", "attachment", "contact")
 # The activities that carry an object; a Delete already carries only its Tombstone.
 CARRYING_TYPES = frozenset({"Create", "Update", "Announce"})
 # Set once the outbox of a data folder from before erasure was brought in line.

@@ -11,7 +11,7 @@ and content negotiation for the pages of public objects.
     GET  /ns/bloei.jsonld                                     Bloei's JSON-LD context
 
 `ActivityJsonMiddleware` answers a GET of `/` or of a public object's page (a project, thema,
-agenda version, meeting, bericht or idea) that asks for `application/activity+json` (or the
+agenda version, meeting, bericht, idea or partner) that asks for `application/activity+json` (or the
 ActivityStreams ld+json profile) with the object as the outbox last published it; everything
 else goes on to the pages. Anonymous pages are cached by the Accept header too, so the HTML and
 the JSON of one address never mix.
@@ -46,7 +46,8 @@ from node.web.errors import problem
 
 # Public objects whose pages also answer as ActivityStreams objects.
 OBJECT_PATH_RE = re.compile(
-    r"^/(?:projecten|agenda/themas|agenda/versies|bijeenkomsten|nieuws|ideeen|antwoorden)/[^/]+$"
+    r"^/(?:projecten|agenda/themas|agenda/versies|bijeenkomsten|nieuws|ideeen|antwoorden|partners)"
+    r"/[^/]+$"
 )
 
 

@@ -22,6 +22,7 @@ from wtforms import FileField, TextAreaField, ValidationError
 
 from node.kern.agenda import model as agenda
 from node.kern.fields import STRIP, at_most
+from node.kern.partners import links
 from node.kern.privacy.contact import VOLUNTEER_CONTACT, sees_contact, visible_rows
 from node.kern.projects import model as projects
 from node.kern.projects import photos
@@ -81,10 +82,10 @@ def _thema_choices(request: Request) -> list[tuple[str, str]]:
     return [(str(t["id"]), t["title"]) for t in agenda.list_themas(request.app.state.db)]
 
 
-def _write(request: Request, fn, *args):
+def _write(request: Request, fn, *args, **kwargs):
     """Run a data-layer write as the signed-in user, in one transaction."""
     state = request.app.state
-    return state.db.write(fn, state.settings, current_user(request), *args)
+    return state.db.write(fn, state.settings, current_user(request), *args, **kwargs)
 
 
 # --- The list --------------------------------------------------------------------------
@@ -145,18 +146,30 @@ def _project_form(
 
 @login_required()
 async def project_edit(request: Request) -> Response:
-    """New project (no id in the path) or change an existing one."""
+    """New project (no id in the path) or change an existing one, with its partners."""
     project = _project_or_404(request) if "project_id" in request.path_params else None
     template = "beheer/project_form.html"
+    db = request.app.state.db
+    project_id = project["id"] if project else None
     if request.method == "GET":
         form = _project_form(request, project)
-        return _render(request, template, {"form": form, "project": project})
+        choices = links.link_choices(db, "project", project_id)
+        return _render(
+            request, template, {"form": form, "project": project, "partner_links": choices}
+        )
     data, csrf_ok = await read_beheer_form(request)
     form = _project_form(request, project, data)
-    context = {"form": form, "project": project}
+    choices = links.link_choices(db, "project", project_id, data)
+    partner_links, partner_errors = links.read_links(choices)
+    context = {
+        "form": form,
+        "project": project,
+        "partner_links": choices,
+        "partner_errors": partner_errors,
+    }
     if not csrf_ok:
         return _render(request, template, {**context, "csrf_error": True}, 400)
-    if not form.validate():
+    if not form.validate() or partner_errors:
         return _render(request, template, context, 400)
     thema_ids = [int(value) for value in form.themas.data or []]
     if project is None:
@@ -168,9 +181,17 @@ async def project_edit(request: Request) -> Response:
             None,
             form.phase.data,
             form.phase_note.data or "",
+            partner_links=partner_links,
         )
     else:
-        _write(request, projects.save_project, form.values(), thema_ids, project["id"])
+        _write(
+            request,
+            projects.save_project,
+            form.values(),
+            thema_ids,
+            project["id"],
+            partner_links=partner_links,
+        )
     saved = _("Het project „%s” is opgeslagen.") % form.title.data
     if form.granted_above_requested():
         saved += " " + _("Let op: er is meer geld toegekend dan gevraagd. Klopt dat?")

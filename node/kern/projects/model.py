@@ -9,6 +9,7 @@ from datetime import date
 from node.db import Database, insert, update
 from node.kern import happenings, search
 from node.kern.changes import record_change, unique_slug
+from node.kern.partners import model as partners
 from node.settings import Settings
 from node.vocabulary import PHASES, PHASES_NEEDING_REASON, label
 from node.web.auth import User, now
@@ -201,6 +202,7 @@ def project_public(settings: Settings, conn: sqlite3.Connection, project_id: int
             for u in updates_of(conn, project_id)
         ],
         "terugblik": reflection_public(conn, project_id),
+        "partners": partners.links_public(settings, conn, "project", project_id),
         "bijgewerkt": row["updated_at"],
     }
 
@@ -272,6 +274,13 @@ def _after_change(
     )
 
 
+def republish_project(
+    conn: sqlite3.Connection, settings: Settings, who: User | str, project_id: int
+) -> None:
+    """Record the project as it now stands (its partners changed from elsewhere)."""
+    _after_change(conn, settings, who, "Update", project_id)
+
+
 def _set_themas(conn: sqlite3.Connection, project_id: int, thema_ids: list[int]) -> None:
     conn.execute("DELETE FROM project_themas WHERE project_id = ?", (project_id,))
     conn.executemany(
@@ -290,7 +299,10 @@ def save_project(
     phase: str = "idee",
     phase_note: str = "",
     started_on: date | None = None,
+    partner_links: dict[int, str] | None = None,
 ) -> str:
+    """Create or change a project; returns its slug. `partner_links` ({partner id: role})
+    replaces its partners; None keeps them."""
     data = {key: values[key] for key in PROJECT_FIELDS}
     # Callers from before the free text (sample data, ideas that become projects) leave it out.
     other = values.get("budget_source_other") or ""
@@ -322,6 +334,8 @@ def save_project(
         update(conn, "projects", project_id, {**data, "updated_at": stamp})
         verb = "Update"
     _set_themas(conn, project_id, thema_ids)
+    if partner_links is not None:
+        partners.set_links(conn, "project", project_id, partner_links)
     _after_change(conn, settings, who, verb, project_id)
     return conn.execute("SELECT slug FROM projects WHERE id = ?", (project_id,)).fetchone()[0]
 

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from node.kern.agenda import model as agenda
 from node.kern.conversation.pages import reacties_with_answers
 from node.kern.ideas import model as ideas
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.kern.projects.forms import VolunteerForm
 from node.kern.rendering import page
@@ -90,6 +91,7 @@ def project_page_response(
         {
             "project": project,
             "themas": projects.themas_of(db, project["id"]),
+            "partners": partners.partners_of(db, "project", project["id"]),
             "history": history,
             "reached": reached,
             "updates": projects.updates_of(db, project["id"]),

@@ -30,6 +30,7 @@ from node.kern.ideas import model as ideas
 from node.kern.meetings import evaluations, rsvp
 from node.kern.meetings import model as meetings
 from node.kern.news import model as news
+from node.kern.partners import model as partners
 from node.kern.projects import model as projects
 from node.kern.site import images
 from node.settings import HEX_COLOUR_RE, Settings
@@ -37,6 +38,8 @@ from node.vocabulary import (
     BUDGET_SOURCES,
     LADDER,
     NEEDS,
+    PARTNER_KINDS,
+    PARTNER_ROLES,
     PHASES,
     PHASES_NEEDING_REASON,
     PRIORITIES,
@@ -317,6 +320,32 @@ class News(Strict):
     days_ago: Days
 
 
+class PartnerRole(Strict):
+    title: Text  # of a thema or a project in the file
+    role: str
+
+    _role = field_validator("role")(_one_of(PARTNER_ROLES, "partner role"))
+
+
+class Partner(Strict):
+    name: Text
+    kind: str
+    description: str = ""
+    website: str = ""
+    contact: str = ""
+    themas: list[PartnerRole] = []
+    projects: list[PartnerRole] = []
+
+    _kind = field_validator("kind")(_one_of(PARTNER_KINDS, "partner kind"))
+
+    @field_validator("website")
+    @classmethod
+    def web_address(cls, value: str) -> str:
+        if value and not partners.is_web_address(value):
+            raise ValueError(f"{value!r} is not an http(s) address")
+        return value
+
+
 class Sample(Strict):
     # The site texts are for the kern with this slug; another kern gets a plain group name.
     slug: Text
@@ -330,6 +359,7 @@ class Sample(Strict):
     guests: list[Guest] = []
     ideas: list[Idea] = []
     news: list[News] = []
+    partners: list[Partner] = []
 
 
 def _where(location: tuple, raw: dict) -> str:
@@ -393,6 +423,17 @@ def _check_references(path: Path, sample: Sample) -> None:
                 if title not in thema_titles:
                     raise SampleDataError(
                         f"{path}: {kind}[{number}] ({item.title!r}) > themas: no thema {title!r}"
+                    )
+    for number, partner in enumerate(sample.partners):
+        for kind, titles, linked in (
+            ("themas", thema_titles, partner.themas),
+            ("projects", project_titles, partner.projects),
+        ):
+            for link in linked:
+                if link.title not in titles:
+                    raise SampleDataError(
+                        f"{path}: partners[{number}] ({partner.name!r}) > {kind}: "
+                        f"no {kind[:-1]} {link.title!r}"
                     )
     for number, meeting in enumerate(sample.meetings):
         for title in meeting.projects:
@@ -508,6 +549,7 @@ def history(
     h.add(h.moment(beginning), "site", lambda conn: _set_site(conn, site))
     _agenda_steps(h, settings, sample, versions, used)
     _project_steps(h, settings, sample)
+    _partner_steps(h, settings, sample)
     _meeting_steps(h, settings, sample)
     _idea_and_news_steps(h, settings, sample)
     return h.in_order()
@@ -673,6 +715,30 @@ def _project_steps(h: History, settings: Settings, sample: Sample) -> None:
                     conn, settings, WHO, h.ids[key], r.what_worked, r.learned, r.ladder_reached
                 ),
             )
+
+
+def _partner_steps(h: History, settings: Settings, sample: Sample) -> None:
+    """The partners, once the thema's and projects they work on exist: then each of those is
+    published again with its partners."""
+    if sample.partners:
+        h.add(h.loaded_at, "partners", partial(_add_partners, h, settings, sample))
+
+
+def _add_partners(h: History, settings: Settings, sample: Sample, conn: sqlite3.Connection) -> None:
+    links: dict[str, dict[int, dict[int, str]]] = {"thema": {}, "project": {}}
+    for partner in sample.partners:
+        values = partner.model_dump(include=set(partners.PARTNER_FIELDS))
+        partner_id = _id_of(conn, "partners", partners.save_partner(conn, settings, WHO, values))
+        for link in partner.themas:
+            links["thema"].setdefault(h.ids["thema", link.title], {})[partner_id] = link.role
+        for link in partner.projects:
+            links["project"].setdefault(h.ids["project", link.title], {})[partner_id] = link.role
+    for thema_id, roles in links["thema"].items():
+        partners.set_links(conn, "thema", thema_id, roles)
+        agenda.republish_thema(conn, settings, WHO, thema_id)
+    for project_id, roles in links["project"].items():
+        partners.set_links(conn, "project", project_id, roles)
+        projects.republish_project(conn, settings, WHO, project_id)
 
 
 def _project_values(h: History, project: Project, needs: list[str]) -> dict:

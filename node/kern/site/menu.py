@@ -9,6 +9,7 @@ MENU = [
     ("/beheer/themas", _("Kernagenda"), False),
     ("/beheer/projecten", _("Projecten"), False),
     ("/beheer/ideeen", _("Ideeën"), False),
+    ("/beheer/partners", _("Partners"), False),
     ("/beheer/nieuws", _("Nieuws"), False),
     ("/beheer/volgers", _("Volgers"), False),
     ("/beheer/gemeente", _("Gemeente"), False),

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "idee": lazy("Idee"),
     "bericht": lazy("Nieuws"),
     "bijeenkomst": lazy("Bijeenkomst"),
+    "partner": lazy("Partner"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Partner organisations of the kern: the club, the school, the housing corporation."""
