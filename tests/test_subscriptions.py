@@ -84,7 +84,7 @@ async def test_subscribe_confirm_receive_and_unsubscribe_with_one_click(
 ):
     response = await client.post("/volgen", data=follow_form())
     assert response.status_code == 303
-    assert response.headers["location"] == "/nieuws"
+    assert response.headers["location"] == "/nieuws#melding"
     send(db, settings, smtp)
     (confirmation,) = smtp.messages
     assert confirmation["To"] == "marieke@example.nl"
@@ -202,7 +202,7 @@ async def test_following_one_project_brings_its_updates_and_nothing_else(
     page = await client.get(f"/projecten/{slug}")
     assert 'name="volgen-project" value="' + slug + '"' in page.text
     response = await client.post("/volgen", data=follow_form(topic="project", project=slug))
-    assert response.headers["location"] == f"/projecten/{slug}"
+    assert response.headers["location"] == f"/projecten/{slug}#melding"
     db.write(subscriptions.confirm, db.scalar("SELECT id FROM subscriptions"))
     db.write(projects.add_update, settings, "test", other_id, "Elders", "Niet dit project.")
     db.write(projects.add_update, settings, "test", project_id, "Eerste paal", "De bouw begint.")
@@ -410,7 +410,7 @@ async def test_one_address_gets_a_few_confirmation_mails_an_hour_and_the_page_sa
             "/volgen", data=follow_form(email="Doelwit@Example.org", frequency=frequency)
         )
         assert response.status_code == 303
-        assert response.headers["location"] == "/nieuws"
+        assert response.headers["location"] == "/nieuws#melding"
     assert db.scalar("SELECT count(*) FROM mail_queue") == limit
     other = await client.post("/volgen", data=follow_form(email="ander@example.org"))
     assert other.status_code == 303
