@@ -33,7 +33,9 @@ def add_partner(db, settings, **changes) -> int:
 async def test_a_partner_added_in_beheer_is_public_and_recorded(admin, db):
     client, csrf = admin
     response = await client.post("/beheer/partners/nieuw", data=partner_form(csrf))
-    assert response.status_code == 303 and response.headers["location"] == "/beheer/partners#melding"
+    assert (
+        response.status_code == 303 and response.headers["location"] == "/beheer/partners#melding"
+    )
 
     row = db.one("SELECT * FROM partners")
     assert row["slug"] == "voetbalvereniging-beesd" and row["kind"] == "vereniging"
