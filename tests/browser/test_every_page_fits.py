@@ -290,7 +290,7 @@ def _subscription_links(browser, node) -> tuple[str, str]:
         form = page.locator("#volgen")
         form.get_by_label("Uw e-mailadres").fill("marieke.van.den.heuvel-oosterwijk@example.org")
         form.get_by_role("button", name="Volgen").click()
-        page.wait_for_url(re.compile(r"/nieuws$"))
+        page.wait_for_url(re.compile(r"/nieuws(#melding)?$"))
     finally:
         ctx.close()
     rows = query(node.data_dir)(
