@@ -21,6 +21,7 @@ from federation.store import utcnow
 from node import vocabulary
 from node.gemeente import conversations, kernen, labels, places
 from node.gemeente.runtime import GemeenteFederation
+from node.mail import mailer
 from node.web import auth
 from node.web.audit import record_audit
 from node.web.beheerforms import read_beheer_form
@@ -68,6 +69,8 @@ def _page(
         "places": places.places_of(request.app.state.settings),
         "place_by_name": places.place_by_name,
         "waiting": sum(len(k["items"]) for k in waiting),
+        "mail_given_up": mailer.given_up_recently(request.app.state.db),
+        "mail_set_up": mailer.smtp_configured(request.app.state.settings),
         **extra,
     }
     return render(request, TEMPLATE, context, status_code)

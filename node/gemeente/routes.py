@@ -15,6 +15,7 @@ from node.gemeente import (
     staff,
     stop_pages,
 )
+from node.mail import pages as mail_pages
 from node.web import account, account_sessions, numbers, two_step_pages
 from node.web.methods import GET_POST
 
@@ -58,6 +59,7 @@ def gemeente_routes() -> list[BaseRoute]:
         *answer_pages.routes(),
         *assignment_pages.routes(),
         *staff.routes(),
+        *mail_pages.routes(),
         *actor_pages.routes(),
         # Last: its catch-all answers 404 problem+json for anything else under /api/v1.
         *api.routes(),

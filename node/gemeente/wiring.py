@@ -43,6 +43,7 @@ MENU = [
     ("/beheer/werklijst", _("Werklijst"), False),
     ("/beheer/gebiedsmakelaars", _("Gebiedsmakelaars"), True),
     ("/beheer/gebruikers", _("Gebruikers"), True),
+    ("/beheer/mail", _("Mail"), True),
     ("/beheer/logboek", _("Logboek"), True),
 ]
 

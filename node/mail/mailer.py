@@ -390,6 +390,22 @@ class MailStatus:
         return _("Mail werkt.")
 
 
+# How long a message that was given up keeps a warning on the beheer start page: long enough
+# to be seen by a group that looks in once a week, short enough not to nag about old trouble.
+GIVEN_UP_WARNING_DAYS = 14
+
+
+def given_up_recently(db: Database, at: datetime | None = None) -> int:
+    """How many messages the queue gave up on in the last GIVEN_UP_WARNING_DAYS."""
+    since = (at or utc_now()) - timedelta(days=GIVEN_UP_WARNING_DAYS)
+    return int(
+        db.scalar(
+            "SELECT count(*) FROM mail_queue WHERE given_up_at IS NOT NULL AND given_up_at >= ?",
+            (stamp(since),),
+        )
+    )
+
+
 def mail_status(db: Database, settings: Settings, failures: int = 20) -> MailStatus:
     """Whether mail is set up and how the queue stands; never the password."""
     counts = db.one(

@@ -15,7 +15,7 @@ from node.db import Database
 from node.kern.conversation import threads
 from node.kern.ideas import model as ideas
 from node.kern.learning import agenda_reminder
-from node.mail.mailer import smtp_configured
+from node.mail.mailer import given_up_recently, smtp_configured
 from node.settings import Settings
 from node.vocabulary import ACTIVE_PHASES
 
@@ -23,8 +23,6 @@ from node.vocabulary import ACTIVE_PHASES
 STALE_PROJECT_DAYS = 92
 # Volunteers who signed up this recently are shown as new.
 NEW_VOLUNTEER_DAYS = 14
-# Mail that could not be delivered this recently is shown; older failures are history.
-FAILED_MAIL_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -49,12 +47,7 @@ def needs_attention(
     items: list[Attention] = []
     if not smtp_configured(settings):
         items.append(Attention("mail_not_set_up", 1, "/beheer/mail"))
-    failed = int(
-        db.scalar(
-            "SELECT count(*) FROM mail_queue WHERE given_up_at IS NOT NULL AND given_up_at >= ?",
-            (_stamp(at - timedelta(days=FAILED_MAIL_DAYS)),),
-        )
-    )
+    failed = given_up_recently(db, at)
     if failed:
         items.append(Attention("mail_failed", failed, "/beheer/mail"))
     waiting = threads.waiting_for_kern(db, settings)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from node.kern.site import beheer, dashboard, home, mail, pages
+from node.kern.site import beheer, dashboard, home, pages
+from node.mail import pages as mail_pages
 from node.web.methods import GET_POST
 
 
@@ -19,7 +20,5 @@ def routes() -> list[BaseRoute]:
         Route("/favicon.ico", pages.favicon),
         Route("/beheer", dashboard.dashboard),
         Route("/beheer/site", beheer.site_settings, methods=GET_POST),
-        Route("/beheer/mail", mail.mail_page),
-        Route("/beheer/mail/test", mail.test_mail, methods=["POST"]),
-        Route("/beheer/mail/{mail_id:id}/opnieuw", mail.retry_mail, methods=["POST"]),
+        *mail_pages.routes(),
     ]

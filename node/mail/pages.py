@@ -1,4 +1,5 @@
-"""Beheer of outgoing mail (beheerders only): is mail set up, how the queue stands, retry, test."""
+"""Beheer of outgoing mail, the same on both roles (beheerders only): is mail set up, how the
+queue stands, which messages failed, retry one, send a test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
@@ -19,6 +21,7 @@ from node.web.i18n import _
 from node.web.templating import flash, render
 
 TEMPLATE = "beheer/mail.html"
+PAGE = "/beheer/mail"
 
 
 class MailTestForm(BaseForm):
@@ -84,7 +87,7 @@ async def test_mail(request: Request) -> Response:
         )
     else:
         flash(request, _("De testmail staat in de wachtrij."))
-    return RedirectResponse("/beheer/mail", status_code=303)
+    return RedirectResponse(PAGE, status_code=303)
 
 
 @auth.login_required("beheerder")
@@ -92,7 +95,7 @@ async def retry_mail(request: Request) -> Response:
     data, csrf_ok = await read_beheer_form(request)
     if not csrf_ok:
         flash(request, _("Het formulier is verlopen. Probeer het opnieuw."))
-        return RedirectResponse("/beheer/mail", status_code=303)
+        return RedirectResponse(PAGE, status_code=303)
     mail_id = request.path_params["mail_id"]
     db = request.app.state.db
     me = auth.current_user(request)
@@ -109,4 +112,12 @@ async def retry_mail(request: Request) -> Response:
         flash(request, _("Het bericht staat weer in de wachtrij en wordt zo opnieuw verstuurd."))
     else:
         flash(request, _("Dit bericht is al verstuurd of staat nog in de wachtrij."))
-    return RedirectResponse("/beheer/mail", status_code=303)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(PAGE, mail_page),
+        Route(PAGE + "/test", test_mail, methods=["POST"]),
+        Route(PAGE + "/{mail_id:id}/opnieuw", retry_mail, methods=["POST"]),
+    ]
