@@ -165,9 +165,29 @@ def test_bloei_worker_once_sends_the_queue(settings, db, smtp, capsys):
     assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
     assert [m["To"] for m in smtp.messages] == ["marieke@example.nl"]
     assert (
-        "Ran mail, privacy, expiry, learning, neighbours, notices, subscriptions, federation, storage once"
+        "Ran privacy, expiry, learning, neighbours, notices, subscriptions, federation, storage, mail once"
         in capsys.readouterr().out
     )
+
+
+def test_bloei_worker_once_sends_the_daily_mail_it_makes_in_the_same_run(settings, db, smtp):
+    # Given a beheerder with an address and an item waiting for her daily mail
+    configure_smtp(settings.data_dir, smtp.port)
+
+    def waiting(conn) -> None:
+        conn.execute("UPDATE users SET email = 'anna@beesd.test' WHERE username = 'anna'")
+        conn.execute(
+            """INSERT INTO notification_digest_items (user_id, topic, title, url, created_at)
+               SELECT id, 'aanmeldingen', 'Marieke meldde zich aan', 'http://beesd.test/x',
+                      '2026-01-01T08:00:00+00:00' FROM users WHERE username = 'anna'"""
+        )
+
+    db.write(waiting)
+    # When a host's timer runs the worker once
+    assert cli.main(["worker", "--once", "--data", str(settings.data_dir)]) == 0
+    # Then the daily mail is made and sent in that one run, not a run (maybe a day) later
+    assert [m["To"] for m in smtp.messages] == ["anna@beesd.test"]
+    assert "Marieke meldde zich aan" in smtp.messages[0].get_body(("plain",)).get_content()
 
 
 def test_bloei_worker_without_mail_settings_says_so(settings, db, capsys):

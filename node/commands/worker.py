@@ -20,9 +20,11 @@ from node.commands.common import (
 )
 from node.db import Database
 from node.diskwatch import DiskWatch
-from node.jobs import run_until_stopped
+from node.jobs import Job, run_until_stopped
 from node.mail import mailer
 from node.settings import Settings
+
+MAIL_JOB = "mail"  # the name both roles give their mail job (node/*/wiring.py)
 
 
 def configure_worker(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +42,7 @@ def run_worker(args: argparse.Namespace) -> int:
             print("Mail is not set up (smtp_host, smtp_from): mail stays in the queue.")
         if args.once:
             started = datetime.now(UTC)
+            jobs = mail_last(jobs)
             for job in jobs:
                 job.run()
             print(f"Ran {', '.join(job.name for job in jobs) or 'no jobs'} once")
@@ -51,6 +54,13 @@ def run_worker(args: argparse.Namespace) -> int:
         print(f"Bloei worker for {settings.name}: {every or 'no jobs'}; Ctrl+C stops", flush=True)
         asyncio.run(run_until_stopped(jobs))
     return 0
+
+
+def mail_last(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order for one run: mail last, so what the others queue (the daily
+    mail, the work list's reminders, a subscription's items) leaves in the same run instead
+    of waiting for the next run of a timer, which may be a day later."""
+    return sorted(jobs, key=lambda job: job.name == MAIL_JOB)
 
 
 def given_up_since(db: Database, settings: Settings, since: datetime) -> list[str]:
