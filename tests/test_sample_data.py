@@ -427,3 +427,11 @@ def test_each_later_version_says_what_changed(history_db):
         previous, diff = agenda.diff_with_previous(db, version)
         assert previous is not None and previous["published_at"] < version["published_at"]
         assert not diff.empty, version["title"]
+
+
+def test_the_sample_history_mails_nobody(db, settings):
+    """Its ideas, sign-ups and volunteers are months old: no one is told of them as new."""
+    load_sample(db, settings)
+    assert db.scalar("SELECT count(*) FROM ideas") > 0
+    assert db.scalar("SELECT count(*) FROM mail_queue") == 0
+    assert db.scalar("SELECT count(*) FROM happenings") == 0

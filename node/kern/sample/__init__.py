@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from federation.store import clock_set_to
 from node.db import Database
+from node.kern import happenings
 from node.kern.agenda import model as agenda
 from node.kern.ideas import model as ideas
 from node.kern.meetings import evaluations, rsvp
@@ -488,7 +489,7 @@ def load_sample_file(db: Database, settings: Settings, path: Path) -> None:
     try:
         for step in history(settings, sample, stored, datetime.now(UTC)):
             with clock_set_to(step.at):
-                db.write(step.write)
+                db.write(_in_the_past, step.write)
     except BaseException:
         for name in stored.values():
             images.delete_image(settings.media_dir, name)
@@ -496,6 +497,17 @@ def load_sample_file(db: Database, settings: Settings, path: Path) -> None:
     # The sample's evenings are long over: their figures go out now, not after a quiet spell.
     settled = datetime.now(UTC) + timedelta(minutes=evaluations.QUIET_MINUTES + 1)
     db.write(evaluations.publish_settled_figures, settings, settled)
+
+
+def _in_the_past(conn: sqlite3.Connection, write: Callable[[sqlite3.Connection], object]) -> None:
+    """One step of the sample's history, without the mails it would send.
+
+    The history happened weeks or months ago: nobody is told of an idea, a sign-up or a
+    volunteer of then as if it were new. Its happenings are taken before the mail effects
+    see them; its events and activities stay, as the kern's public record.
+    """
+    write(conn)
+    happenings.take(conn)
 
 
 @dataclass(frozen=True)
