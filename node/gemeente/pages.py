@@ -363,7 +363,11 @@ async def calendar_feed(request: Request) -> Response:
         name = _("Bijeenkomsten in %s") % kern["name"]
 
     def render() -> bytes:
-        return feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name)
+        return feed.kept(
+            request.app.state,
+            (version, kern_id, name),
+            lambda: feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name),
+        )
 
     return conditional_response(
         request,
