@@ -439,6 +439,50 @@ def draw(results: dict) -> list[Path]:
     return drawn
 
 
+def gemeente_tables(results: dict) -> str:
+    """The gemeente's figures as Markdown tables for bench/README.md."""
+    runs = results["gemeente"]
+    head = "| | " + " | ".join(f"{run['kernen']:,} kernen" for run in runs) + " |"
+    rule = "| --- |" + " ---: |" * len(runs)
+
+    def row(label: str, values: list[str]) -> str:
+        return f"| {label} | " + " | ".join(values) + " |"
+
+    lines = [head, rule]
+    lines.append(row("projects / meetings in the read model",
+                     [f"{r['counts']['projects']:,} / {r['counts']['meetings']:,}" for r in runs]))  # fmt: skip
+    lines.append(row("ingest, activities/s (inbox, in the process)",
+                     [f"{r['ingest']['per_second']:,.0f}" for r in runs]))  # fmt: skip
+    lines.append(row("catch-up of every kern, seconds",
+                     [f"{r['catch_up']['seconds']:,.1f}" for r in runs]))  # fmt: skip
+    lines.append(row("catch-up, activities (activities/s)",
+                     [f"{r['catch_up']['activities']:,} ({r['catch_up']['per_second']:,.0f})"
+                      for r in runs]))  # fmt: skip
+    lines.append(row("VmRSS / VmHWM after warm-up, cache on (MB)",
+                     [f"{r['rss_mb']} / {r['hwm_mb']}" for r in runs]))  # fmt: skip
+    lines.append(row("VmRSS / VmHWM after the load, cache off (MB)",
+                     [f"{r['load_memory']['rss_mb']} / {r['load_memory']['hwm_mb']}"
+                      for r in runs]))  # fmt: skip
+    lines += ["", f"p50 / p99 ms at {GEMEENTE_CONNECTIONS} connections, page cache off; server "
+              "CPU ms per request; bytes:", "", head, rule]  # fmt: skip
+    for name in runs[0]["load"]:
+        cells = []
+        for r in runs:
+            found = r["load"][name]
+            cell = f"{found['p50_ms']:.1f} / **{found['p99_ms']:.1f}**"
+            if "cpu_ms" in found:
+                cell += f"; {found['cpu_ms']:.1f} CPU; {found['bytes']:,} B"
+            if "after_change_median_ms" in found:
+                cell += f"; {found['after_change_median_ms']:.1f} after a change"
+            cells.append(cell)
+        lines.append(row(f"{name} `{runs[0]['load'][name]['path']}`", cells))
+    lines += ["", "Median ms of 15 sequential GETs, page cache off:", "", head, rule]
+    for name in runs[0]["pages"]:
+        lines.append(row(f"`{runs[0]['pages'][name]['path']}`",
+                         [f"{r['pages'][name]['median_ms']:.1f}" for r in runs]))  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kern", type=int, nargs="*", default=None,
@@ -453,9 +497,14 @@ def main() -> None:
     parser.add_argument("--key-pairs", type=int, default=26,
                         help="key pairs the kernen of a catch-up share")  # fmt: skip
     parser.add_argument("--loader", choices=("wrk", "httpx"), default=None)
+    parser.add_argument("--tables", action="store_true",
+                        help="print the gemeente figures of sizes.json as Markdown, run nothing")  # fmt: skip
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes and shorter runs: a few minutes")  # fmt: skip
     args = parser.parse_args()
+    if args.tables:
+        print(gemeente_tables(json.loads((RESULTS / "sizes.json").read_text(encoding="utf-8"))))
+        return
     if args.quick:
         args.kern = [50, 500] if args.kern is None else args.kern
         args.gemeente = [26, 260] if args.gemeente is None else args.gemeente
