@@ -400,17 +400,18 @@ def draw(results: dict) -> list[Path]:
     x_label = "kernen in de gemeente"
     series = {n: [run["pages"][n]["median_ms"] for run in gemeente] for n in gemeente[0]["pages"]}
     chart("sizes_gemeente_ms.svg", "Gemeente: mediaan antwoordtijd (zonder paginacache)",
-          x_label, "ms", xs, series)  # fmt: skip
+          x_label, "ms (logaritmisch)", xs, series, log_y=True)  # fmt: skip
     names = list(gemeente[0]["load"])
     pages = [n for n in names if not n.endswith(".ics")]
     measured = [n for n in names if "cpu_ms" in gemeente[0]["load"][n]]
     chart("sizes_gemeente_cpu.svg", "Gemeente: CPU-tijd van de server per verzoek",
-          x_label, "ms", xs, {n: [run["load"][n]["cpu_ms"] for run in gemeente]
-                              for n in measured})  # fmt: skip
+          x_label, "ms (logaritmisch)", xs, {n: [run["load"][n]["cpu_ms"] for run in gemeente]
+                                             for n in measured}, log_y=True)  # fmt: skip
     chart("sizes_gemeente_p99.svg",
           f"Gemeente: p99 bij {GEMEENTE_CONNECTIONS} verbindingen (zonder paginacache)",
-          x_label, "ms", xs, {n: [run["load"][n]["p99_ms"] for run in gemeente] for n in pages},
-          target=P99_TARGET_MS)  # fmt: skip
+          x_label, "ms (logaritmisch)", xs,
+          {n: [run["load"][n]["p99_ms"] for run in gemeente] for n in pages},
+          target=P99_TARGET_MS, log_y=True)  # fmt: skip
     feeds = [n for n in names if n.endswith(".ics")]
     if feeds:
         series = {}
@@ -423,7 +424,8 @@ def draw(results: dict) -> list[Path]:
                 ]
         chart("sizes_gemeente_ics.svg",
               f"Gemeente: agenda-abonnement bij {GEMEENTE_CONNECTIONS} verbindingen",
-              x_label, "ms", xs, series, target=P99_TARGET_MS)  # fmt: skip
+              x_label, "ms (logaritmisch)", xs, series, target=P99_TARGET_MS,
+              log_y=True)  # fmt: skip
     chart("sizes_gemeente_ingest.svg", "Gemeente: ontvangen activiteiten per seconde",
           x_label, "activiteiten/s", xs,
           {"inbox (push)": [run["ingest"]["per_second"] for run in gemeente],
@@ -499,11 +501,18 @@ def main() -> None:
     parser.add_argument("--loader", choices=("wrk", "httpx"), default=None)
     parser.add_argument("--tables", action="store_true",
                         help="print the gemeente figures of sizes.json as Markdown, run nothing")  # fmt: skip
+    parser.add_argument("--draw", action="store_true",
+                        help="draw the curves of sizes.json again, run nothing")  # fmt: skip
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes and shorter runs: a few minutes")  # fmt: skip
     args = parser.parse_args()
-    if args.tables:
-        print(gemeente_tables(json.loads((RESULTS / "sizes.json").read_text(encoding="utf-8"))))
+    if args.tables or args.draw:
+        found = json.loads((RESULTS / "sizes.json").read_text(encoding="utf-8"))
+        if args.draw:
+            for drawn in draw(found):
+                print(f"drew {drawn.relative_to(HERE.parent)}")
+        if args.tables:
+            print(gemeente_tables(found))
         return
     if args.quick:
         args.kern = [50, 500] if args.kern is None else args.kern
