@@ -104,7 +104,9 @@ def kern_objects(base: str, actor: str, count: int, rng: random.Random) -> list[
         )
 
     def meeting(i: int) -> dict:
-        start = datetime(2026, 12, 1, 19, tzinfo=UTC) + timedelta(days=rng.randrange(120))
+        # Over the last eight months and the coming four, as a kern's year of evenings.
+        today = datetime.now(UTC).replace(hour=19, minute=0, second=0, microsecond=0)
+        start = today + timedelta(days=rng.randrange(-240, 120))
         return vocabulary.typed(
             "Bijeenkomst",
             id=f"{base}/bijeenkomsten/avond-{i}",
@@ -205,7 +207,9 @@ def register_kern(conn: sqlite3.Connection, actor_id: str, name: str, now: datet
 # --- 1. ingest ---------------------------------------------------------------------------------
 
 
-def bench_ingest(folder: Path, count: int) -> dict:
+def bench_ingest(folder: Path, count: int, data: Path | None = None) -> dict:
+    """`count` pushed activities into a new gemeente, or into `data`: a gemeente that already
+    holds a read model (what the size curves measure: ingest into a full gemeente)."""
     from federation.delivery import encode
     from federation.identity import LocalIdentity
     from federation.inbox import InboxRequest
@@ -216,10 +220,11 @@ def bench_ingest(folder: Path, count: int) -> dict:
     from node.gemeente.runtime import GemeenteFederation
     from node.settings import load_settings
 
-    settings = load_settings(make_gemeente(folder / "ingest", GEMEENTE_URL))
+    settings = load_settings(data or make_gemeente(folder / "ingest", GEMEENTE_URL))
     db = open_database(settings)
     fed = GemeenteFederation(settings, db)
     kern = LocalIdentity("http://beesd.bench/actor", generate_key_pair())
+    before = db.scalar("SELECT count(*) FROM gemeente_activities WHERE outcome = 'applied'")
     from federation.actors import ActorProfile, ActorRoutes, RemoteActor, actor_document
 
     profile = ActorProfile(ActorRoutes.under("http://beesd.bench"), "beesd", "Beesd")
@@ -256,6 +261,7 @@ def bench_ingest(folder: Path, count: int) -> dict:
     statuses = asyncio.run(run())
     elapsed = time.perf_counter() - began
     applied = db.scalar("SELECT count(*) FROM gemeente_activities WHERE outcome = 'applied'")
+    applied -= before
     db.close()
     return {
         "count": count,
@@ -269,7 +275,9 @@ def bench_ingest(folder: Path, count: int) -> dict:
 
 
 def outboxes_main(folder: str) -> None:
-    """Serve the outboxes in `folder` (one JSON file per kern) on one port each."""
+    """Serve the outboxes in `folder` (one JSON file per kern, naming its host and port), each
+    kern on an origin of its own: a listening socket per distinct (host, port), and the kern
+    found by the request's Host."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -281,14 +289,17 @@ def outboxes_main(folder: str) -> None:
     kernen = {}
     for path in sorted(Path(folder).glob("kern-*.json")):
         data = json.loads(path.read_text())
-        kernen[data["port"]] = data
+        kernen[f"{data.get('host', '127.0.0.1')}:{data['port']}"] = data
     media = "application/activity+json"
 
+    def kern_of(request: Request) -> dict:
+        return kernen[f"{request.url.hostname}:{request.url.port}"]
+
     async def actor(request: Request) -> Response:
-        return JSONResponse(kernen[request.url.port]["actor"], media_type=media)
+        return JSONResponse(kern_of(request)["actor"], media_type=media)
 
     async def outbox(request: Request) -> Response:
-        kern = kernen[request.url.port]
+        kern = kern_of(request)
         items = kern["outbox"]
         url = kern["actor"]["outbox"]
         if "after" not in request.query_params:
@@ -317,17 +328,39 @@ def outboxes_main(folder: str) -> None:
 
     app = Starlette(routes=[Route("/actor", actor), Route("/actor/outbox", outbox)])
     sockets = []
-    for port in kernen:
+    for origin in kernen:
+        host, port = origin.rsplit(":", 1)
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
+        sock.bind((host, int(port)))
         sockets.append(sock)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     print("ready", flush=True)
     uvicorn.Server(config).run(sockets=sockets)
 
 
-def bench_catch_up(folder: Path, per_kern: int) -> dict:
+def loopback_host(number: int) -> str:
+    """A loopback address of its own for kern `number` (all of 127.0.0.0/8 reaches this
+    machine on Linux): thousands of kernen, each its own origin, on one port."""
+    return f"127.0.{1 + number // 250}.{1 + number % 250}"
+
+
+def kern_name(number: int) -> str:
+    """The 26 kernen of West Betuwe, then numbered copies for larger gemeenten."""
+    name = NAMES[number % len(NAMES)]
+    return name if number < len(NAMES) else f"{name} {number // len(NAMES) + 1}"
+
+
+def bench_catch_up(
+    folder: Path, per_kern: int, kernen: int = KERNEN, key_pairs: int | None = None
+) -> dict:
+    """`kernen` kernen with `per_kern` signed activities each, pulled from position 0.
+
+    Up to 26 kernen listen on a port each of 127.0.0.1; more get a loopback address each
+    (127.0.x.y) on one shared port, so every kern is still an origin of its own. The kernen
+    share `key_pairs` key pairs (each kern publishes one under its own key id, so the
+    gemeente fetches and checks every kern's keys): making thousands of RSA keys would take
+    minutes and is not what is measured."""
     from federation.actors import ActorProfile, ActorRoutes, actor_document
     from federation.identity import LocalIdentity
     from federation.keys import generate_key_pair
@@ -340,17 +373,23 @@ def bench_catch_up(folder: Path, per_kern: int) -> dict:
     outbox_dir.mkdir()
     now = utcnow()
     began = time.perf_counter()
+    pairs = [generate_key_pair(2048) for _ in range(min(kernen, key_pairs or kernen))]
+    shared_port = bp.free_port() if kernen > KERNEN else None
     kern_actors = []
-    for number, name in enumerate(NAMES[:KERNEN]):
-        port = bp.free_port()
-        base = f"http://127.0.0.1:{port}"
-        identity = LocalIdentity(base + "/actor", generate_key_pair(2048))
-        profile = ActorProfile(ActorRoutes.under(base), name.lower(), name)
+    for number in range(kernen):
+        name = kern_name(number)
+        if shared_port is None:
+            host, port = "127.0.0.1", bp.free_port()
+        else:
+            host, port = loopback_host(number), shared_port
+        base = f"http://{host}:{port}"
+        identity = LocalIdentity(base + "/actor", pairs[number % len(pairs)])
+        profile = ActorProfile(ActorRoutes.under(base), f"kern{number}", name)
         objects = kern_objects(base, identity.actor_id, per_kern, random.Random(number))
         outbox = activities(identity, objects, now - timedelta(days=2))
         document = actor_document(profile, identity.public_keys())
-        (outbox_dir / f"kern-{number:02d}.json").write_text(
-            json.dumps({"port": port, "actor": document, "outbox": outbox})
+        (outbox_dir / f"kern-{number:05d}.json").write_text(
+            json.dumps({"host": host, "port": port, "actor": document, "outbox": outbox})
         )
         kern_actors.append((identity.actor_id, name))
     signing = time.perf_counter() - began
@@ -365,7 +404,7 @@ def bench_catch_up(folder: Path, per_kern: int) -> dict:
         assert server.stdout is not None
         if server.stdout.readline().strip() != "ready":
             raise SystemExit("the outbox server did not start")
-        time.sleep(0.5)
+        time.sleep(0.5 + kernen / 2000)
         settings = load_settings(make_gemeente(folder / "catchup", GEMEENTE_URL))
         db = open_database(settings)
         fed = GemeenteFederation(settings, db)
@@ -373,8 +412,14 @@ def bench_catch_up(folder: Path, per_kern: int) -> dict:
             db.write(register_kern, actor_id, name, now)
 
         async def fetch_actors() -> None:
-            for actor_id, _name in kern_actors:
-                await fed.keys.fetch_actor(actor_id, now)
+            # The gemeente knows its kernen's keys from following them; not measured.
+            limit = asyncio.Semaphore(16)
+
+            async def one(actor_id: str) -> None:
+                async with limit:
+                    await fed.keys.fetch_actor(actor_id, now)
+
+            await asyncio.gather(*(one(actor_id) for actor_id, _name in kern_actors))
 
         asyncio.run(fetch_actors())
         ids = [r[0] for r in db.execute("SELECT id FROM gemeente_kernen")]
@@ -383,6 +428,8 @@ def bench_catch_up(folder: Path, per_kern: int) -> dict:
         elapsed = time.perf_counter() - began
         result = {
             "kernen": len(ids),
+            "origins": len({actor_id.rsplit("/actor", 1)[0] for actor_id, _ in kern_actors}),
+            "key_pairs": len(pairs),
             "per_kern": per_kern,
             "seconds": elapsed,
             "signing": signing,
@@ -447,6 +494,48 @@ def seed_read_model(data: Path, projects: int, rng: random.Random) -> int:
 
             db.write(apply)
         return int(db.scalar("SELECT count(*) FROM gemeente_projects"))
+    finally:
+        db.close()
+
+
+def seed_kernen(data: Path, kernen: int, per_kern: int, rng: random.Random) -> dict[str, int]:
+    """`kernen` kernen, each with what its outbox would hold after `per_kern` activities
+    (thema's, projects, some updated, meetings), straight into the read model through ingest
+    without proofs: the read model a catch-up of that many kernen leaves behind."""
+    from federation.store import utcnow
+    from node.app import open_database
+    from node.gemeente import ingest
+    from node.gemeente import kernen as kernen_model
+    from node.settings import load_settings
+
+    db = open_database(load_settings(data))
+    now = utcnow()
+    stamp = now - timedelta(days=30)
+    try:
+
+        def apply(conn, numbers: range) -> None:
+            for number in numbers:
+                base = f"http://kern-{number}.bench"
+                actor = base + "/actor"
+                kern_id = register_kern(conn, actor, kern_name(number), now)
+                kern = kernen_model.Kern(kern_id, actor, kern_name(number))
+                for i, (verb, obj) in enumerate(kern_objects(base, actor, per_kern, rng)):
+                    activity = {
+                        "id": f"{actor}/activities/{i}",
+                        "type": verb,
+                        "actor": actor,
+                        "object": obj,
+                        "published": (stamp + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    }
+                    ingest.apply(conn, kern, activity, via="pull", now=stamp)
+
+        for first in range(0, kernen, 100):
+            db.write(apply, range(first, min(kernen, first + 100)))
+        counts = {
+            table: int(db.scalar(f"SELECT count(*) FROM gemeente_{table}"))  # noqa: S608
+            for table in ("kernen", "projects", "meetings", "objects")
+        }
+        return counts
     finally:
         db.close()
 

@@ -1,5 +1,6 @@
 """A line chart as a small SVG file: a logarithmic x axis (sizes that grow tenfold), a linear
-y axis, one line per series. Hand-written on purpose: the benchmarks draw a few curves, and a
+y axis (or a logarithmic one, for times that span milliseconds to seconds), one line per
+series. Hand-written on purpose: the benchmarks draw a few curves, and a
 plotting library would be a large dependency for that."""
 
 from __future__ import annotations
@@ -36,17 +37,27 @@ def line_chart(
     xs: list[float],
     series: dict[str, list[float]],
     target: float | None = None,
+    log_y: bool = False,
 ) -> None:
-    """Write the chart; `target` draws a dashed horizontal line (a budget to stay under)."""
+    """Write the chart; `target` draws a dashed horizontal line (a budget to stay under);
+    `log_y` gives the y axis a line per power of ten (values of 0 or less drawn at the
+    bottom)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     low, high = math.log10(min(xs)), math.log10(max(xs))
     span = (high - low) or 1.0
-    top = nice_top(max([v for values in series.values() for v in values] + [target or 0]) * 1.05)
+    values_y = [v for values in series.values() for v in values] + ([target] if target else [])
+    top = nice_top(max(values_y + [0]) * 1.05)
+    positive = [v for v in values_y if v > 0] or [1.0]
+    y_low = math.floor(math.log10(min(positive)))
+    y_high = max(math.ceil(math.log10(max(positive))), y_low + 1)
 
     def x_at(x: float) -> float:
         return LEFT + (math.log10(x) - low) / span * plot_w
 
     def y_at(y: float) -> float:
+        if log_y:
+            share = (math.log10(max(y, 10.0**y_low)) - y_low) / (y_high - y_low)
+            return TOP + plot_h - share * plot_h
         return TOP + plot_h - y / top * plot_h
 
     parts = [
@@ -55,8 +66,8 @@ def line_chart(
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
         f'<text x="{LEFT}" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
     ]
-    for step in range(6):
-        value = top * step / 5
+    ticks = [10.0**power for power in range(y_low, y_high + 1)] if log_y else []
+    for value in ticks or [top * step / 5 for step in range(6)]:
         y = y_at(value)
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'

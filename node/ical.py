@@ -16,6 +16,9 @@ from collections.abc import Callable, Hashable, Iterable
 import icalendar
 
 MAX_EVENTS = 20_000
+# Whole calendars kept, all together: a few versions of the largest feed (5,000 events of
+# about 400 bytes each) and the small ones of single kernen.
+MAX_FEED_BYTES = 8 * 1024 * 1024
 END = b"END:VCALENDAR\r\n"
 
 
@@ -42,6 +45,43 @@ class EventCache:
 
     def __len__(self) -> int:
         return len(self._texts)
+
+
+class FeedBodies:
+    """Whole calendars by the version of the data they were made from, the least recently used
+    dropped first when together they pass `max_bytes`.
+
+    Kept event texts make a calendar of thousands of meetings cheap, not free: reading the
+    rows and joining their texts still costs tens of milliseconds, on every poll of a client
+    that sends no validators. Until the data changes, the same version gives the same bytes.
+    """
+
+    def __init__(self, max_bytes: int = MAX_FEED_BYTES):
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def body(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            found = self._bodies.get(key)
+            if found is not None:
+                self._bodies.move_to_end(key)
+                return found
+        body = make()
+        if len(body) > self.max_bytes:
+            return body
+        with self._lock:
+            previous = self._bodies.pop(key, None)
+            self._size += len(body) - len(previous or b"")
+            self._bodies[key] = body
+            while self._size > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+        return body
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 def assemble(calendar: icalendar.Calendar, events: Iterable[bytes]) -> bytes:

@@ -92,6 +92,18 @@ def list_kernen(conn: sqlite3.Connection, *, stopped: bool = True) -> list[dict[
     return [_with_state(r) for r in found]
 
 
+def choices(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The kernen a filter offers (id and name, not the stopped ones), in name order: what
+    `list_kernen(stopped=False)` lists, without each kern's state, whose follow subqueries
+    cost tens of milliseconds at a few thousand kernen on every projects or calendar page."""
+    found = rows(
+        conn,
+        "SELECT id, name FROM gemeente_kernen WHERE stopped_at IS NULL"
+        " ORDER BY name COLLATE NOCASE, id",
+    )
+    return [dict(r) for r in found]
+
+
 def get(conn: sqlite3.Connection, kern_id: int) -> dict[str, Any] | None:
     found = row(conn, KERN_SQL + " WHERE k.id = ?", (kern_id,))
     return _with_state(found) if found else None

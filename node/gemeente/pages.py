@@ -206,7 +206,7 @@ def _query_string(f: queries.ProjectFilter, **changes) -> str:
 
 async def projects_page(request: Request) -> Response:
     conn = _db(request).read()
-    all_kernen = kernen.list_kernen(conn, stopped=False)
+    all_kernen = kernen.choices(conn)
     f = project_filter(request, {k["id"] for k in all_kernen})
     found, total = queries.projects(conn, f, utcnow())
     pages = max(1, math.ceil(total / f.size))
@@ -344,7 +344,7 @@ async def calendar_page(request: Request) -> Response:
             "more": len(found) > CALENDAR_PAGE,
             "page": number,
             "kern": kern,
-            "kernen": kernen.list_kernen(conn, stopped=False),
+            "kernen": kernen.choices(conn),
         },
     )
 
@@ -363,7 +363,11 @@ async def calendar_feed(request: Request) -> Response:
         name = _("Bijeenkomsten in %s") % kern["name"]
 
     def render() -> bytes:
-        return feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name)
+        return feed.kept(
+            request.app.state,
+            (version, kern_id, name),
+            lambda: feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name),
+        )
 
     return conditional_response(
         request,

@@ -409,3 +409,18 @@ def _partners(db) -> None:
         )"""
     )
     db.execute("CREATE INDEX gemeente_partner_links_partner ON gemeente_partner_links (partner_id)")
+
+
+@gemeente(name="0018_meeting_change_indexes")
+def _meeting_change_indexes(db) -> None:
+    # The calendar feed's Last-Modified asks for the newest meeting received or removed. Without
+    # these that read every object the kernen published (about 100 ms at 2,600 kernen, on
+    # every poll, a 304 too); partial indexes keep only the meetings.
+    db.execute(
+        "CREATE INDEX gemeente_objects_meeting_received ON gemeente_objects (received_at) "
+        "WHERE type = 'Bijeenkomst'"
+    )
+    db.execute(
+        "CREATE INDEX gemeente_objects_meeting_deleted ON gemeente_objects (deleted_at) "
+        "WHERE type = 'Bijeenkomst'"
+    )

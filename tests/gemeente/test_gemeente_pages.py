@@ -7,6 +7,8 @@ import icalendar
 import pytest
 from markup import link_targets, links_with_text, select, text_of
 
+from node.gemeente import kernen
+
 
 async def test_the_overview_shows_every_kern(two_kernen):
     http, ids = two_kernen
@@ -168,3 +170,21 @@ async def test_project_search_marks_the_words_in_name_and_summary(two_kernen):
     assert [m.get_text() for m in select(row, "a mark")] == ["speeltuin"]
     # without search words nothing is marked
     assert select((await http.get("/projecten")).text, "mark") == []
+
+
+async def test_the_kern_filters_offer_the_followed_kernen_by_name(two_kernen, gemeente_db):
+    """The filters read only id and name (`kernen.choices`): the same kernen, in the same
+    order, as the full list without the stopped ones."""
+    http, ids = two_kernen
+
+    projects = (await http.get("/projecten")).text
+    calendar = (await http.get("/kalender")).text
+
+    expected = [("", "Alle kernen"), (str(ids["beesd.test"]), "Beesd")]
+    expected.append((str(ids["heukelum.test"]), "Heukelum"))
+    for page, field in ((projects, "#f-kern"), (calendar, "#k-kern")):
+        options = [(o.get("value"), o.get_text()) for o in select(page, f"{field} option")]
+        assert options == expected
+    conn = gemeente_db.read()
+    full = [(k["id"], k["name"]) for k in kernen.list_kernen(conn, stopped=False)]
+    assert [(k["id"], k["name"]) for k in kernen.choices(conn)] == full
