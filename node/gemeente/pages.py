@@ -30,6 +30,8 @@ from node.web.templating import render
 
 MAX_STALE_MONTHS = 120
 MAX_PAGE = 10_000
+# Kernen per page of the overview's table: every kern of West Betuwe (26) on one page.
+OVERVIEW_PAGE = 50
 CALENDAR_PAGE = 100
 THEMA_LINK = Markup('<a href="{}">{}</a> <span class="bloei-muted">({})</span>')
 
@@ -40,21 +42,31 @@ def _db(request: Request):
 
 async def overview(request: Request) -> Response:
     conn = _db(request).read()
-    now = utcnow()
+    number = parse_int(request.query_params.get("pagina", "1"), 1, MAX_PAGE)
+    if number is None:
+        raise HTTPException(400, _("Dit paginanummer bestaat niet."))
     # A kern the gemeente stopped following has no data here: a line below the table, not a
     # row of zeros, and not in the counts of the kernen it follows.
-    everything = queries.overview(conn, now)
-    rows = [kern for kern in everything if kern["state"] != "gestopt"]
+    everything = kernen.list_kernen(conn)
+    followed = [kern for kern in everything if kern["state"] != "gestopt"]
     stopped = [kern for kern in everything if kern["state"] == "gestopt"]
+    pages = max(1, math.ceil(len(followed) / OVERVIEW_PAGE))
+    if number > pages:
+        raise HTTPException(400, _("Dit paginanummer bestaat niet."))
     states: dict[str, int] = {}
     rollout: dict[str, int] = {}
-    # Labels, links and dates made here, once per value: 26 rows of template calls (label(),
+    for kern in followed:
+        states[kern["state"]] = states.get(kern["state"], 0) + 1
+        rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
+    # One page of the table: a gemeente of 26 kernen sees them all, a very large one pages
+    # rather than waiting for thousands of rows of which only a screenful is read.
+    shown = followed[(number - 1) * OVERVIEW_PAGE : number * OVERVIEW_PAGE]
+    queries.with_phases_and_meetings(conn, shown, utcnow())
+    # Labels, links and dates made here, once per value: rows of template calls (label(),
     # filters, dict lookups per phase) cost more than the queries.
     state_labels = {key: vocabulary.label(labels.KERN_STATES, key) for key in labels.KERN_STATES}
     rollout_labels = {key: vocabulary.label(labels.ROLLOUT, key) for key in labels.ROLLOUT}
-    for kern in rows:
-        states[kern["state"]] = states.get(kern["state"], 0) + 1
-        rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
+    for kern in shown:
         kern["state_label"] = state_labels.get(kern["state"], kern["state"])
         kern["rollout_label"] = rollout_labels.get(kern["rollout"], kern["rollout"])
         kern["cells"] = [
@@ -72,7 +84,10 @@ async def overview(request: Request) -> Response:
         "gemeente/overzicht.html",
         {
             **_all_kernen(request, everything),
-            "kernen": rows,
+            "kernen": shown,
+            "followed": len(followed),
+            "page": number,
+            "pages": pages,
             "stopped": stopped,
             "states": states,
             "rollout": rollout,
@@ -119,10 +134,10 @@ async def kern_page(request: Request) -> Response:
         "gemeente/kern.html",
         {
             "kern": kern,
-            "phases": queries.phase_counts(conn).get(kern["id"], {}),
+            "phases": queries.phase_counts(conn, [kern["id"]]).get(kern["id"], {}),
             "projects": projects,
             "total": total,
-            "meetings": queries.next_meetings(conn, now, 10, kern["id"]).get(kern["id"], []),
+            "meetings": queries.next_meetings(conn, now, 10, [kern["id"]]).get(kern["id"], []),
             "recent": queries.recent_changes(conn, 10, kern["id"]),
             "themas": queries.themas_of_kern(conn, kern["id"]),
             "partners": queries.partners_across_kernen(conn, kern_id=kern["id"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from federation.store import parse_timestamp, rows, timestamp
-from node.gemeente import kernen
 from node.gemeente.categories import category_label
 from node.search import fts_query
 from node.vocabulary import ACTIVE_PHASES, PHASES
@@ -41,24 +41,39 @@ ORDER_BY = {
 # --- the overview ------------------------------------------------------------------------------
 
 
-def phase_counts(conn: sqlite3.Connection) -> dict[int, dict[str, int]]:
-    """kern id -> phase -> number of projects."""
+def _of_kernen(column: str, kern_ids: Sequence[int] | None) -> tuple[str, list[int]]:
+    """A condition on `column` for these kernen only (None: every kern)."""
+    if kern_ids is None:
+        return "1", []
+    return f"{column} IN ({', '.join('?' for _ in kern_ids)})", list(kern_ids)
+
+
+def phase_counts(
+    conn: sqlite3.Connection, kern_ids: Sequence[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """kern id -> phase -> number of projects, for `kern_ids` or every kern."""
+    condition, params = _of_kernen("kern_id", kern_ids)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for kern_id, fase, count in conn.execute(
-        "SELECT kern_id, fase, count(*) FROM gemeente_projects GROUP BY kern_id, fase"
+        f"SELECT kern_id, fase, count(*) FROM gemeente_projects WHERE {condition} "
+        "GROUP BY kern_id, fase",
+        params,
     ):
         counts[kern_id][fase] = count
     return counts
 
 
 def next_meetings(
-    conn: sqlite3.Connection, now: datetime, per_kern: int = 2, kern_id: int | None = None
+    conn: sqlite3.Connection,
+    now: datetime,
+    per_kern: int = 2,
+    kern_ids: Sequence[int] | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
-    """kern id -> its next meetings that are not cancelled.
+    """kern id -> its next meetings that are not cancelled, for `kern_ids` or every kern.
 
     Per kern a short range of gemeente_meetings_next (kern, not cancelled, from now on),
     rather than numbering every coming meeting of every kern."""
-    where, params = ("WHERE k.id = ?", [kern_id]) if kern_id is not None else ("", [])
+    condition, params = _of_kernen("k.id", kern_ids)
     found = rows(
         conn,
         f"""SELECT m.* FROM gemeente_kernen k
@@ -66,7 +81,7 @@ def next_meetings(
                 SELECT n.id FROM gemeente_meetings n
                 WHERE n.kern_id = k.id AND n.cancelled = 0 AND n.starts_at >= ?
                 ORDER BY n.starts_at, n.id LIMIT ?)
-            {where}
+            WHERE {condition}
             ORDER BY m.starts_at, m.id""",
         [timestamp(now), per_kern, *params],
     )
@@ -95,18 +110,20 @@ def recent_changes(
     return [dict(r) for r in found]
 
 
-def overview(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
-    """Every kern with its projects per phase and its next meetings."""
-    counts = phase_counts(conn)
-    meetings = next_meetings(conn, now)
-    result = []
-    for kern in kernen.list_kernen(conn):
+def with_phases_and_meetings(
+    conn: sqlite3.Connection, some: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """These kernen (one page of the overview) with their projects per phase and their next
+    meetings; the queries read only these kernen, however many the gemeente follows."""
+    ids = [kern["id"] for kern in some]
+    counts = phase_counts(conn, ids)
+    meetings = next_meetings(conn, now, kern_ids=ids)
+    for kern in some:
         per_phase = counts.get(kern["id"], {})
         kern["phases"] = per_phase
         kern["active"] = sum(per_phase.get(phase, 0) for phase in ACTIVE_PHASES)
         kern["meetings"] = meetings.get(kern["id"], [])
-        result.append(kern)
-    return result
+    return some
 
 
 # --- projects ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import icalendar
 import pytest
-from markup import link_targets, links_with_text, select, text_of
+from markup import link_targets, links_with_text, select, text_of, texts
 
 from node.gemeente import kernen
 
@@ -22,6 +22,56 @@ async def test_the_overview_shows_every_kern(two_kernen):
     assert "Dorpsavond Beesd" in text and "Wandeling Rietput" in text
     assert "Laatste wijzigingen" in text and "Drempels op de dijk" in text
     assert select(text, "script") == []
+
+
+def follow_many(gemeente_db, count: int) -> None:
+    """`count` more kernen that accepted the follow and sent nothing yet."""
+    stamp = "2026-11-01T10:00:00+00:00"
+
+    def register(conn) -> None:
+        for number in range(1, count + 1):
+            actor = f"http://kern{number:02}.test/actor"
+            conn.execute(
+                """INSERT INTO federation_following
+                       (actor_id, inbox, outbox, state, follow_id, created_at, updated_at)
+                   VALUES (?, ?, ?, 'accepted', ?, ?, ?)""",
+                (actor, actor + "/inbox", actor + "/outbox", actor + "#f", stamp, stamp),
+            )
+            conn.execute(
+                """INSERT INTO gemeente_kernen (actor_id, address, name, url, inbox, outbox,
+                       rollout, added_at, settled_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 'uitrol', ?, ?)""",
+                (actor, actor, f"Kern {number:02}", actor[:-6] + "/", actor + "/inbox",
+                 actor + "/outbox", stamp, stamp),
+            )  # fmt: skip
+
+    gemeente_db.write(register)
+
+
+async def test_the_overview_pages_its_table_when_the_gemeente_follows_many_kernen(
+    two_kernen, gemeente_db
+):
+    http, ids = two_kernen
+    follow_many(gemeente_db, 58)
+
+    first = (await http.get("/")).text
+    rows = texts(first, "table:has(#kernen-tabel) tbody th a")
+    # Sixty kernen, fifty a page, in name order; the counts speak of all of them.
+    assert len(rows) == 50 and rows[:3] == ["Beesd", "Heukelum", "Kern 01"]
+    assert "De gemeente volgt 60 kernen." in text_of(first)
+    assert "Pagina 1 van 2" in text_of(first) and links_with_text(first, "Volgende pagina")
+    # Beesd's row still has its own projects and next meeting.
+    assert f"/projecten?kern={ids['beesd.test']}&fase=uitvoering" in link_targets(first)
+    assert "Dorpsavond Beesd" in text_of(first, "table:has(#kernen-tabel)")
+
+    second = (await http.get(links_with_text(first, "Volgende pagina")[0])).text
+    assert texts(second, "table:has(#kernen-tabel) tbody th a")[:1] == ["Kern 49"]
+    assert "Dorpsavond Beesd" not in text_of(second, "table:has(#kernen-tabel)")
+    assert links_with_text(second, "Vorige pagina") == ["/?pagina=1"]
+    for wrong in ("3", "0", "twee", "9" * 30):
+        response = await http.get("/", params={"pagina": wrong})
+        assert response.status_code == 400, wrong
+        assert "Dit paginanummer bestaat niet." in response.text
 
 
 async def test_a_kern_page_shows_its_state_projects_and_meetings(two_kernen, real_kernen):
