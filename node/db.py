@@ -24,6 +24,11 @@ from node.storage import StorageError, check_database_files, storage_cause
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
+# SQLite keeps up to 2 MiB of pages per connection by default, and every thread that reads
+# has a connection of its own. Read connections get a smaller cache: the pages they miss
+# come from the operating system's file cache, which is shared and not counted against
+# the process, so a kern's memory stays flat however many threads have read.
+READER_CACHE_KIB = 512
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -88,6 +93,7 @@ class Database:
         if conn is None:
             conn = connect(self.path)
             conn.execute("PRAGMA query_only = ON")
+            conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
             self._local.conn = conn
             with self._readers_lock:
                 self._close_readers_of_finished_threads()
