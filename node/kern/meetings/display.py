@@ -10,10 +10,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from node.web.auth import now
-from node.web.i18n import LOCALE
+from node.web.dutch_format import format_moment
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -32,15 +30,15 @@ def local_iso(value: str) -> str:
 def when_text(starts_at: str, ends_at: str) -> str:
     """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
     start, end = local(starts_at), local(ends_at)
-    day = format_datetime(start, "EEEE d MMMM y", locale=LOCALE)
+    day = format_moment(start, "EEEE d MMMM y")
     if start.date() == end.date():
         return f"{day}, {start:%H:%M}–{end:%H:%M}"
-    end_day = format_datetime(end, "EEEE d MMMM y", locale=LOCALE)
+    end_day = format_moment(end, "EEEE d MMMM y")
     return f"{day} {start:%H:%M} – {end_day} {end:%H:%M}"
 
 
 def day_text(starts_at: str) -> str:
-    return format_datetime(local(starts_at), "EEEE d MMMM y", locale=LOCALE)
+    return format_moment(local(starts_at), "EEEE d MMMM y")
 
 
 def status_of(row, at: str | None = None) -> str:

@@ -17,7 +17,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from babel.dates import format_datetime
 from dateutil import rrule as rr
 
 from node.db import Database, insert, update
@@ -37,7 +36,8 @@ from node.kern.projects import model as projects
 from node.settings import Settings
 from node.vocabulary import PHASES_NEEDING_REASON
 from node.web.auth import User, now
-from node.web.i18n import LOCALE, _, lazy
+from node.web.dutch_format import format_moment
+from node.web.i18n import _, lazy
 
 OBJECT_TYPE = "Bijeenkomst"
 SEARCH_KIND = "bijeenkomst"
@@ -75,7 +75,7 @@ def local_moment(day: date, at: time) -> datetime:
     if moment.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
         raise MeetingError(
             _("Deze tijd bestaat niet op %s: dan gaat de klok een uur vooruit.")
-            % format_datetime(naive, "d MMMM y", locale=LOCALE)
+            % format_moment(naive, "d MMMM y")
         )
     return moment
 
@@ -747,7 +747,7 @@ def save_minutes(
         if not note and decision.to_phase not in PHASES_NEEDING_REASON:
             note = _("Besloten op de bijeenkomst „%(title)s” van %(day)s.") % {
                 "title": row["title"],
-                "day": format_datetime(local(row["starts_at"]), "d MMMM y", locale=LOCALE),
+                "day": format_moment(local(row["starts_at"]), "d MMMM y"),
             }
         try:
             projects.change_phase(
