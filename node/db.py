@@ -29,6 +29,9 @@ BUSY_TIMEOUT_MS = 10_000
 # come from the operating system's file cache, which is shared and not counted against
 # the process, so a kern's memory stays flat however many threads have read.
 READER_CACHE_KIB = 512
+# The one writer touches few pages per transaction (a row, its indexes, the queue): half of
+# SQLite's default is plenty, and a burst of writes (RSVPs) then grows the process less.
+WRITER_CACHE_KIB = 1024
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -62,6 +65,7 @@ class Database:
         # write, instead of a failure later (or SIGBUS on a -shm file it maps read-only).
         check_database_files(self.path)
         self._writer = connect(self.path)
+        self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         # WAL is a property of the file; set it at open, never inside a migration.
         self._writer.execute("PRAGMA journal_mode = WAL")
         self.migrate(migrations)
