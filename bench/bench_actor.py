@@ -317,7 +317,10 @@ def main(argv: list[str] | None = None) -> int:
                         else:
                             best[name].errors += errors
                 results = [best[name] for name, *_ in steps]
-                rss = {n: bp.rss_mb(s.process.pid) for n, s in (("on", node), ("off", uncached))}
+                rss = {
+                    n: (bp.rss_mb(s.process.pid), bp.rss_mb(s.process.pid, "VmHWM"))
+                    for n, s in (("on", node), ("off", uncached))
+                }
             finally:
                 bp.stop(minimal)
         finally:
@@ -384,8 +387,9 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "\n".join(lines),
             "",
-            f"Server resident memory after the run: {rss['on']:.1f} MB (cache on), "
-            f"{rss['off']:.1f} MB (cache off).",
+            f"Server resident memory after the run (VmRSS, highest VmHWM): {rss['on'][0]:.1f} "
+            f"and {rss['on'][1]:.1f} MB with the cache, {rss['off'][0]:.1f} and "
+            f"{rss['off'][1]:.1f} MB without.",
             "",
             *[f"- {'PASS' if ok else 'FAIL'}: {text}" for ok, text in outcome],
         ]
