@@ -14,6 +14,13 @@ from node.web.auth import now
 from node.web.dutch_format import format_moment
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Every field a meeting's calendar event is made from (calendar.meeting_event, with
+# location_text and status_of below): the calendar feed reads only these, not a meeting's
+# verslag and the rest, and its cache of event texts is keyed by them.
+CALENDAR_FIELDS = (
+    "slug", "title", "description", "starts_at", "ends_at", "place_name", "place_address",
+    "status", "cancel_reason", "sequence", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def local(value: str | datetime) -> datetime:

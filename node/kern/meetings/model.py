@@ -23,6 +23,7 @@ from node.db import Database, insert, update
 from node.kern import happenings, search
 from node.kern.changes import record_change, unique_slug
 from node.kern.meetings.display import AMSTERDAM as AMSTERDAM
+from node.kern.meetings.display import CALENDAR_FIELDS
 from node.kern.meetings.display import calendar_path as calendar_path
 from node.kern.meetings.display import day_text as day_text
 from node.kern.meetings.display import local as local
@@ -213,8 +214,10 @@ def calendar_since() -> str:
 
 
 def for_calendar(db: Database, since: str | None = None) -> list[sqlite3.Row]:
+    """The meetings of the calendar feed, with only the fields their events are made from."""
     return db.execute(
-        "SELECT * FROM meetings WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
+        f"SELECT {', '.join(CALENDAR_FIELDS)} FROM meetings"
+        " WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
         (since or calendar_since(),),
     )
 
