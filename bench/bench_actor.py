@@ -46,6 +46,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+# This checkout's `node`, also for the in-process measurements and the seeding (an installed
+# copy elsewhere would otherwise be imported by them).
+sys.path.insert(1, str(ROOT))
 
 import bench_pages as bp  # noqa: E402  (a sibling script, found through the line above)
 from results import record  # noqa: E402
