@@ -24,6 +24,14 @@ from node.storage import StorageError, check_database_files, storage_cause
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
+# SQLite keeps up to 2 MiB of pages per connection by default, and every thread that reads
+# has a connection of its own. Read connections get a smaller cache: the pages they miss
+# come from the operating system's file cache, which is shared and not counted against
+# the process, so a kern's memory stays flat however many threads have read.
+READER_CACHE_KIB = 512
+# The one writer touches few pages per transaction (a row, its indexes, the queue): half of
+# SQLite's default is plenty, and a burst of writes (RSVPs) then grows the process less.
+WRITER_CACHE_KIB = 1024
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -57,6 +65,7 @@ class Database:
         # write, instead of a failure later (or SIGBUS on a -shm file it maps read-only).
         check_database_files(self.path)
         self._writer = connect(self.path)
+        self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         # WAL is a property of the file; set it at open, never inside a migration.
         self._writer.execute("PRAGMA journal_mode = WAL")
         self.migrate(migrations)
@@ -88,6 +97,7 @@ class Database:
         if conn is None:
             conn = connect(self.path)
             conn.execute("PRAGMA query_only = ON")
+            conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
             self._local.conn = conn
             with self._readers_lock:
                 self._close_readers_of_finished_threads()

@@ -90,4 +90,5 @@ def assemble(calendar: icalendar.Calendar, events: Iterable[bytes]) -> bytes:
     head = calendar.to_ical()
     if not head.endswith(END):
         raise ValueError("a calendar's text ends with END:VCALENDAR")
-    return head[: -len(END)] + b"".join(events) + END
+    # One join, so the feed's bytes are copied once (a feed of 800 meetings is half a MB).
+    return b"".join([head[: -len(END)], *events, END])

@@ -120,3 +120,23 @@ async def test_failed_logins_count_per_visitor_behind_the_proxy(app, settings):
     # limit per user name still holds, so try another name.
     other = {"username": "piet", "password": "fout"}
     assert (await post_as(app, "198.51.100.2", "/beheer/inloggen", other)).status_code != 429
+
+
+def test_a_limiter_remembers_a_bounded_number_of_addresses(monkeypatch):
+    """A burst from many addresses (or a script rotating them) must not grow the process
+    without bound: past max_keys the addresses idle longest are forgotten first."""
+    clock = [1000.0]
+    monkeypatch.setattr("node.web.ratelimit.time.monotonic", lambda: clock[0])
+    limiter = RateLimiter(2, 3600, max_keys=100)
+    for number in range(1000):
+        clock[0] += 0.01
+        assert limiter.allow(f"aanmelden:10.0.{number // 256}.{number % 256}")
+    assert len(limiter) == 100
+    # The most recent addresses are still limited; the earliest were forgotten.
+    assert limiter.allow("aanmelden:10.0.3.231")
+    assert not limiter.allow("aanmelden:10.0.3.231")
+    assert limiter.allow("aanmelden:10.0.0.0")
+    # Past the window every address starts afresh.
+    clock[0] += 3601
+    assert limiter.allow("aanmelden:10.0.3.231")
+    assert len(limiter) == 1

@@ -1,6 +1,7 @@
 """What a serving node loads at start: heavy libraries used only now and then (pyld for a
-peer's JSON-LD keys, fpdf2 for a PDF poster) wait until they are needed, so a kern stays
-within its memory budget (bench/README.md)."""
+peer's JSON-LD keys, fpdf2 for a PDF poster, Pillow for an upload) wait until they are needed, and Babel, whose
+first date would load its whole Dutch locale database, is not used by a serving node at all
+(node/web/dutch_format.py), so a kern stays within its memory budget (bench/README.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOADED = """
 import sys
 import node.asgi, node.app, node.kern.routes, node.gemeente.routes
-print(" ".join(sorted(name for name in ("pyld", "requests", "fpdf") if name in sys.modules)))
+print(" ".join(sorted(name for name in ("pyld", "requests", "fpdf", "babel", "PIL") if name in sys.modules)))
 """
 
 

@@ -50,6 +50,19 @@ async def test_home_shows_active_projects_by_phase_and_the_agenda(client, db, se
     assert "Verkeer en vervoer" in page
 
 
+async def test_home_names_five_projects_a_phase_and_counts_them_all(client, db, settings):
+    thema = add_thema(db, settings)
+    for number in range(7):
+        add_project(db, settings, [thema], title=f"Bankje nummer {number}")
+    page = (await client.get("/")).text
+    idee = page.split('id="fase-idee"', 1)[1].split("</section>", 1)[0]
+    assert "(7)" in idee
+    # The five most recently changed, and a link to all seven.
+    assert idee.count('href="/projecten/') == 5
+    assert "Bankje nummer 6" in idee and "Bankje nummer 1" not in idee
+    assert "Alle 7 projecten in deze fase" in idee
+
+
 async def test_projects_filter_by_phase_and_thema(client, db, settings):
     verkeer = add_thema(db, settings)
     groen = add_thema(db, settings, title="Groen")

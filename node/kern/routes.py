@@ -44,6 +44,9 @@ def kern_routes() -> list[BaseRoute]:
     # Ids in paths are `{name:id}`: bounded ASCII digits, so a huge id is a 404.
     numbers.register_convertors()
     return [
+        # First: none of the other routes matches these, and peers ask them most (node/kern/
+        # federation/routes.py); tests/test_route_order.py keeps both true.
+        *federation.peer_routes(),
         *site.routes(),
         *account_routes(),
         *agenda.routes(),
@@ -56,7 +59,7 @@ def kern_routes() -> list[BaseRoute]:
         *privacy.routes(),
         *learning.routes(),
         *subscriptions.routes(),
-        *federation.routes(),
+        *federation.beheer_routes(),
         Route("/feed.atom", atom.feed),
         # Last: the API's catch-all answers 404 problem+json for anything under /api/v1.
         *endpoints.routes(),

@@ -8,16 +8,15 @@ that translators turn into other languages (Frisian, English, ...).
 from __future__ import annotations
 
 import gettext as _gettext
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from node.web.dutch_format import STYLES, euro_text, format_moment
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "bloei"
-LOCALE = "nl_NL"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 _translations: _gettext.NullTranslations = _gettext.translation(
     DOMAIN, localedir=LOCALE_DIR, languages=["nl"], fallback=True
@@ -47,7 +46,7 @@ def dutch_date(value, style: str = "long") -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return format_date(value, format=style, locale=LOCALE)
+    return format_moment(value, STYLES.get(style, style))
 
 
 def dutch_datetime(value, fmt: str = "d MMMM y 'om' HH:mm") -> str:
@@ -55,10 +54,13 @@ def dutch_datetime(value, fmt: str = "d MMMM y 'om' HH:mm") -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, fmt, tzinfo=ZoneInfo("Europe/Amsterdam"), locale=LOCALE)
+    # A moment without a zone is UTC, as stored; it is shown in Dutch time.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_moment(value.astimezone(AMSTERDAM), fmt)
 
 
 def euro(cents: int | None) -> str:
     if cents is None:
         return ""
-    return format_currency(cents / 100, "EUR", locale=LOCALE)
+    return euro_text(cents)

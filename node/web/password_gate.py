@@ -7,6 +7,8 @@ hashed. Running the checks on two threads of their own bounds both: two computat
 time, and only those two threads' arenas ever hold Argon2 memory. A few more requests may
 wait their turn; beyond that the caller gets `PasswordGateBusy` and answers "try again soon"
 instead of piling up work. One gate per process, shared by every site a process serves.
+The deploy files set glibc's mmap threshold (GLIBC_TUNABLES), so there the two threads' 19 MiB
+go back to the system after each check as well.
 """
 
 from __future__ import annotations

@@ -7,34 +7,52 @@ person never comes near the limits.
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
 
 from starlette.requests import Request
 
 from node.web.client_address import visitor_address
 
+# The most addresses one limiter remembers. A burst from many addresses (a busy evening of
+# sign-ups, or a script rotating addresses) must not grow the process without bound:
+# past this, the addresses idle longest are forgotten first.
+MAX_KEYS = 10_000
+
 
 class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float):
+    def __init__(self, limit: int, window_seconds: float, max_keys: int = MAX_KEYS):
         self.limit = limit
         self.window = window_seconds
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self.max_keys = max_keys
+        # A plain list of times per key, most recently active key last: a few dozen bytes
+        # for the usual single request, where a deque would take some 700.
+        self._hits: dict[str, list[float]] = {}
 
     def allow(self, key: str) -> bool:
         now = time.monotonic()
-        hits = self._hits[key]
-        while hits and now - hits[0] > self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return False
-        hits.append(now)
-        if len(self._hits) > 10_000:
-            self._forget_idle(now)
-        return True
+        hits = self._hits.pop(key, [])
+        expired = 0
+        while expired < len(hits) and now - hits[expired] > self.window:
+            expired += 1
+        del hits[:expired]
+        allowed = len(hits) < self.limit
+        if allowed:
+            hits.append(now)
+        if hits:
+            self._hits[key] = hits
+        # Cheap: it looks at the front of the dict only, until a key is still active.
+        self._forget(now)
+        return allowed
 
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or now - v[-1] > self.window]:
-            del self._hits[key]
+    def _forget(self, now: float) -> None:
+        # The dict keeps keys in the order they were last active, so the idle ones are at its
+        # front; when every key is within the window, the longest idle goes all the same.
+        while len(self._hits) > self.max_keys or (
+            self._hits and now - self._hits[next(iter(self._hits))][-1] > self.window
+        ):
+            del self._hits[next(iter(self._hits))]
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
 
 def client_key(request: Request, scope: str) -> str:

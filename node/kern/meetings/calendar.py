@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 
 from node.ical import EventCache, assemble
-from node.kern.meetings.display import location_text, meeting_path, status_of
+from node.kern.meetings.display import CALENDAR_FIELDS, location_text, meeting_path, status_of
 from node.settings import Settings
 from node.web.i18n import _
 from node.web.markdown import plain_text
@@ -103,16 +103,12 @@ def feed(settings: Settings, rows: Iterable, name: str, description: str = "") -
     return assemble(calendar, (_feed_event(settings, row) for row in rows))
 
 
-# Every field meeting_event reads, and the node's address: together they decide the text.
-_EVENT_FIELDS = (
-    "slug", "title", "description", "starts_at", "ends_at", "place_name", "place_address",
-    "status", "cancel_reason", "sequence", "created_at", "updated_at",
-)  # fmt: skip
 _events = EventCache()
 
 
 def _feed_event(settings: Settings, row) -> bytes:
-    key = (settings.public_url, *(row[field] for field in _EVENT_FIELDS))
+    # Every field meeting_event reads, and the node's address: together they decide the text.
+    key = (settings.public_url, *(row[field] for field in CALENDAR_FIELDS))
     return _events.text(key, lambda: meeting_event(settings, row))
 
 

@@ -10,12 +10,17 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from node.web.auth import now
-from node.web.i18n import LOCALE
+from node.web.dutch_format import format_moment
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Every field a meeting's calendar event is made from (calendar.meeting_event, with
+# location_text and status_of below): the calendar feed reads only these, not a meeting's
+# verslag and the rest, and its cache of event texts is keyed by them.
+CALENDAR_FIELDS = (
+    "slug", "title", "description", "starts_at", "ends_at", "place_name", "place_address",
+    "status", "cancel_reason", "sequence", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def local(value: str | datetime) -> datetime:
@@ -32,15 +37,15 @@ def local_iso(value: str) -> str:
 def when_text(starts_at: str, ends_at: str) -> str:
     """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
     start, end = local(starts_at), local(ends_at)
-    day = format_datetime(start, "EEEE d MMMM y", locale=LOCALE)
+    day = format_moment(start, "EEEE d MMMM y")
     if start.date() == end.date():
         return f"{day}, {start:%H:%M}–{end:%H:%M}"
-    end_day = format_datetime(end, "EEEE d MMMM y", locale=LOCALE)
+    end_day = format_moment(end, "EEEE d MMMM y")
     return f"{day} {start:%H:%M} – {end_day} {end:%H:%M}"
 
 
 def day_text(starts_at: str) -> str:
-    return format_datetime(local(starts_at), "EEEE d MMMM y", locale=LOCALE)
+    return format_moment(local(starts_at), "EEEE d MMMM y")
 
 
 def status_of(row, at: str | None = None) -> str:

@@ -17,13 +17,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from babel.dates import format_datetime
 from dateutil import rrule as rr
 
 from node.db import Database, insert, update
 from node.kern import happenings, search
 from node.kern.changes import record_change, unique_slug
 from node.kern.meetings.display import AMSTERDAM as AMSTERDAM
+from node.kern.meetings.display import CALENDAR_FIELDS
 from node.kern.meetings.display import calendar_path as calendar_path
 from node.kern.meetings.display import day_text as day_text
 from node.kern.meetings.display import local as local
@@ -37,7 +37,8 @@ from node.kern.projects import model as projects
 from node.settings import Settings
 from node.vocabulary import PHASES_NEEDING_REASON
 from node.web.auth import User, now
-from node.web.i18n import LOCALE, _, lazy
+from node.web.dutch_format import format_moment
+from node.web.i18n import _, lazy
 
 OBJECT_TYPE = "Bijeenkomst"
 SEARCH_KIND = "bijeenkomst"
@@ -75,7 +76,7 @@ def local_moment(day: date, at: time) -> datetime:
     if moment.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
         raise MeetingError(
             _("Deze tijd bestaat niet op %s: dan gaat de klok een uur vooruit.")
-            % format_datetime(naive, "d MMMM y", locale=LOCALE)
+            % format_moment(naive, "d MMMM y")
         )
     return moment
 
@@ -213,8 +214,10 @@ def calendar_since() -> str:
 
 
 def for_calendar(db: Database, since: str | None = None) -> list[sqlite3.Row]:
+    """The meetings of the calendar feed, with only the fields their events are made from."""
     return db.execute(
-        "SELECT * FROM meetings WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
+        f"SELECT {', '.join(CALENDAR_FIELDS)} FROM meetings"
+        " WHERE removed_at IS NULL AND ends_at >= ? ORDER BY starts_at, id",
         (since or calendar_since(),),
     )
 
@@ -747,7 +750,7 @@ def save_minutes(
         if not note and decision.to_phase not in PHASES_NEEDING_REASON:
             note = _("Besloten op de bijeenkomst „%(title)s” van %(day)s.") % {
                 "title": row["title"],
-                "day": format_datetime(local(row["starts_at"]), "d MMMM y", locale=LOCALE),
+                "day": format_moment(local(row["starts_at"]), "d MMMM y"),
             }
         try:
             projects.change_phase(

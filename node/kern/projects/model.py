@@ -510,6 +510,24 @@ def volunteers_of(db: Database, project_id: int) -> list[sqlite3.Row]:
     )
 
 
+def latest_by_phase(db: Database, phases: tuple[str, ...], per_phase: int) -> dict[str, list]:
+    """The most recently changed projects of each phase, at most `per_phase` each, with only
+    what a short list shows: the home page names a few, however many projects there are."""
+    marks = ", ".join("?" for _ in phases)
+    rows = db.execute(
+        f"""SELECT slug, title, phase FROM (
+                SELECT slug, title, phase, row_number() OVER (
+                    PARTITION BY phase ORDER BY updated_at DESC, id DESC) AS place
+                FROM projects WHERE removed_at IS NULL AND phase IN ({marks}))
+            WHERE place <= ? ORDER BY phase, place""",
+        [*phases, per_phase],
+    )
+    found: dict[str, list] = {phase: [] for phase in phases}
+    for row in rows:
+        found[row["phase"]].append(row)
+    return found
+
+
 def counts_by_phase(db: Database) -> dict[str, int]:
     rows = db.execute(
         "SELECT phase, count(*) AS n FROM projects WHERE removed_at IS NULL GROUP BY phase"

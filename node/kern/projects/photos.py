@@ -14,12 +14,18 @@ import re
 import secrets
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageCms, ImageOps
 from starlette.datastructures import UploadFile
 
 from node.storage import StorageError, storage_cause
 from node.web.i18n import _
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow (with its image libraries, some 3 MB) is imported by the functions that decode an
+# upload, not at start: a kern's process holds it only after someone uploaded a picture.
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -66,6 +72,8 @@ async def read_upload(upload: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> byte
 
 def open_checked(data: bytes) -> Image.Image:
     """Open the bytes as an allowed image, refusing bombs before any pixel is decoded."""
+    from PIL import Image
+
     try:
         probe = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError:
@@ -88,6 +96,8 @@ def open_checked(data: bytes) -> Image.Image:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Convert by the embedded colour profile (wide-gamut phone photos), then drop it."""
+    from PIL import ImageCms
+
     icc = image.info.get("icc_profile")
     if not icc or image.mode not in ("RGB", "RGBA"):
         return image
@@ -102,6 +112,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 def _flatten(image: Image.Image) -> Image.Image:
     """Fresh RGB pixels on white: no transparency for JPEG, and none of the old metadata."""
+    from PIL import Image
+
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -113,6 +125,8 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def clean_photo(data: bytes) -> Image.Image:
     """The upright, resized pixels of an uploaded photo, without any of its metadata."""
+    from PIL import Image, ImageOps
+
     image = open_checked(data)
     try:
         if image.format == "JPEG":

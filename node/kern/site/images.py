@@ -14,11 +14,13 @@ import re
 import secrets
 import tempfile
 from pathlib import Path
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from node.kern.projects import photos
 from node.storage import StorageError, storage_cause
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # A logo is shown about 3 rem high: 400 pixels is sharp on any screen and small on the line.
 LOGO_SIDE = 400
@@ -27,6 +29,9 @@ LOGO_NAME_RE = re.compile(r"^logo-[0-9a-f]{32}\.png$")
 
 def save_logo(data: bytes, media_dir: Path) -> str:
     """Check the upload, keep only its pixels (with transparency), store it as a PNG."""
+    # Pillow only when a logo is uploaded (node/kern/projects/photos.py says why).
+    from PIL import Image, ImageOps
+
     if len(data) > photos.MAX_UPLOAD_BYTES:
         raise photos.too_large()
     image = photos.open_checked(data)
