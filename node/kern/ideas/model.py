@@ -80,13 +80,19 @@ def summary_of(body: str) -> str:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def published_ideas(db: Database, limit: int | None = None) -> list[sqlite3.Row]:
+def published_ideas(db: Database, limit: int | None = None, offset: int = 0) -> list[sqlite3.Row]:
     """Published ideas, newest first, with their support count and linked project."""
     sql = f"""{_SELECT} WHERE i.status = 'gepubliceerd' AND i.removed_at IS NULL
               ORDER BY i.published_at DESC, i.id DESC"""
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     return db.execute(sql)
+
+
+def count_published_ideas(db: Database) -> int:
+    return int(
+        db.scalar("SELECT count(*) FROM ideas WHERE status = 'gepubliceerd' AND removed_at IS NULL")
+    )
 
 
 def get_published_idea(db: Database, slug: str) -> sqlite3.Row | None:
