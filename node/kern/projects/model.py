@@ -82,6 +82,33 @@ def list_projects(
     return db.execute(sql, params)
 
 
+def phase_overview(
+    db: Database, phases: tuple[str, ...], per_phase: int
+) -> dict[str, tuple[int, list[sqlite3.Row]]]:
+    """Per phase: how many projects are in it, and the `per_phase` most recently changed
+    (slug, title), in the order of `list_projects`. Two queries however many projects there
+    are: the home page used to read every active project to show five of each phase."""
+    where, params = _project_filter(None, None, phases)
+    counts = {
+        row["phase"]: row["n"]
+        for row in db.execute(
+            f"SELECT p.phase, count(*) AS n FROM projects p WHERE {where} GROUP BY p.phase",
+            params,
+        )
+    }
+    newest: dict[str, list[sqlite3.Row]] = {phase: [] for phase in phases}
+    for row in db.execute(
+        f"""SELECT slug, title, phase FROM (
+              SELECT p.slug, p.title, p.phase, row_number() OVER (
+                PARTITION BY p.phase ORDER BY p.updated_at DESC, p.id DESC) AS place
+              FROM projects p WHERE {where})
+            WHERE place <= ? ORDER BY phase, place""",
+        [*params, int(per_phase)],
+    ):
+        newest[row["phase"]].append(row)
+    return {phase: (counts.get(phase, 0), newest[phase]) for phase in phases}
+
+
 def count_projects(db: Database, phase: str | None = None, thema_slug: str | None = None) -> int:
     where, params = _project_filter(phase, thema_slug, None)
     return int(db.scalar(f"SELECT count(*) FROM projects p WHERE {where}", params))

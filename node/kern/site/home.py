@@ -15,11 +15,12 @@ from node.kern.projects import model as projects
 from node.kern.rendering import page
 from node.vocabulary import ACTIVE_PHASES
 
+HOME_PER_PHASE = 5
+HOME_THEMAS = 6
+
 
 async def home(request: Request) -> Response:
     db = request.app.state.db
-    active = projects.list_projects(db, phases=ACTIVE_PHASES)
-    by_phase = {phase: [p for p in active if p["phase"] == phase] for phase in ACTIVE_PHASES}
     upcoming = meetings.list_upcoming(db, limit=4)
     return page(
         request,
@@ -28,8 +29,9 @@ async def home(request: Request) -> Response:
             **HELPERS,
             "next_meeting": meetings.next_meeting(db),
             "upcoming": upcoming,
-            "by_phase": by_phase,
-            "themas": agenda.list_themas(db)[:6],
+            # Per active phase its count and five newest, whatever the number of projects.
+            "by_phase": projects.phase_overview(db, ACTIVE_PHASES, HOME_PER_PHASE),
+            "themas": agenda.list_themas(db, limit=HOME_THEMAS),
             "version": agenda.latest_version(db),
             "updates": projects.latest_updates(db, 5),
             "news": news.latest_news(db, 3),
