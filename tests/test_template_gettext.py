@@ -69,3 +69,32 @@ def test_site_environment_uses_it():
     env = create_environment()
     assert env.globals["_"] is env.globals["gettext"]
     assert env.from_string("{{ _('Vorige pagina') }}").render() == "Vorige pagina"
+
+
+def test_literal_messages_are_read_from_a_dict_in_escaped_templates_only():
+    sources = {
+        "page.html": (
+            "{{ _('Zoeken') }}|{{ _('Pagina %(n)s', n=2) }}|{{ _('100%% klaar') }}|"
+            "{{ thing._('x') }}|{{ _('Zoeken') ~ who }}|{% set t = _('Home') %}{{ t }}"
+        ),
+        "mail.txt": "{{ _('Zoeken') ~ who }}",
+    }
+
+    def make(extensions: list) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.DictLoader(sources),
+            autoescape=jinja2.select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n", *extensions],
+        )
+        return env
+
+    jinjas = make([])
+    jinjas.install_gettext_translations(i18n.translations(), newstyle=True)
+    kept = make([template_gettext.LiteralMessages])
+    template_gettext.install(kept, i18n.translations())
+    values = {"who": "<b>", "thing": {"_": lambda text: text.upper()}}
+    for name in sources:
+        assert kept.get_template(name).render(values) == jinjas.get_template(name).render(values)
+    html_code = kept.compile(sources["page.html"], raw=True)
+    assert "_text" in html_code and "'Pagina %(n)s'" in html_code
+    assert "_text" not in kept.compile(sources["mail.txt"], name="mail.txt", raw=True)

@@ -5,21 +5,27 @@ version looks the message up, wraps it in Markup and formats it with `%` at ever
 fifth of the time the home page took to render. The catalogue does not change while the
 process runs, so a message without variables is worked out once and the same text returned
 after that, as is a plural message with only its count. With other variables it does what
-Jinja does, one call layer less.
+Jinja does, one call layer less. In HTML templates a literal `_("...")` does not even make a
+call: `LiteralMessages` has it read from a dict of kept texts.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Iterator
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 # Messages are literals in the templates, a few hundred; the bound only guards the odd
 # `_(variable)`.
 MAX_KEPT = 4096
+# The global that holds the texts of literal messages (see LiteralMessages).
+TEXTS = "_text"
 
 
 def install(env: jinja2.Environment, translations: _gettext.NullTranslations) -> None:
@@ -67,4 +73,53 @@ def install(env: jinja2.Environment, translations: _gettext.NullTranslations) ->
         variables.setdefault("num", num)
         return marked(plural_lookup(singular, plural, num), autoescape) % variables
 
-    env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
+    class Texts(dict):
+        """The text of each literal message, worked out at its first use."""
+
+        def __missing__(self, message: str) -> str:
+            text = marked(lookup(message), True) % {}
+            self[message] = text
+            return text
+
+    env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext, **{TEXTS: Texts()})
+
+
+class LiteralMessages(Extension):
+    """`_("Zoeken")` in an escaped (HTML) template reads `_text["Zoeken"]` instead.
+
+    A call from a template goes through Jinja's `Context.call`, which checks the callable
+    for context arguments every time: with fifty messages on every page that was a good part
+    of the menu, footer and labels. Looking the text up in a dict gives the same Markup
+    without a call. Only the exact form `_("literal")` is rewritten, in templates that are
+    escaped (mail texts keep plain `_()`, which gives plain strings there); messages with
+    variables, ngettext and `{% trans %}` are left as they are. Babel extracts the messages
+    from the template source, so `make messages` sees them as before.
+    """
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        autoescape = self.environment.autoescape
+        if callable(autoescape):
+            autoescape = autoescape(stream.name)
+        tokens = list(stream)
+        if not autoescape:
+            yield from tokens
+            return
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            window = tokens[index : index + 4]
+            if (
+                token.type == "name"
+                and token.value == "_"
+                and [t.type for t in window] == ["name", "lparen", "string", "rparen"]
+                and (index == 0 or tokens[index - 1].type != "dot")
+            ):
+                line = token.lineno
+                yield Token(line, "name", TEXTS)
+                yield Token(line, "lbracket", "[")
+                yield window[2]
+                yield Token(line, "rbracket", "]")
+                index += 4
+                continue
+            yield token
+            index += 1
