@@ -10,7 +10,6 @@ notice mail to the group.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import secrets
 import sqlite3
@@ -24,7 +23,7 @@ from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
 from node.web.i18n import _
-from node.web.markdown import plain_text
+from node.web.markdown import summary
 
 OBJECT_TYPE = "Idee"
 SEARCH_KIND = "idee"
@@ -70,11 +69,7 @@ def hash_token(token: str) -> str:
 
 
 def summary_of(body: str) -> str:
-    # plain_text gives HTML-escaped text; pages and search escape it once more themselves.
-    text = " ".join(html.unescape(plain_text(body)).split())
-    if len(text) <= SUMMARY_LENGTH:
-        return text
-    return text[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return summary(body, SUMMARY_LENGTH)
 
 
 # --- Reading ----------------------------------------------------------------------------
