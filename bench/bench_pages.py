@@ -1,8 +1,8 @@
 """How fast a kern node serves its public pages to anonymous visitors, on this machine.
 
-Seeds a kern with 200 projects and 30 thema's, starts the real server (uvicorn, one worker,
-no access log) and, beside it, a minimal Starlette app on the same stack, then loads both
-over loopback with 16 connections: `wrk --latency` if it is on PATH, otherwise a small
+Seeds a kern with 200 projects, 30 thema's, 40 meetings, 30 ideas and 60 news, starts the
+real server (uvicorn, one worker, no access log) and, beside it, a minimal Starlette app on
+the same stack, then loads both over loopback with 16 connections: `wrk --latency` if it is on PATH, otherwise a small
 asyncio load generator with httpx. Prints a Markdown table and checks the targets:
 
 - every page serves at least 30% of the minimal app's requests per second;
@@ -41,6 +41,8 @@ README = HERE / "README.md"
 RESULTS_HEADING = "## Results"
 
 CONNECTIONS = 16
+# Beside the projects: enough for every public list to fill a page or two.
+MEETINGS, IDEAS, NEWS = 40, 30, 60
 MIN_SHARE = 0.30
 MAX_P99_MS = 20.0
 MAX_RSS_MB = 100.0
@@ -196,6 +198,71 @@ def seed(data_dir: Path, projects_count: int, themas_count: int, rng: random.Ran
             if not chosen and path[-1] == "uitvoering":
                 chosen = slug
         return chosen
+
+    try:
+        return db.write(fill)
+    finally:
+        db.close()
+
+
+def seed_more(data_dir: Path, rng: random.Random, meetings: int, ideas: int, news: int) -> str:
+    """Meetings (a few coming, the rest past), published ideas and news, so every public list
+    has something to show; returns the slug of a coming meeting."""
+    from node.app import open_database
+    from node.kern.ideas import model as idea_model
+    from node.kern.meetings import model as meeting_model
+    from node.kern.news import model as news_model
+    from node.settings import load_settings
+
+    settings = load_settings(data_dir)
+    db = open_database(settings)
+    today = date.today()
+
+    def fill(conn) -> str:
+        coming = ""
+        for number in range(meetings):
+            day = today + timedelta(days=7 * (number % 4 + 1) if number < 4 else -5 * number)
+            start = meeting_model.local_moment(day, datetime.strptime("19:30", "%H:%M").time())
+            slug = meeting_model.create_meeting(
+                conn,
+                settings,
+                WHO,
+                {
+                    "title": f"{rng.choice(SUBJECTS)}: avond {number + 1}",
+                    "description": " ".join(rng.sample(SENTENCES, 2)),
+                    "place_name": "Dorpshuis",
+                    "place_address": "Dorpsstraat 1, 4153 AA Beesd",
+                    "capacity": rng.choice([None, 40, 80]),
+                    "starts_at": meeting_model.utc_iso(start),
+                    "ends_at": meeting_model.utc_iso(start + timedelta(hours=2)),
+                },
+                [],
+                [],
+            )
+            coming = coming or slug
+        for number in range(ideas):
+            idea_id, _token = idea_model.submit_idea(
+                conn,
+                settings,
+                f"{rng.choice(SUBJECTS)} {rng.choice(PURPOSES)}",
+                "\n\n".join(rng.sample(SENTENCES, 2)),
+                "Fatima Yilmaz",
+                f"idee{number}@example.org",
+            )
+            idea_model.publish_idea(conn, settings, WHO, idea_id)
+        for number in range(news):
+            moment = datetime.now(UTC) - timedelta(hours=rng.randint(1, 24 * 365))
+            news_model.save_news(
+                conn,
+                settings,
+                WHO,
+                {
+                    "title": f"Bericht {number + 1} over {rng.choice(PLACES)}",
+                    "body": "\n\n".join(rng.sample(SENTENCES, 3)),
+                    "published_at": news_model.utc_stamp(moment),
+                },
+            )
+        return coming
 
     try:
         return db.write(fill)
@@ -467,10 +534,12 @@ def main(argv: list[str] | None = None) -> int:
         node_port, minimal_port = free_port(), free_port()
         data_dir = make_node(folder, f"http://127.0.0.1:{node_port}")
         began = time.monotonic()
-        project = seed(data_dir, args.projects, args.themas, random.Random(args.seed))
+        rng = random.Random(args.seed)
+        project = seed(data_dir, args.projects, args.themas, rng)
+        meeting = seed_more(data_dir, rng, MEETINGS, IDEAS, NEWS)
         print(
-            f"seeded {args.projects} projects and {args.themas} thema's in "
-            f"{time.monotonic() - began:.1f} s",
+            f"seeded {args.projects} projects, {args.themas} thema's, {MEETINGS} meetings, "
+            f"{IDEAS} ideas and {NEWS} news in {time.monotonic() - began:.1f} s",
             file=sys.stderr,
         )
         env = {**os.environ, "BLOEI_DATA": str(data_dir)}
@@ -498,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
                 ("home", node, "/"),
                 ("projecten", node, "/projecten"),
                 ("project page", node, f"/projecten/{project}"),
+                ("bijeenkomsten", node, "/bijeenkomsten"),
+                ("meeting page", node, f"/bijeenkomsten/{meeting}"),
+                ("nieuws", node, "/nieuws"),
+                ("ideeen", node, "/ideeen"),
+                ("agenda", node, "/agenda"),
             ]
             results = []
             for name, server, path in targets:
@@ -525,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"{machine}; {loader}, {CONNECTIONS} connections, {args.seconds:.0f} s per page "
             f"after {args.warmup:.0f} s warm-up; {args.projects} projects, {args.themas} "
-            "thema's; one uvicorn worker (asyncio, h11), anonymous visitors "
+            f"thema's, {MEETINGS} meetings, {IDEAS} ideas, {NEWS} news; one uvicorn worker "
+            "(asyncio, h11), anonymous visitors "
             + (
                 "with the page cache OFF (rendering every request)."
                 if args.no_cache

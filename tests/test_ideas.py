@@ -10,7 +10,7 @@ import time
 import httpx
 
 from node.kern.ideas import model as ideas
-from node.kern.ideas.pages import form_stamp, stamp_problem
+from node.kern.ideas.pages import IDEAS_PER_PAGE, form_stamp, stamp_problem
 from tests.conftest import BASE_URL
 from tests.idea_helpers import (
     IDEA,
@@ -326,3 +326,37 @@ async def test_making_a_project_keeps_the_link_both_ways(admin, db, app, setting
     again = await client.post(f"/beheer/ideeen/{idea_id}/project", data={"csrf": csrf})
     assert again.status_code == 400 and "al een project gemaakt" in again.text
     assert count(db, "projects") == 1
+
+
+async def test_the_list_shows_ideas_a_page_at_a_time(client, db, app, settings):
+    for number in range(IDEAS_PER_PAGE + 6):
+        add_published_idea(db, app, settings, title=f"Idee nummer {number:02d}")
+    add_idea(db, app, settings, title="Idee nog niet gepubliceerd")
+    newest = [f"{n:02d}" for n in range(IDEAS_PER_PAGE + 5, -1, -1)]
+
+    first = (await client.get("/ideeen")).text
+    assert re.findall(r"Idee nummer (\d\d)</a>", first) == newest[:IDEAS_PER_PAGE]
+    assert f"{IDEAS_PER_PAGE + 6} ideeën op de site." in first
+    assert "Pagina 1 van 2" in first and 'rel="prev"' not in first
+    assert link_targets(first, 'a[rel="next"]') == ["/ideeen?pagina=2#ideeen-titel"]
+    [nav] = select(first, 'nav[aria-label="Pagina’s met ideeën"]')
+    assert "Volgende pagina" in nav.get_text()
+
+    second = (await client.get("/ideeen?pagina=2")).text
+    assert re.findall(r"Idee nummer (\d\d)</a>", second) == newest[IDEAS_PER_PAGE:]
+    assert "<title>Ideeën, pagina 2" in second and 'rel="next"' not in second
+    assert link_targets(second, 'a[rel="prev"]') == ["/ideeen#ideeen-titel"]
+    assert "nog niet gepubliceerd" not in first + second
+
+    for wrong in ("3", "0", "abc", "-1", "1" * 30):
+        response = await client.get(f"/ideeen?pagina={wrong}")
+        assert response.status_code == 400 and "Dit paginanummer bestaat niet" in response.text
+        assert "Idee nummer" not in response.text
+
+
+async def test_one_page_of_ideas_has_no_page_links(client, db, app, settings):
+    add_published_idea(db, app, settings)
+    page = (await client.get("/ideeen")).text
+    assert IDEA["title"] in page and "1 idee op de site." in page
+    assert "Pagina 1 van" not in page
+    assert not select(page, 'nav[aria-label="Pagina’s met ideeën"]')

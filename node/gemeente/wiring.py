@@ -6,8 +6,6 @@ migrations, routes, beheer menu, templates and background jobs from here.
 
 from __future__ import annotations
 
-import functools
-
 import jinja2
 from sqlite_utils.migrations import Migrations
 
@@ -25,7 +23,6 @@ from node.mail import mailer, notices
 from node.role import RoleParts
 from node.schema import core
 from node.settings import Settings, SettingsError
-from node.web import i18n
 from node.web.i18n import _
 from node.web.templating import TEMPLATES_DIR, create_environment
 
@@ -65,12 +62,8 @@ def gemeente_templates() -> jinja2.Environment:
     env = create_environment()
     env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(LAYOUT_DIR), env.loader])
     env.globals.update(label=vocabulary.label, labels=labels, vocabulary=vocabulary)
-    # Pages across 26 kernen show hundreds of dates, mostly the same few; Babel formats each
-    # one in tens of microseconds, so remember them (the text of a date never changes).
-    env.filters.update(
-        datum=functools.lru_cache(maxsize=4096)(i18n.dutch_date),
-        datumtijd=functools.lru_cache(maxsize=4096)(i18n.dutch_datetime),
-    )
+    # The `datum` and `datumtijd` filters remember the dates they wrote (create_environment):
+    # pages across 26 kernen show hundreds of dates, mostly the same few.
     return env
 
 

@@ -16,6 +16,8 @@ colours do not change (node/web/static_assets.py does the same for the static fi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from node.settings import Settings
 from node.web.static_assets import content_version
 
@@ -84,7 +86,13 @@ def colours(settings: Settings, site: dict) -> dict[str, str]:
 
 def house_style_css(settings: Settings, site: dict) -> str:
     chosen = colours(settings, site)
-    primary, text = chosen["primary"], chosen["primary_text"]
+    return _css_for(chosen["primary"], chosen["primary_text"], chosen["accent"])
+
+
+# Every page links the stylesheet by its version: the colour arithmetic and the hash are
+# done once per choice of colours, not once per page.
+@lru_cache(maxsize=64)
+def _css_for(primary: str, text: str, accent: str) -> str:
     text_is_light = relative_luminance(text) > relative_luminance(primary)
     # Away from the text colour: darker under light text, lighter under dark text.
     hover = mix(primary, "#000000", 0.25) if text_is_light else mix(primary, WHITE, 0.35)
@@ -96,7 +104,7 @@ def house_style_css(settings: Settings, site: dict) -> str:
         f"  --bloei-color-primary-contrast: {text};\n"
         f"  --bloei-color-link: {link};\n"
         f"  --bloei-color-link-hover: {mix(link, '#000000', 0.25)};\n"
-        f"  --bloei-color-accent: {chosen['accent']};\n"
+        f"  --bloei-color-accent: {accent};\n"
         f"  --bloei-color-header-focus: {focus_ring_on(primary)};\n"
         "}\n"
     )
@@ -104,4 +112,10 @@ def house_style_css(settings: Settings, site: dict) -> str:
 
 def house_style_url(settings: Settings, site: dict) -> str:
     """/huisstijl.css with the version of its current text: a new colour is a new URL."""
-    return f"/huisstijl.css?v={content_version(house_style_css(settings, site).encode())}"
+    chosen = colours(settings, site)
+    return _url_for(chosen["primary"], chosen["primary_text"], chosen["accent"])
+
+
+@lru_cache(maxsize=64)
+def _url_for(primary: str, text: str, accent: str) -> str:
+    return f"/huisstijl.css?v={content_version(_css_for(primary, text, accent).encode())}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 
 import nh3
@@ -52,3 +53,15 @@ def render_markdown(source: str) -> Markup:
 def plain_text(source: str) -> str:
     """The words of a Markdown text without markup, for search and summaries."""
     return nh3.clean(_parser.render(source or ""), tags=set()).strip()
+
+
+# Lists show the summary of every item on every visit; like render_markdown, remembered.
+@lru_cache(maxsize=2048)
+def summary(source: str, length: int) -> str:
+    """The words of a Markdown text as plain text, cut at a word to at most `length`
+    characters (with "…"), for lists."""
+    # plain_text gives HTML-escaped text; pages and search escape it once more themselves.
+    text = " ".join(html.unescape(plain_text(source)).split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from node.web import i18n
+from node.web import i18n, template_gettext
 from node.web.auth import current_user
 from node.web.csrf import csrf_token
 from node.web.feedback import ANCHOR_KEY, anchor_id
@@ -24,19 +25,21 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
-        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do", template_gettext.LiteralMessages],
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
     )
-    env.install_gettext_translations(i18n.translations(), newstyle=True)
+    template_gettext.install(env, i18n.translations())
     # Links to static files carry their version, so browsers may keep them a year.
     env.globals["static_url"] = release_assets(STATIC_DIR).url
     env.globals["house_style_url"] = house_style_url
+    # Lists show hundreds of dates, mostly the same few; Babel formats each one in tens of
+    # microseconds, so remember them (the text of a date never changes).
     env.filters.update(
-        datum=i18n.dutch_date,
-        datumtijd=i18n.dutch_datetime,
+        datum=functools.lru_cache(maxsize=4096)(i18n.dutch_date),
+        datumtijd=functools.lru_cache(maxsize=4096)(i18n.dutch_datetime),
         euro=i18n.euro,
         markdown=render_markdown,
     )

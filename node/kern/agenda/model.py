@@ -26,8 +26,9 @@ def version_path(slug: str) -> str:
     return f"/agenda/versies/{slug}"
 
 
-def list_themas(db: Database) -> list[sqlite3.Row]:
-    return db.execute(f"SELECT * FROM themas WHERE removed_at IS NULL ORDER BY {_ORDER}")
+def list_themas(db: Database, limit: int | None = None) -> list[sqlite3.Row]:
+    sql = f"SELECT * FROM themas WHERE removed_at IS NULL ORDER BY {_ORDER}"
+    return db.execute(sql + f" LIMIT {int(limit)}" if limit else sql)
 
 
 def get_thema(db: Database, slug: str) -> sqlite3.Row | None:

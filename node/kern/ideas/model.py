@@ -10,7 +10,6 @@ notice mail to the group.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import secrets
 import sqlite3
@@ -24,7 +23,7 @@ from node.settings import Settings
 from node.web.audit import record_audit
 from node.web.auth import User, now
 from node.web.i18n import _
-from node.web.markdown import plain_text
+from node.web.markdown import summary
 
 OBJECT_TYPE = "Idee"
 SEARCH_KIND = "idee"
@@ -70,23 +69,25 @@ def hash_token(token: str) -> str:
 
 
 def summary_of(body: str) -> str:
-    # plain_text gives HTML-escaped text; pages and search escape it once more themselves.
-    text = " ".join(html.unescape(plain_text(body)).split())
-    if len(text) <= SUMMARY_LENGTH:
-        return text
-    return text[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return summary(body, SUMMARY_LENGTH)
 
 
 # --- Reading ----------------------------------------------------------------------------
 
 
-def published_ideas(db: Database, limit: int | None = None) -> list[sqlite3.Row]:
+def published_ideas(db: Database, limit: int | None = None, offset: int = 0) -> list[sqlite3.Row]:
     """Published ideas, newest first, with their support count and linked project."""
     sql = f"""{_SELECT} WHERE i.status = 'gepubliceerd' AND i.removed_at IS NULL
               ORDER BY i.published_at DESC, i.id DESC"""
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     return db.execute(sql)
+
+
+def count_published_ideas(db: Database) -> int:
+    return int(
+        db.scalar("SELECT count(*) FROM ideas WHERE status = 'gepubliceerd' AND removed_at IS NULL")
+    )
 
 
 def get_published_idea(db: Database, slug: str) -> sqlite3.Row | None:

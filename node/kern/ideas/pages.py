@@ -26,7 +26,7 @@ from node.mail.mailer import smtp_configured
 from node.web.forms import BaseForm, no_control_characters, read_form, strip_text
 from node.web.i18n import _
 from node.web.middleware import PAGE_SCRIPTS_POLICY
-from node.web.numbers import ascii_digits
+from node.web.numbers import ascii_digits, parse_int
 from node.web.ratelimit import client_key, limiter
 from node.web.templating import flash
 
@@ -35,6 +35,7 @@ MIN_SECONDS = 3
 MAX_SECONDS = 24 * 3600
 # Per address: a village hall shares one connection, but nobody sends ten ideas an hour.
 IDEA_LIMIT = (10, 3600)
+IDEAS_PER_PAGE = 24
 # The sender's own page: never kept by a browser or proxy, never sent on as a Referer.
 PRIVATE_HEADERS = {
     "Cache-Control": "no-store, private",
@@ -138,11 +139,32 @@ class IdeaForm(BaseForm):
 
 
 async def idea_list(request: Request) -> Response:
-    return page(
-        request,
-        "kern/ideeen.html",
-        {"ideas": ideas.published_ideas(request.app.state.db), "summary": ideas.summary_of},
-    )
+    """Published ideas, newest first, a page at a time as /projecten: the list grows with
+    every idea the group publishes, and one page of hundreds is slow to make and to read."""
+    db = request.app.state.db
+    number = parse_int(request.query_params.get("pagina", "1"), 1, 10_000)
+    total = ideas.count_published_ideas(db)
+    pages = max(1, -(-total // IDEAS_PER_PAGE))
+    if number is None or number > pages:
+        return page(
+            request,
+            "kern/ideeen.html",
+            {**_list_context(total, 1, pages), "error": _("Dit paginanummer bestaat niet.")},
+            status_code=400,
+        )
+    rows = ideas.published_ideas(db, IDEAS_PER_PAGE, offset=(number - 1) * IDEAS_PER_PAGE)
+    return page(request, "kern/ideeen.html", {**_list_context(total, number, pages), "ideas": rows})
+
+
+def _list_context(total: int, number: int, pages: int) -> dict:
+    return {
+        "ideas": [],
+        "total": total,
+        "page_number": number,
+        "pages": pages,
+        "error": None,
+        "summary": ideas.summary_of,
+    }
 
 
 def _form_page(

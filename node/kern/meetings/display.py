@@ -7,6 +7,7 @@ from it (calendar.py, the mails), so neither has to import the other to write a 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ def local_iso(value: str) -> str:
     return local(value).isoformat(timespec="minutes")
 
 
+# Lists, the feed and the calendar write the same few moments again and again, and Babel
+# takes tens of microseconds for each; the text of a stored moment never changes.
+@lru_cache(maxsize=4096)
 def when_text(starts_at: str, ends_at: str) -> str:
     """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
     start, end = local(starts_at), local(ends_at)
@@ -44,6 +48,7 @@ def when_text(starts_at: str, ends_at: str) -> str:
     return f"{day} {start:%H:%M} – {end_day} {end:%H:%M}"
 
 
+@lru_cache(maxsize=4096)
 def day_text(starts_at: str) -> str:
     return format_moment(local(starts_at), "EEEE d MMMM y")
 

@@ -8,7 +8,6 @@ and shown in Europe/Amsterdam.
 
 from __future__ import annotations
 
-import html
 import sqlite3
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from node.kern import search
 from node.kern.changes import record_change, unique_slug
 from node.settings import Settings
 from node.web.auth import User, now
-from node.web.markdown import plain_text
+from node.web.markdown import summary
 
 OBJECT_TYPE = "Bericht"
 SEARCH_KIND = "bericht"
@@ -52,11 +51,7 @@ def is_scheduled(row: sqlite3.Row | dict) -> bool:
 
 
 def summary_of(body: str) -> str:
-    # plain_text gives HTML-escaped text; pages and search escape it once more themselves.
-    text = " ".join(html.unescape(plain_text(body)).split())
-    if len(text) <= SUMMARY_LENGTH:
-        return text
-    return text[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return summary(body, SUMMARY_LENGTH)
 
 
 # --- Reading ----------------------------------------------------------------------------

@@ -16,14 +16,11 @@ from node.kern.rendering import page
 from node.vocabulary import ACTIVE_PHASES
 
 HOME_PER_PHASE = 5
+HOME_THEMAS = 6
 
 
 async def home(request: Request) -> Response:
     db = request.app.state.db
-    # A few names and a count per phase, not every active project: at 5,000 objects that
-    # list was a thousand rows read and dropped for every render of the home page.
-    by_phase = projects.latest_by_phase(db, ACTIVE_PHASES, HOME_PER_PHASE)
-    counts = projects.counts_by_phase(db)
     upcoming = meetings.list_upcoming(db, limit=4)
     return page(
         request,
@@ -32,9 +29,9 @@ async def home(request: Request) -> Response:
             **HELPERS,
             "next_meeting": meetings.next_meeting(db),
             "upcoming": upcoming,
-            "by_phase": by_phase,
-            "phase_counts": counts,
-            "themas": agenda.list_themas(db)[:6],
+            # Per active phase its count and five newest, whatever the number of projects.
+            "by_phase": projects.phase_overview(db, ACTIVE_PHASES, HOME_PER_PHASE),
+            "themas": agenda.list_themas(db, limit=HOME_THEMAS),
             "version": agenda.latest_version(db),
             "updates": projects.latest_updates(db, 5),
             "news": news.latest_news(db, 3),
