@@ -12,9 +12,11 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from wtforms import Form, ValidationError
+from wtforms.meta import DefaultMeta
 
 from node.email_address import is_email_address
 from node.web.i18n import _
+from node.web.kept_inputs import render_kept
 
 MAX_FORM_FIELDS = 200
 MAX_PART_SIZE = 1024 * 1024
@@ -29,6 +31,12 @@ ONE_LINE_INPUTS = frozenset({"text", "email", "tel", "search", "url"})
 class BaseForm(Form):
     class Meta:
         locales = ["nl_NL", "nl"]
+
+        def render_field(self, field, render_kw):
+            # Inputs made from the same things are the same HTML (node/web/kept_inputs.py).
+            return render_kept(
+                field, render_kw, lambda f, kw: DefaultMeta.render_field(self, f, kw)
+            )
 
     def validate(self, extra_validators=None) -> bool:
         """Validate as WTForms does, and refuse a line break in any one-line input: a title or
