@@ -31,6 +31,12 @@ def list_themas(db: Database, limit: int | None = None) -> list[sqlite3.Row]:
     return db.execute(sql + f" LIMIT {int(limit)}" if limit else sql)
 
 
+def thema_choices(db: Database) -> list[sqlite3.Row]:
+    """Slug and title of every thema, in the agenda's order: what a filter offers. The rows
+    without their texts, as a list page needs them on every visit."""
+    return db.execute(f"SELECT slug, title FROM themas WHERE removed_at IS NULL ORDER BY {_ORDER}")
+
+
 def get_thema(db: Database, slug: str) -> sqlite3.Row | None:
     return db.one("SELECT * FROM themas WHERE slug = ? AND removed_at IS NULL", (slug,))
 

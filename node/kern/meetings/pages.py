@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from types import SimpleNamespace
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -60,6 +61,14 @@ HELPERS = {
     "PHASES": PHASES,
     "label": label,
     "plain_text": plain_text,
+    # What a meeting card needs (templates/kern/_meeting_card.html), handed to the macro.
+    "card_helpers": SimpleNamespace(
+        when=meetings.when_text,
+        local_iso=meetings.local_iso,
+        status_of=meetings.status_of,
+        places_left=meetings.places_left,
+        plain_text=plain_text,
+    ),
 }
 
 
@@ -165,7 +174,7 @@ async def meetings_page(request: Request) -> Response:
     db = request.app.state.db
     thema_slug = request.query_params.get("thema", "")
     raw_page = request.query_params.get("pagina", "1")
-    themas = agenda.list_themas(db)
+    themas = agenda.thema_choices(db)
     errors = []
     if thema_slug and thema_slug not in {t["slug"] for t in themas}:
         errors.append(_("Dit thema bestaat niet. Kies een thema uit de lijst."))

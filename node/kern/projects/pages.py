@@ -29,7 +29,7 @@ async def projects_page(request: Request) -> Response:
     phase = request.query_params.get("fase", "")
     thema_slug = request.query_params.get("thema", "")
     raw_page = request.query_params.get("pagina", "1")
-    themas = agenda.list_themas(db)
+    themas = agenda.thema_choices(db)
     errors = []
     if phase and phase not in PHASES:
         errors.append(_("Deze fase bestaat niet. Kies een fase uit de lijst."))
