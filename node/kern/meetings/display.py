@@ -30,6 +30,7 @@ def local(value: str | datetime) -> datetime:
     return moment.astimezone(AMSTERDAM)
 
 
+@lru_cache(maxsize=4096)
 def local_iso(value: str) -> str:
     """ISO 8601 with the Dutch offset of that day, for <time datetime> and the public dict."""
     return local(value).isoformat(timespec="minutes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 from starlette.exceptions import HTTPException
@@ -67,7 +68,9 @@ HELPERS = {
         local_iso=meetings.local_iso,
         status_of=meetings.status_of,
         places_left=meetings.places_left,
-        plain_text=plain_text,
+        # A past meeting's verslag as plain text, on every visit of the list: remembered, as
+        # its Markdown does not change once stored (the card shows its first 200 characters).
+        plain_text=lru_cache(maxsize=256)(plain_text),
     ),
 }
 
