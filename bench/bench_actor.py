@@ -36,7 +36,6 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -88,56 +87,6 @@ def minimal_json_app():
         return JSONResponse(document, media_type=ACTIVITY_JSON)
 
     return Starlette(routes=[Route("/", actor)])
-
-
-# --- load over HTTP, with request headers --------------------------------------------------
-
-
-def run_wrk(url: str, seconds: float, headers: dict[str, str]) -> tuple:
-    command = ["wrk", "--threads", "1", "--connections", str(bp.CONNECTIONS),
-               "--duration", f"{max(1, round(seconds))}s", "--timeout", "5s", "--latency"]  # fmt: skip
-    for name, value in headers.items():
-        command += ["--header", f"{name}: {value}"]
-    done = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=seconds + 30, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"wrk failed on {url}:\n{done.stdout}{done.stderr}")
-    return bp.parse_wrk(done.stdout)
-
-
-async def _httpx_load(url: str, seconds: float, headers: dict[str, str]) -> tuple:
-    import httpx
-
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=bp.CONNECTIONS)
-    async with httpx.AsyncClient(limits=limits, timeout=5.0, headers=headers) as client:
-
-        async def worker() -> None:
-            nonlocal errors
-            while time.monotonic() < deadline:
-                began = time.perf_counter()
-                try:
-                    response = await client.get(url)
-                except httpx.HTTPError:
-                    errors += 1
-                    continue
-                if response.status_code >= 400:
-                    errors += 1
-                    continue
-                latencies.append((time.perf_counter() - began) * 1000)
-
-        began = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(bp.CONNECTIONS)))
-        elapsed = time.monotonic() - began
-    cuts = statistics.quantiles(latencies, n=100)
-    return len(latencies) / elapsed, cuts[49], cuts[98], len(latencies), errors
-
-
-def run_httpx(url: str, seconds: float, headers: dict[str, str]) -> tuple:
-    return asyncio.run(_httpx_load(url, seconds, headers))
 
 
 # --- server time, in-process ---------------------------------------------------------------
@@ -246,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     loader = args.loader
     if loader == "auto":
         loader = "wrk" if shutil.which("wrk") else "httpx"
-    load = run_wrk if loader == "wrk" else run_httpx
+    load = bp.run_wrk if loader == "wrk" else bp.run_httpx
 
     import httpx
 

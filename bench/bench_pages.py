@@ -407,34 +407,27 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
     return rps, p50, p99, requests, errors
 
 
-def run_wrk(url: str, seconds: float) -> tuple[float, float, float, int, int]:
-    command = [
-        "wrk",
-        "--threads",
-        "1",
-        "--connections",
-        str(CONNECTIONS),
-        "--duration",
-        f"{max(1, round(seconds))}s",
-        "--timeout",
-        "5s",
-        "--latency",
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
+def run_wrk(
+    url: str, seconds: float, headers: dict[str, str] | None = None
+) -> tuple[float, float, float, int, int]:
+    command = ["wrk", "--threads", "1", "--connections", str(CONNECTIONS),
+               "--duration", f"{max(1, round(seconds))}s", "--timeout", "5s", "--latency"]  # fmt: skip
+    for name, value in (headers or {}).items():
+        command += ["--header", f"{name}: {value}"]
+    done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed on {url}:\n{done.stdout}{done.stderr}")
     return parse_wrk(done.stdout)
 
 
-async def _httpx_load(url: str, seconds: float, max_requests: int):
+async def _httpx_load(url: str, seconds: float, max_requests: int, headers: dict[str, str]):
     import httpx
 
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(limits=limits, timeout=5.0) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=5.0, headers=headers) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -459,9 +452,11 @@ async def _httpx_load(url: str, seconds: float, max_requests: int):
     return len(latencies) / elapsed, cuts[49], cuts[98], len(latencies), errors
 
 
-def run_httpx(url: str, seconds: float) -> tuple[float, float, float, int, int]:
+def run_httpx(
+    url: str, seconds: float, headers: dict[str, str] | None = None
+) -> tuple[float, float, float, int, int]:
     # The client is Python too and shares the CPU: its figures are lower than wrk's.
-    return asyncio.run(_httpx_load(url, seconds, max_requests=200_000))
+    return asyncio.run(_httpx_load(url, seconds, 200_000, headers or {}))
 
 
 # --- report --------------------------------------------------------------------------------

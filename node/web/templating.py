@@ -35,8 +35,8 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     # Links to static files carry their version, so browsers may keep them a year.
     env.globals["static_url"] = release_assets(STATIC_DIR).url
     env.globals["house_style_url"] = house_style_url
-    # Lists show hundreds of dates, mostly the same few; Babel formats each one in tens of
-    # microseconds, so remember them (the text of a date never changes).
+    # Lists show hundreds of dates, mostly the same few, each taking a time-zone conversion
+    # and a format; remember them (the text of a date never changes).
     env.filters.update(
         datum=functools.lru_cache(maxsize=4096)(i18n.dutch_date),
         datumtijd=functools.lru_cache(maxsize=4096)(i18n.dutch_datetime),

@@ -36,8 +36,8 @@ def local_iso(value: str) -> str:
     return local(value).isoformat(timespec="minutes")
 
 
-# Lists, the feed and the calendar write the same few moments again and again, and Babel
-# takes tens of microseconds for each; the text of a stored moment never changes.
+# Lists, the feed and the calendar write the same few moments again and again, each a
+# time-zone conversion and a format; the text of a stored moment never changes.
 @lru_cache(maxsize=4096)
 def when_text(starts_at: str, ends_at: str) -> str:
     """'maandag 2 maart 2026, 19:30–21:30' (or with both dates when it ends on another day)."""
