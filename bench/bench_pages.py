@@ -297,9 +297,13 @@ class Server:
     log: Path
 
 
+# The Python that runs the servers; bench_memory.py points it at a production install.
+PYTHON = sys.executable
+
+
 def start(name: str, target: list[str], port: int, env: dict, log: Path) -> Server:
     command = [
-        sys.executable,
+        PYTHON,
         "-m",
         "uvicorn",
         *target,

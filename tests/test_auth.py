@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from argon2 import PasswordHasher
+
+from node.web import auth
 from tests.conftest import ADMIN_PASSWORD, login
 
 
@@ -120,7 +123,31 @@ async def test_login_helper_works_for_the_editor(client):
 
 async def test_new_passwords_use_owasp_argon2id_parameters(db):
     stored = db.scalar("SELECT password_hash FROM users WHERE username = 'anna'")
-    assert "$m=19456,t=2,p=1$" in stored
+    assert "$argon2id$v=19$m=7168,t=5,p=1$" in stored
+
+
+def test_an_unknown_name_is_checked_with_the_same_settings_as_a_known_one():
+    # Equal settings, equal time: the form does not tell which user names exist.
+    assert not auth._hasher.check_needs_rehash(auth._DUMMY_HASH)
+    assert auth._DUMMY_HASH.split("$")[3] == auth.hash_password("x").split("$")[3]
+
+
+async def test_a_hash_of_older_settings_is_made_anew_at_the_next_sign_in(client, db):
+    older = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(ADMIN_PASSWORD)
+    db.write(lambda conn: conn.execute(
+        "UPDATE users SET password_hash = ? WHERE username = 'anna'", (older,)
+    ))  # fmt: skip
+    wrong = {"username": "anna", "password": "niet-het-wachtwoord"}
+    assert (await client.post("/beheer/inloggen", data=wrong)).status_code == 400
+    assert db.scalar("SELECT password_hash FROM users WHERE username = 'anna'") == older
+
+    assert await login(client, "anna", ADMIN_PASSWORD)
+    renewed = db.scalar("SELECT password_hash FROM users WHERE username = 'anna'")
+    assert "$m=7168,t=5,p=1$" in renewed
+    assert auth.verify_password(renewed, ADMIN_PASSWORD)
+    client.cookies.clear()
+    assert await login(client, "anna", ADMIN_PASSWORD)
+    assert db.scalar("SELECT password_hash FROM users WHERE username = 'anna'") == renewed
 
 
 async def test_a_redacteur_gets_the_403_page_on_a_beheerders_page(editor):

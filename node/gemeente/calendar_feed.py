@@ -8,15 +8,14 @@ read model's, so it builds its events itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 import icalendar
-from starlette.datastructures import State
 
 from federation.store import parse_timestamp
-from node.ical import EventCache, FeedBodies, assemble
+from node.ical import EventCache, assemble
 from node.web.i18n import _
 
 PRODID = "-//Bloei//Bloei gemeente//NL"
@@ -74,13 +73,3 @@ _events = EventCache()
 def _feed_event(meeting: dict[str, Any]) -> bytes:
     key = tuple(meeting[field] for field in _EVENT_FIELDS)
     return _events.text(key, lambda: event(meeting))
-
-
-def kept(state: State, key: Hashable, make: Callable[[], bytes]) -> bytes:
-    """The calendar made for `key` (the data version, the kern and the calendar's name), kept
-    with the app (`state`: its data, not another's) until the data changes: at 2,600 kernen a
-    calendar of 3,000 meetings takes some 50 ms to read and assemble, a kept one about 1."""
-    bodies = getattr(state, "calendar_bodies", None)
-    if bodies is None:
-        bodies = state.calendar_bodies = FeedBodies()
-    return bodies.body(key, make)

@@ -22,6 +22,7 @@ from node import search, vocabulary
 from node.gemeente import calendar_feed as feed
 from node.gemeente import categories, conversations, kernen, labels, places, queries
 from node.gemeente.places.drawing import draw_map
+from node.ical import kept_feed
 from node.web import i18n, thread_state
 from node.web.conditional import conditional_response
 from node.web.i18n import _, ngettext
@@ -378,7 +379,7 @@ async def calendar_feed(request: Request) -> Response:
         name = _("Bijeenkomsten in %s") % kern["name"]
 
     def render() -> bytes:
-        return feed.kept(
+        return kept_feed(
             request.app.state,
             (version, kern_id, name),
             lambda: feed.feed(queries.meetings(conn, since, kern_id=kern_id, limit=5000), name),

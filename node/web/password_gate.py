@@ -1,14 +1,16 @@
-"""At most two Argon2 computations at once in this process, whatever asks for them.
+"""One Argon2 computation at a time in this process, whatever asks for them.
 
-An Argon2id check takes 19 MiB and tens of milliseconds on purpose. Without a bound, a burst
-of sign-ins runs as many at once as the thread pool has threads: memory jumps by 19 MiB per
-request, and the C allocator keeps most of it afterwards, in the arena of every thread that
-hashed. Running the checks on two threads of their own bounds both: two computations at a
-time, and only those two threads' arenas ever hold Argon2 memory. A few more requests may
-wait their turn; beyond that the caller gets `PasswordGateBusy` and answers "try again soon"
-instead of piling up work. One gate per process, shared by every site a process serves.
-The deploy files set glibc's mmap threshold (GLIBC_TUNABLES), so there the two threads' 19 MiB
-go back to the system after each check as well.
+An Argon2id check takes 7 MiB and about 15 ms on purpose (node/web/auth.py). Without a
+bound, a burst of sign-ins runs as many at once as the thread pool has threads: memory jumps
+by 7 MiB per request, and the C allocator keeps much of it afterwards, in the arena of every
+thread that hashed. Running the checks on one thread of its own bounds both: a burst adds
+7 MiB to the peak of a node that must stay under 80 MB, however many sign in at once, and
+only that thread's arena ever holds Argon2 memory. One thread still checks some sixty
+passwords a second, far more than a kern's editors or a gemeente's staff need. A few more
+requests may wait their turn; beyond that the caller gets `PasswordGateBusy` and answers
+"try again soon" instead of piling up work. One gate per process, shared by every site a
+process serves. The deploy files set glibc's mmap threshold (GLIBC_TUNABLES), so there the
+7 MiB go back to the system after each check as well.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
-WORKERS = 2
+WORKERS = 1
 # Requests that may wait for a free worker: a few people signing in at the same moment.
-WAITING = 6
+WAITING = 7
 
 
 class PasswordGateBusy(Exception):

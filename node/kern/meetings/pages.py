@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import EmailField, HiddenField, StringField, ValidationError
 from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 
+from node.ical import kept_feed
 from node.kern import address_counts
 from node.kern.agenda import model as agenda
 from node.kern.federation import elsewhere
@@ -318,7 +319,7 @@ async def calendar_feed(request: Request) -> Response:
     version = meetings.calendar_version(state.db, since)
     changed_at = meetings.calendar_changed_at(state.db, since)
 
-    def render() -> bytes:
+    def make() -> bytes:
         return calendar.feed(
             settings,
             meetings.for_calendar(state.db, since),
@@ -329,6 +330,10 @@ async def calendar_feed(request: Request) -> Response:
                 "url": settings.url("/bijeenkomsten"),
             },
         )
+
+    def render() -> bytes:
+        # Kept per version: every poll until the next change is the same bytes, shared.
+        return kept_feed(state, (version, name), make)
 
     filename = f"bijeenkomsten-{settings.slug}.ics"
     return _ics(request, render, filename, True, changed_at, version)
