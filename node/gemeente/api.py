@@ -342,31 +342,66 @@ def kern_only_params(request: Request) -> Params:
     return {"kern": kern}
 
 
+THEMA_PARAMS = ("kern", "categorie", "pagina", "paginaGrootte")
+# Thema's are small rows: a page holds every thema of a few dozen kernen.
+THEMA_PAGE_SIZE = 100
+MAX_THEMA_PAGE_SIZE = 500
+
+
+def thema_params(request: Request) -> Params:
+    values, problems = _query(request, THEMA_PARAMS)
+    kern = _kern_filter(request, values, problems)
+    category = values.get("categorie")
+    if category is not None and category not in dict(categories.all_categories()):
+        keys = ", ".join(key for key, _label in categories.all_categories())
+        problems.append(_param("categorie", f"Onbekende categorie. Kies uit: {keys}."))
+    page = _number(values.get("pagina", "1"), "pagina", 1, 100_000, problems) or 1
+    size = values.get("paginaGrootte", str(THEMA_PAGE_SIZE))
+    size = _number(size, "paginaGrootte", 1, MAX_THEMA_PAGE_SIZE, problems) or THEMA_PAGE_SIZE
+    if problems:
+        raise InvalidParams(problems)
+    query = {k: v for k, v in values.items() if k != "pagina"}
+    return {"kern": kern, "category": category, "page": page, "size": size, "query": query}
+
+
 def build_themas(request: Request, params: Params) -> dict:
-    conn = request.app.state.db.read()
-    rows = []
-    for group in queries.themas_by_category(conn):
-        for kern in group["kernen"]:
-            if params["kern"] is not None and kern["id"] != params["kern"]:
-                continue
-            for thema in kern["themas"]:
-                rows.append(
-                    {
-                        "naam": thema["name"],
-                        "kern": kern["id"],
-                        "kernNaam": kern["name"],
-                        "categorie": group["key"],
-                        "status": thema["status"] or None,
-                        "wieIsAanZet": thema["wie"] or None,
-                        "aantalProjecten": thema["projects"],
-                        "_links": {"bron": {"href": thema["url"]}},
-                    }
-                )
-    query = {"kern": params["kern"]} if params["kern"] is not None else None
+    page, size = params["page"], params["size"]
+    found, total = queries.themas(
+        request.app.state.db.read(),
+        kern_id=params["kern"],
+        category=params["category"],
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    last = max(1, math.ceil(total / size))
+
+    def link(number: int) -> dict[str, str]:
+        return _url(request, "/themas", {**params["query"], "pagina": number})
+
+    links = {"self": link(page), "first": link(1), "last": link(last)}
+    if page > 1:
+        links["prev"] = link(min(page - 1, last))
+    if page < last:
+        links["next"] = link(page + 1)
     return {
-        "_links": {"self": _url(request, "/themas", query)},
-        "themas": rows,
-        "totaal": len(rows),
+        "_links": links,
+        "themas": [
+            {
+                "naam": thema["name"],
+                "kern": thema["kern_id"],
+                "kernNaam": thema["kern_name"],
+                "categorie": thema["category"],
+                "status": thema["status"] or None,
+                "wieIsAanZet": thema["wie"] or None,
+                "aantalProjecten": thema["projects"],
+                "_links": {"bron": {"href": thema["url"]}},
+            }
+            for thema in found
+        ],
+        "totaal": total,
+        "pagina": page,
+        "paginaGrootte": size,
+        "aantalPaginas": last,
     }
 
 
@@ -440,7 +475,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/kernen/{{kern_id:id}}", endpoint(build_kern)),
         Route(f"{BASE}/uitrol", endpoint(build_rollout)),
         Route(f"{BASE}/projecten", endpoint(build_projects, project_params)),
-        Route(f"{BASE}/themas", endpoint(build_themas, kern_only_params)),
+        Route(f"{BASE}/themas", endpoint(build_themas, thema_params)),
         Route(f"{BASE}/bijeenkomsten", endpoint(build_meetings, kern_only_params)),
         Route(f"{BASE}/partners", endpoint(build_partners, kern_only_params)),
         Route(f"{BASE}/{{pad:path}}", unknown_path),

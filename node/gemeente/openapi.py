@@ -157,7 +157,18 @@ def schemas() -> dict[str, Any]:
                 "_links": links,
             },
         },
-        "Themas": _list_of("Thema", "themas"),
+        "Themas": {
+            "type": "object",
+            "required": ["themas", "totaal", "pagina", "paginaGrootte", "aantalPaginas"],
+            "properties": {
+                "themas": {"type": "array", "items": _ref("Thema")},
+                "totaal": _integer(),
+                "pagina": _integer(),
+                "paginaGrootte": _integer(),
+                "aantalPaginas": _integer(),
+                "_links": links,
+            },
+        },
         "Bijeenkomst": {
             "type": "object",
             "required": ["id", "titel", "kern", "begin", "geannuleerd"],
@@ -341,6 +352,12 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         _query("pagina", "Paginanummer, vanaf 1.", {"type": "integer"}),
         _query("paginaGrootte", "1 tot en met 100, standaard 20.", {"type": "integer"}),
     ]
+    themas = [
+        KERN_PARAM,
+        _query("categorie", "Een breed thema, zoals verkeer of wonen."),
+        _query("pagina", "Paginanummer, vanaf 1.", {"type": "integer"}),
+        _query("paginaGrootte", "1 tot en met 500, standaard 100.", {"type": "integer"}),
+    ]
     return {
         "openapi": "3.0.3",
         "info": {
@@ -366,7 +383,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                 "Alle kernen van de gemeente, gevolgd of nog niet, en waar elk staat", "Uitrol"
             ),
             "/projecten": _get("Projecten van alle kernen", "Projecten", projects),
-            "/themas": _get("Thema's van alle kernen", "Themas", [KERN_PARAM]),
+            "/themas": _get("Thema's van alle kernen", "Themas", themas),
             "/bijeenkomsten": _get("Komende bijeenkomsten", "Bijeenkomsten", [KERN_PARAM]),
             "/partners": _get("Partners van alle kernen", "Partners", [KERN_PARAM]),
             **_insight_paths(settings),

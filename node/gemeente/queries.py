@@ -331,6 +331,42 @@ def themas_by_category(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return result
 
 
+def themas(
+    conn: sqlite3.Connection,
+    kern_id: int | None = None,
+    category: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of thema's with their broad category, by category, kern and name, and how
+    many there are in all: with thousands of kernen the whole list is megabytes, so the
+    filters work in SQL and only the page is read."""
+    clauses, params = [], []
+    if kern_id is not None:
+        clauses.append("t.kern_id = ?")
+        params.append(kern_id)
+    if category is not None:
+        clauses.append("c.category = ?")
+        params.append(category)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    joins = """FROM gemeente_thema_categories c
+               JOIN gemeente_themas t ON t.id = c.thema_id
+               JOIN gemeente_kernen k ON k.id = t.kern_id"""
+    total = conn.execute(f"SELECT count(*) {joins} {where}", params).fetchone()[0]
+    found = rows(
+        conn,
+        f"""SELECT c.category, t.id, t.name, t.url, t.status, t.wie, t.kern_id,
+                   k.name AS kern_name,
+                   (SELECT count(*) FROM gemeente_project_themas pt
+                    WHERE pt.thema_object_id = t.object_id) AS projects
+            {joins} {where}
+            ORDER BY c.category, k.name COLLATE NOCASE, t.name COLLATE NOCASE, t.id
+            LIMIT ? OFFSET ?""",
+        (*params, limit, offset),
+    )
+    return [dict(r) for r in found], total
+
+
 def themas_of_kern(conn: sqlite3.Connection, kern_id: int) -> list[dict[str, Any]]:
     found = rows(
         conn,

@@ -529,3 +529,30 @@ def _list_indexes(db) -> None:
     db.execute(
         "CREATE INDEX project_updates_newest ON project_updates (published_on DESC, id DESC)"
     )
+
+
+@kern(name="0023_neighbour_themas_per_category")
+def _neighbour_themas_per_category(db) -> None:
+    # The gemeente matches a thema to every broad category its words fit ("Te hard rijden op
+    # de dijk" is about traffic and about the dike), and lists it once per category; keyed by
+    # its address alone the copy kept only the first, so a thema page missed the kernen
+    # working on the same subject under another. Now one row per thema and category.
+    db.execute("ALTER TABLE neighbour_themas RENAME TO neighbour_themas_old")
+    db.execute("DROP INDEX neighbour_themas_category")
+    db.execute(
+        """CREATE TABLE neighbour_themas (
+            url TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kern_name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '',
+            projects INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (url, category)
+        )"""
+    )
+    db.execute(
+        """INSERT INTO neighbour_themas (url, name, kern_name, category, status, projects)
+           SELECT url, name, kern_name, category, status, projects FROM neighbour_themas_old"""
+    )
+    db.execute("DROP TABLE neighbour_themas_old")
+    db.execute("CREATE INDEX neighbour_themas_category ON neighbour_themas (category)")

@@ -66,6 +66,50 @@ async def test_paging_links(two_kernen):
     assert "paginaGrootte=1" in body["_links"]["prev"]["href"]
 
 
+async def test_themas_filtered_and_paged(two_kernen):
+    http, ids = two_kernen
+    every = (await http.get("/api/v1/themas")).json()
+    names = [t["naam"] for t in every["themas"]]
+    assert every["totaal"] == len(names) >= 3 and every["aantalPaginas"] == 1
+    assert {
+        "Verkeer en vervoer",
+        "Een dorpshuis voor iedereen",
+        "Te hard rijden op de dijk",
+    } <= set(names)
+    assert every["themas"] == sorted(
+        every["themas"], key=lambda t: (t["categorie"], t["kernNaam"].lower(), t["naam"].lower())
+    )
+    verkeer = next(t for t in every["themas"] if t["naam"] == "Verkeer en vervoer")
+    assert verkeer["kernNaam"] == "Beesd" and verkeer["aantalProjecten"] == 1
+
+    heukelum = (await http.get(f"/api/v1/themas?kern={ids['heukelum.test']}")).json()
+    assert {t["kernNaam"] for t in heukelum["themas"]} == {"Heukelum"}
+    category = verkeer["categorie"]
+    one = (await http.get(f"/api/v1/themas?categorie={category}")).json()
+    assert {t["categorie"] for t in one["themas"]} == {category}
+    assert "Verkeer en vervoer" in [t["naam"] for t in one["themas"]]
+
+    pages = []
+    url = "/api/v1/themas?paginaGrootte=1"
+    while url:
+        body = (await http.get(url)).json()
+        assert body["paginaGrootte"] == 1 and body["aantalPaginas"] == every["totaal"]
+        pages += body["themas"]
+        url = body["_links"].get("next", {}).get("href", "").removeprefix("http://gemeente.test")
+    assert pages == every["themas"]
+
+
+@pytest.mark.parametrize(
+    "query", ["kern=99", "categorie=x", "paginaGrootte=501", "pagina=0", "onbekend=1"]
+)
+async def test_wrong_thema_parameters_are_a_problem(two_kernen, query):
+    http, _ids = two_kernen
+    response = await http.get(f"/api/v1/themas?{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalidParams"]
+
+
 @pytest.mark.parametrize(
     "query",
     ["kern=99", "fase=klaar", "paginaGrootte=500", "onbekend=1", "gemeenteNodig=ja", "thema=x"],

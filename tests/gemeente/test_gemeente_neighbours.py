@@ -113,3 +113,48 @@ def test_entries_that_are_not_what_the_api_documents_are_left_out():
         "https://tuil.example/agenda/themas/veilig", "Veilig naar school", "Tuil", "verkeer", "", 2
     )
     assert len(parsed) == 2 and parsed[1].projects == 0
+
+
+def paged_gemeente(pages: int, origin_of_next: str | None = None) -> httpx.MockTransport:
+    """A gemeente whose API answers `pages` pages of two thema's each, linked by `next`."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params.get("pagina", "1"))
+        themas = [
+            {
+                "naam": f"Thema {number}-{n}",
+                "kernNaam": "Tuil",
+                "categorie": "verkeer",
+                "status": None,
+                "aantalProjecten": 0,
+                "_links": {"bron": {"href": f"https://tuil.example/agenda/themas/{number}-{n}"}},
+            }
+            for n in (1, 2)
+        ]
+        links = {}
+        if number < pages:
+            origin = origin_of_next or f"{request.url.scheme}://{request.url.netloc.decode()}"
+            links["next"] = {"href": f"{origin}/api/v1/themas?pagina={number + 1}"}
+        return httpx.Response(200, json={"themas": themas, "_links": links})
+
+    return httpx.MockTransport(answer)
+
+
+async def test_every_page_of_the_list_is_copied(real_kernen):
+    beesd = real_kernen["beesd.test"]
+    turn_on(beesd)
+    beesd.app.state.federation.use_transport(paged_gemeente(3))
+    fetcher = beesd.app.state.federation.new_fetcher()
+    assert await refresh.refresh(beesd.db, beesd.settings, fetcher, utcnow())
+    names = beesd.db.execute("SELECT name FROM neighbour_themas ORDER BY name")
+    assert [row[0] for row in names] == [f"Thema {p}-{n}" for p in (1, 2, 3) for n in (1, 2)]
+
+
+async def test_a_next_page_elsewhere_is_not_followed(real_kernen):
+    beesd = real_kernen["beesd.test"]
+    turn_on(beesd)
+    beesd.app.state.federation.use_transport(paged_gemeente(3, "https://elders.example"))
+    fetcher = beesd.app.state.federation.new_fetcher()
+    assert not await refresh.refresh(beesd.db, beesd.settings, fetcher, utcnow())
+    assert "elders.example" in model.last_fetch(beesd.db.read())["error"]
+    assert beesd.db.scalar("SELECT count(*) FROM neighbour_themas") == 0

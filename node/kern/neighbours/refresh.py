@@ -32,6 +32,8 @@ REFRESH_INTERVAL = timedelta(hours=6)
 RETRY_INTERVAL = timedelta(minutes=15)
 DEV_RETRY_INTERVAL = timedelta(minutes=1)
 API_PATH = "/api/v1/themas"
+# Pages read in one refresh at most: MAX_THEMAS at the API's 100 a page.
+MAX_PAGES = 50
 TEXT_LIMITS = {"naam": 300, "kernNaam": 200, "categorie": 40, "status": 40}
 
 
@@ -67,21 +69,51 @@ async def refresh(db: Database, settings: Settings, fetcher: Fetcher, now: datet
     """Copy the list now; True when it worked."""
     url = api_url(settings)
     try:
-        _, document = await fetcher.get_json(url, accept="application/json")
+        entries = await read_pages(fetcher, url)
     except FetchError as error:
         log.warning("could not read the thema's of other kernen from %s: %s", url, error)
         db.write_quiet(model.note_failure, now, str(error))
         return False
     finally:
         await fetcher.client.aclose()
-    entries = document.get("themas") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
+    if entries is None:
         db.write_quiet(model.note_failure, now, f"{url} has no list of thema's")
         return False
     themas = list(parse_entries(entries[: model.MAX_THEMAS]))
     # A normal write: the thema pages that show the list are cached, and must change with it.
     db.write(model.replace_all, themas, now)
     return True
+
+
+async def read_pages(fetcher: Fetcher, url: str) -> list[Any] | None:
+    """The entries of every page, following `next` links on the gemeente's own origin, up to
+    `model.MAX_THEMAS`; None when an answer holds no list. The API pages its thema's (100 a
+    page); a gemeente of an earlier version sends them all at once, without a `next`."""
+    origin = urlsplit(url)[:2]
+    entries: list[Any] = []
+    for _page in range(MAX_PAGES):
+        _, document = await fetcher.get_json(url, accept="application/json")
+        found = document.get("themas") if isinstance(document, dict) else None
+        if not isinstance(found, list):
+            return None
+        entries += found
+        following = _next_link(document)
+        if len(entries) >= model.MAX_THEMAS or following is None:
+            break
+        if urlsplit(following)[:2] != origin:
+            raise FetchError(
+                "refused", f"{url} points to its next page elsewhere: {following[:200]}"
+            )
+        url = following
+    return entries
+
+
+def _next_link(document: dict) -> str | None:
+    try:
+        href = document["_links"]["next"]["href"]
+    except (KeyError, TypeError):
+        return None
+    return href if isinstance(href, str) else None
 
 
 def parse_entries(entries: list[Any]) -> Iterator[model.NeighbourThema]:
