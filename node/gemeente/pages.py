@@ -31,6 +31,11 @@ from node.web.templating import render
 
 MAX_STALE_MONTHS = 120
 MAX_PAGE = 10_000
+# /themas: the names in a broad thema's row of the table, and the kernen in its section; a
+# thema with more links to its own page, which lists CATEGORY_PAGE kernen at a time.
+TABLE_NAMES = 12
+SECTION_KERNEN = 30
+CATEGORY_PAGE = 50
 # Kernen per page of the overview's table: every kern of West Betuwe (26) on one page.
 OVERVIEW_PAGE = 50
 CALENDAR_PAGE = 100
@@ -257,10 +262,10 @@ async def projects_page(request: Request) -> Response:
 
 
 def _thema_groups(request: Request) -> tuple[list, int]:
-    """The thema's of every kern by category, built once per change of the read model.
+    """The thema's of every kern by category, read once per change of the read model.
 
-    Staff are signed in, so the page cache does not serve them; this page is the heaviest to
-    build and changes only when a kern's data does.
+    Staff are signed in, so the page cache does not serve them; this list is the heaviest to
+    read and changes only when a kern's data does.
     """
     state = request.app.state
     version = state.db.data_version()
@@ -269,26 +274,31 @@ def _thema_groups(request: Request) -> tuple[list, int]:
         return cached[1], cached[2]
     conn = _db(request).read()
     groups = queries.themas_by_category(conn)
-    # Each kern's thema's as one piece of HTML, made here: hundreds of links with the few
-    # words after them cost little in Python and a lot as template calls. The words repeat
-    # (status, who acts, number of projects), so each is made once.
-    details: dict[tuple, Markup] = {}
-    for group in groups:
-        for kern in group["kernen"]:
-            parts = []
-            for thema in kern["themas"]:
-                key = (thema["status"], thema["wie"], thema["projects"])
-                detail = details.get(key)
-                if detail is None:
-                    detail = details[key] = escape(_thema_detail(thema))
-                thema["detail"] = detail
-                parts.append(THEMA_LINK.format(thema["url"], thema["name"], detail))
-            kern["themas_html"] = Markup("; ").join(parts)
     kern_count = conn.execute(
         "SELECT count(*) FROM gemeente_kernen WHERE stopped_at IS NULL"
     ).fetchone()[0]
     state.gemeente_thema_groups = (version, groups, kern_count)
     return groups, kern_count
+
+
+def _with_themas_html(kernen: list[dict]) -> list[dict]:
+    """Each kern's thema's as one piece of HTML, made once per kern and kept with the list:
+    hundreds of links with the few words after them cost little in Python and a lot as
+    template calls. The words repeat (status, who acts, number of projects), so each is made
+    once."""
+    details: dict[tuple, Markup] = {}
+    for kern in kernen:
+        if "themas_html" in kern:
+            continue
+        parts = []
+        for thema in kern["themas"]:
+            key = (thema["status"], thema["wie"], thema["projects"])
+            detail = details.get(key)
+            if detail is None:
+                detail = details[key] = escape(_thema_detail(thema))
+            parts.append(THEMA_LINK.format(thema["url"], thema["name"], detail))
+        kern["themas_html"] = Markup("; ").join(parts)
+    return kernen
 
 
 async def partners_page(request: Request) -> Response:
@@ -308,8 +318,50 @@ async def partners_page(request: Request) -> Response:
 
 
 async def themas_page(request: Request) -> Response:
+    """Every broad thema with the kernen that work on it. West Betuwe's 26 kernen fit on one
+    page; in a much larger gemeente each thema lists its first kernen and links to a page of
+    its own, so the page stays a page and not megabytes."""
     groups, kern_count = _thema_groups(request)
-    return render(request, "gemeente/themas.html", {"groups": groups, "kern_count": kern_count})
+    shown = [
+        {
+            **group,
+            "count": len(group["kernen"]),
+            "names": [kern["name"] for kern in group["kernen"][:TABLE_NAMES]],
+            "kernen": _with_themas_html(group["kernen"][:SECTION_KERNEN]),
+        }
+        for group in groups
+    ]
+    return render(request, "gemeente/themas.html", {"groups": shown, "kern_count": kern_count})
+
+
+async def thema_category_page(request: Request) -> Response:
+    """One broad thema: every kern that works on it with its own thema's, a page at a time."""
+    key = request.path_params["categorie"]
+    known = dict(categories.all_categories())
+    if key not in known:
+        raise HTTPException(404)
+    number = parse_int(request.query_params.get("pagina", "1"), 1, MAX_PAGE)
+    if number is None:
+        raise HTTPException(400, _("Dit paginanummer bestaat niet."))
+    groups, kern_count = _thema_groups(request)
+    kernen_of = next((group["kernen"] for group in groups if group["key"] == key), [])
+    pages = max(1, math.ceil(len(kernen_of) / CATEGORY_PAGE))
+    if number > pages:
+        raise HTTPException(400, _("Dit paginanummer bestaat niet."))
+    shown = kernen_of[(number - 1) * CATEGORY_PAGE : number * CATEGORY_PAGE]
+    return render(
+        request,
+        "gemeente/thema_categorie.html",
+        {
+            "key": key,
+            "label": known[key],
+            "kernen": _with_themas_html(shown),
+            "count": len(kernen_of),
+            "kern_count": kern_count,
+            "page": number,
+            "pages": pages,
+        },
+    )
 
 
 def _thema_detail(thema: dict) -> str:

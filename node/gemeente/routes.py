@@ -26,6 +26,7 @@ def public_routes() -> list[BaseRoute]:
         Route("/kernen/{kern_id:id}", pages.kern_page),
         Route("/projecten", pages.projects_page),
         Route("/themas", pages.themas_page),
+        Route("/themas/{categorie}", pages.thema_category_page),
         Route("/partners", pages.partners_page),
         Route("/kalender", pages.calendar_page),
         Route("/kalender.ics", pages.calendar_feed),

@@ -424,3 +424,13 @@ def _meeting_change_indexes(db) -> None:
         "CREATE INDEX gemeente_objects_meeting_deleted ON gemeente_objects (deleted_at) "
         "WHERE type = 'Bijeenkomst'"
     )
+
+
+@gemeente(name="0019_thema_categories_by_thema")
+def _thema_categories_by_thema(db) -> None:
+    # The broad thema's of one thema: read for a kern's thema's (the API's kern filter) and
+    # replaced whenever a thema changes. The primary key starts with the category, so both
+    # scanned every row (20,800 at 2,600 kernen: 7 ms a read, on every ingested thema too).
+    db.execute(
+        "CREATE INDEX gemeente_thema_categories_thema ON gemeente_thema_categories (thema_id)"
+    )

@@ -325,7 +325,8 @@ def fill_kern(path: str, values: dict[str, list[str]]) -> list[str]:
 
 
 def fill_gemeente(path: str, gemeente) -> list[str]:
-    filled = path.replace("{kern_id:id}", str(gemeente.kern_id))
+    # The broad thema the pilot's kernen share most, with both kernen and their thema's.
+    filled = path.replace("{kern_id:id}", str(gemeente.kern_id)).replace("{categorie}", "verkeer")
     if path == "/beheer/reactie":
         filled += f"?op={gemeente.project}"
     assert "{" not in filled, (

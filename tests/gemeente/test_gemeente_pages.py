@@ -7,7 +7,7 @@ import icalendar
 import pytest
 from markup import link_targets, links_with_text, select, text_of, texts
 
-from node.gemeente import kernen
+from node.gemeente import kernen, pages
 
 
 async def test_the_overview_shows_every_kern(two_kernen):
@@ -238,3 +238,76 @@ async def test_the_kern_filters_offer_the_followed_kernen_by_name(two_kernen, ge
     conn = gemeente_db.read()
     full = [(k["id"], k["name"]) for k in kernen.list_kernen(conn, stopped=False)]
     assert [(k["id"], k["name"]) for k in kernen.choices(conn)] == full
+
+
+def kern_of(item) -> str:
+    """The kern an item of a broad thema's list is about: its first link."""
+    return select(item, "a")[0].get_text(strip=True)
+
+
+async def test_a_broad_thema_has_a_page_of_its_own(two_kernen):
+    http, ids = two_kernen
+
+    page = await http.get("/themas/verkeer")
+
+    assert page.status_code == 200
+    assert text_of(page.text, "h1") == "Verkeer en vervoer"
+    items = select(page.text, "main ul.bloei-stack > li")
+    assert [kern_of(item) for item in items] == ["Beesd", "Heukelum"]
+    assert "Te hard rijden op de dijk" in text_of(items[1])
+    # A broad thema no kern works on yet is a page that says so; an unknown one is not.
+    assert "Nog geen kern werkt hieraan" in (await http.get("/themas/economie")).text
+    assert (await http.get("/themas/onbekend")).status_code == 404
+    for wrong in ("0", "2", "abc"):
+        assert (await http.get(f"/themas/verkeer?pagina={wrong}")).status_code == 400
+
+
+def add_kernen_with_thema(db, names: list[str], thema: str) -> None:
+    """Kernen in the read model, each with one thema in the broad thema verkeer."""
+
+    def add(conn) -> None:
+        for n, name in enumerate(names):
+            base = f"https://kern{n}.example"
+            kern_id = conn.execute(
+                """INSERT INTO gemeente_kernen (actor_id, address, name, username, url, inbox,
+                       outbox, rollout, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'uitrol', '2026-01-01T00:00:00+00:00')""",
+                (f"{base}/actor", f"@kern{n}@kern{n}.example", name, f"kern{n}", base + "/",
+                 f"{base}/actor/inbox", f"{base}/actor/outbox"),
+            ).lastrowid  # fmt: skip
+            thema_id = conn.execute(
+                """INSERT INTO gemeente_themas (object_id, kern_id, name, url, updated_at)
+                   VALUES (?, ?, ?, ?, '2026-01-01T00:00:00+00:00')""",
+                (f"{base}/agenda/themas/dijk", kern_id, thema, f"{base}/agenda/themas/dijk"),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO gemeente_thema_categories (thema_id, category) VALUES (?, 'verkeer')",
+                (thema_id,),
+            )
+
+    db.write(add)
+
+
+async def test_a_broad_thema_of_many_kernen_lists_the_first_and_pages_the_rest(
+    gemeente, gemeente_db, monkeypatch
+):
+    http = gemeente
+    monkeypatch.setattr(pages, "SECTION_KERNEN", 2)
+    monkeypatch.setattr(pages, "TABLE_NAMES", 3)
+    monkeypatch.setattr(pages, "CATEGORY_PAGE", 2)
+    many = [f"Kern {n:02}" for n in range(1, 6)]
+    add_kernen_with_thema(gemeente_db, many, "Verkeer op de dijk")
+
+    overview = await http.get("/themas")
+    section = 'section[aria-labelledby="thema-verkeer"]'
+    assert [kern_of(li) for li in select(overview.text, f"{section} li")] == many[:2]
+    assert "Alle 5 kernen die werken aan verkeer" in text_of(overview.text, section)
+    row = text_of(overview.text, "tbody tr")
+    assert "Kern 01, Kern 02, Kern 03 en 2 andere" in row
+
+    seen = []
+    for number in (1, 2, 3):
+        page = await http.get(f"/themas/verkeer?pagina={number}")
+        seen += [kern_of(li) for li in select(page.text, "main ul.bloei-stack > li")]
+    assert seen == many
+    assert (await http.get("/themas/verkeer?pagina=4")).status_code == 400
