@@ -9,6 +9,7 @@ source on the kern's own site.
 from __future__ import annotations
 
 import math
+from collections.abc import Set
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from federation.store import utcnow
 from node import search, vocabulary
 from node.gemeente import calendar_feed as feed
 from node.gemeente import categories, conversations, kernen, labels, places, queries
+from node.gemeente.kern_options import kern_options
 from node.gemeente.places.drawing import draw_map
 from node.ical import kept_feed
 from node.web import i18n, thread_state
@@ -157,7 +159,7 @@ async def kern_page(request: Request) -> Response:
 # --- projects ----------------------------------------------------------------------------------
 
 
-def project_filter(request: Request, kern_ids: set[int]) -> queries.ProjectFilter:
+def project_filter(request: Request, kern_ids: Set[int]) -> queries.ProjectFilter:
     """The filter from the query string; what does not fit becomes a message, not a crash."""
     params = request.query_params
     f = queries.ProjectFilter(q=params.get("q", "").strip()[:200])
@@ -227,8 +229,8 @@ def _query_string(f: queries.ProjectFilter, **changes) -> str:
 
 async def projects_page(request: Request) -> Response:
     conn = _db(request).read()
-    all_kernen = kernen.choices(conn)
-    f = project_filter(request, {k["id"] for k in all_kernen})
+    options = kern_options(request)
+    f = project_filter(request, options.ids)
     found, total = queries.projects(conn, f, utcnow())
     pages = max(1, math.ceil(total / f.size))
     return render(
@@ -239,7 +241,7 @@ async def projects_page(request: Request) -> Response:
             "projects": found,
             "total": total,
             "pages": pages,
-            "kernen": all_kernen,
+            "kern_options": options.html(f.kern),
             "categories": categories.all_categories(),
             "query": lambda **changes: _query_string(f, **changes),
             # With search words, each result marks them in its name and summary.
@@ -412,7 +414,7 @@ async def calendar_page(request: Request) -> Response:
             "more": len(found) > CALENDAR_PAGE,
             "page": number,
             "kern": kern,
-            "kernen": kernen.choices(conn),
+            "kern_options": kern_options(request).html(kern["id"] if kern else None),
         },
     )
 

@@ -160,11 +160,15 @@ def _project_where(conn: sqlite3.Connection, f: ProjectFilter, now: datetime):
     if f.kern is not None:
         clauses.append("p.kern_id = ?")
         params.append(f.kern)
+    # With a thema filter, its few projects are the place to start; SQLite (without
+    # statistics) would walk the phase index instead, two thirds of every project for
+    # "actief": the unary + keeps it off that index (17 ms to 7 at 2,600 kernen).
+    fase = "+p.fase" if f.thema or f.wie else "p.fase"
     if f.fase == "actief":
-        clauses.append(f"p.fase IN ({', '.join('?' for _ in ACTIVE_PHASES)})")
+        clauses.append(f"{fase} IN ({', '.join('?' for _ in ACTIVE_PHASES)})")
         params.extend(ACTIVE_PHASES)
     elif f.fase:
-        clauses.append("p.fase = ?")
+        clauses.append(f"{fase} = ?")
         params.append(f.fase)
     if f.gemeente:
         clauses.append("p.needs_gemeente = 1")
@@ -196,7 +200,10 @@ def projects(
     """One page of projects across kernen, and how many match in all."""
     where, params = _project_where(conn, f, now)
     base = "FROM gemeente_projects p JOIN gemeente_kernen k ON k.id = p.kern_id" + where
-    total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    # Counted without the kern: every project has one (its row goes with the kern's), and
+    # without the join the count reads an index only (the "stil" filter over 50,880
+    # projects: 1.6 ms instead of 29).
+    total = conn.execute(f"SELECT count(*) FROM gemeente_projects p{where}", params).fetchone()[0]
     found = rows(
         conn,
         f"""SELECT p.*, k.name AS kern_name, k.id AS kern_id {base}

@@ -311,3 +311,24 @@ async def test_a_broad_thema_of_many_kernen_lists_the_first_and_pages_the_rest(
         seen += [kern_of(li) for li in select(page.text, "main ul.bloei-stack > li")]
     assert seen == many
     assert (await http.get("/themas/verkeer?pagina=4")).status_code == 400
+
+
+async def test_the_kern_filter_marks_the_chosen_kern_and_follows_changes(two_kernen, gemeente_db):
+    """The options are made once per change of the read model (node/gemeente/kern_options.py):
+    the chosen one is marked per request, a new kern appears, and names are escaped."""
+    http, ids = two_kernen
+    heukelum = str(ids["heukelum.test"])
+
+    for path, field in (
+        (f"/projecten?kern={heukelum}", "#f-kern"),
+        (f"/kalender?kern={heukelum}", "#k-kern"),
+    ):
+        chosen = select((await http.get(path)).text, f"{field} option[selected]")
+        assert [(o.get("value"), o.get_text()) for o in chosen] == [(heukelum, "Heukelum")]
+    assert not select((await http.get("/projecten")).text, "#f-kern option[selected]")
+
+    add_kernen_with_thema(gemeente_db, ["<b>Tuil</b> & Haaften"], "Verkeer op de dijk")
+    page = (await http.get("/projecten")).text
+    names = [o.get_text() for o in select(page, "#f-kern option")]
+    assert names == ["Alle kernen", "<b>Tuil</b> & Haaften", "Beesd", "Heukelum"]
+    assert "<b>Tuil" not in page

@@ -18,7 +18,7 @@ import sqlite3
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,9 +84,18 @@ class Places:
     def names(self) -> tuple[str, ...]:
         return tuple(place.name for place in self.kernen)
 
+    @cached_property
+    def name_words(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each place's name with its words, made once: the overview matches every followed
+        kern's name against them (2,600 kernen times 26 places took 100 ms a page)."""
+        return tuple((place.name, frozenset(_words(place.name))) for place in self.kernen)
+
+    @cached_property
+    def by_folded_name(self) -> dict[str, Place]:
+        return {place.name.casefold(): place for place in self.kernen}
+
     def find(self, name: str) -> Place | None:
-        key = name.casefold()
-        return next((place for place in self.kernen if place.name.casefold() == key), None)
+        return self.by_folded_name.get(name.casefold())
 
 
 def load_places(path: str | Path = "") -> Places:
@@ -131,7 +140,7 @@ def place_by_name(kern_name: str, places: Places) -> str:
     Whole words only, so "Est" is not found in "Westerbeek"; when several match (a name that
     mentions two villages) nothing is guessed and staff choose in beheer."""
     words = _words(kern_name)
-    found = [place.name for place in places.kernen if _words(place.name) <= words]
+    found = [name for name, own in places.name_words if own <= words]
     return found[0] if len(found) == 1 else ""
 
 
