@@ -311,22 +311,31 @@ def _partner_role(item: dict) -> dict:
 def build_projects(request: Request, params: Params) -> dict:
     f: queries.ProjectFilter = params["filter"]
     found, total = queries.projects(request.app.state.db.read(), f, utcnow())
-    last = max(1, math.ceil(total / f.size))
+    return {
+        "projecten": [project_body(request, p) for p in found],
+        **_paging(request, "/projecten", params["query"], f.page, f.size, total),
+    }
 
-    def page(number: int) -> dict[str, str]:
-        return _url(request, "/projecten", {**params["query"], "pagina": number})
 
-    links = {"self": page(f.page), "first": page(1), "last": page(last)}
-    if f.page > 1:
-        links["prev"] = page(min(f.page - 1, last))
-    if f.page < last:
-        links["next"] = page(f.page + 1)
+def _paging(
+    request: Request, path: str, query: dict[str, str], page: int, size: int, total: int
+) -> dict[str, Any]:
+    """The links and figures of one page of a paged list (first, last, prev, next)."""
+    last = max(1, math.ceil(total / size))
+
+    def link(number: int) -> dict[str, str]:
+        return _url(request, path, {**query, "pagina": number})
+
+    links = {"self": link(page), "first": link(1), "last": link(last)}
+    if page > 1:
+        links["prev"] = link(min(page - 1, last))
+    if page < last:
+        links["next"] = link(page + 1)
     return {
         "_links": links,
-        "projecten": [project_body(request, p) for p in found],
         "totaal": total,
-        "pagina": f.page,
-        "paginaGrootte": f.size,
+        "pagina": page,
+        "paginaGrootte": size,
         "aantalPaginas": last,
     }
 
@@ -373,18 +382,7 @@ def build_themas(request: Request, params: Params) -> dict:
         limit=size,
         offset=(page - 1) * size,
     )
-    last = max(1, math.ceil(total / size))
-
-    def link(number: int) -> dict[str, str]:
-        return _url(request, "/themas", {**params["query"], "pagina": number})
-
-    links = {"self": link(page), "first": link(1), "last": link(last)}
-    if page > 1:
-        links["prev"] = link(min(page - 1, last))
-    if page < last:
-        links["next"] = link(page + 1)
     return {
-        "_links": links,
         "themas": [
             {
                 "naam": thema["name"],
@@ -398,10 +396,7 @@ def build_themas(request: Request, params: Params) -> dict:
             }
             for thema in found
         ],
-        "totaal": total,
-        "pagina": page,
-        "paginaGrootte": size,
-        "aantalPaginas": last,
+        **_paging(request, "/themas", params["query"], page, size, total),
     }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,6 +90,45 @@ def list_kernen(conn: sqlite3.Connection, *, stopped: bool = True) -> list[dict[
     where = "" if stopped else " WHERE k.stopped_at IS NULL"
     found = rows(conn, KERN_SQL + where + " ORDER BY k.name COLLATE NOCASE, k.id")
     return [_with_state(r) for r in found]
+
+
+# What a kern's state and its place on the map need, for every kern at once: the overview's
+# totals, map and pages. Its follow's last delivery is only read while the follow waits.
+SUMMARY_SQL = """
+    SELECT k.id, k.name, k.rollout, k.place, k.stopped_at, k.failures,
+           f.state AS follow_state,
+           CASE WHEN f.state = 'pending' THEN
+               (SELECT d.status FROM federation_deliveries d WHERE d.activity_id = f.follow_id
+                ORDER BY d.id DESC LIMIT 1) END AS follow_delivery
+    FROM gemeente_kernen k LEFT JOIN federation_following f ON f.actor_id = k.actor_id
+    ORDER BY k.name COLLATE NOCASE, k.id
+"""
+
+
+def summaries(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every kern in name order with id, name, rollout, place and state: what `list_kernen`
+    gives without the rest of each record, which at 2,600 kernen cost the overview 20 ms."""
+    found = []
+    for kern_id, name, rollout, place, stopped_at, failures, follow, delivery in conn.execute(
+        SUMMARY_SQL
+    ):
+        kern = {"id": kern_id, "name": name, "rollout": rollout, "place": place,
+                "stopped_at": stopped_at, "failures": failures, "follow_state": follow,
+                "follow_delivery": delivery}  # fmt: skip
+        kern["state"] = state_of(kern)
+        found.append(kern)
+    return found
+
+
+def by_ids(conn: sqlite3.Connection, kern_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The full records (as `list_kernen` has them) of these kernen, in the order given."""
+    if not kern_ids:
+        return []
+    marks = ", ".join("?" for _ in kern_ids)
+    found = {
+        r["id"]: _with_state(r) for r in rows(conn, f"{KERN_SQL} WHERE k.id IN ({marks})", kern_ids)
+    }
+    return [found[kern_id] for kern_id in kern_ids if kern_id in found]
 
 
 def choices(conn: sqlite3.Connection) -> list[dict[str, Any]]:

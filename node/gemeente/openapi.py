@@ -43,6 +43,22 @@ def _integer(description: str = "", nullable: bool = False) -> dict:
 LINK = {"type": "object", "required": ["href"], "properties": {"href": _text()}}
 
 
+def _page_of(name: str, key: str) -> dict:
+    """One page of a paged list, with its figures and links (first, last, prev, next)."""
+    return {
+        "type": "object",
+        "required": [key, "totaal", "pagina", "paginaGrootte", "aantalPaginas"],
+        "properties": {
+            key: {"type": "array", "items": _ref(name)},
+            "totaal": _integer(),
+            "pagina": _integer(),
+            "paginaGrootte": _integer(),
+            "aantalPaginas": _integer(),
+            "_links": {"type": "object", "additionalProperties": LINK},
+        },
+    }
+
+
 def _list_of(name: str, key: str) -> dict:
     return {
         "type": "object",
@@ -131,18 +147,7 @@ def schemas() -> dict[str, Any]:
                 "_links": links,
             },
         },
-        "Projecten": {
-            "type": "object",
-            "required": ["projecten", "totaal", "pagina", "paginaGrootte", "aantalPaginas"],
-            "properties": {
-                "projecten": {"type": "array", "items": _ref("Project")},
-                "totaal": _integer(),
-                "pagina": _integer(),
-                "paginaGrootte": _integer(),
-                "aantalPaginas": _integer(),
-                "_links": links,
-            },
-        },
+        "Projecten": _page_of("Project", "projecten"),
         "Thema": {
             "type": "object",
             "required": ["naam", "kern", "categorie"],
@@ -157,18 +162,7 @@ def schemas() -> dict[str, Any]:
                 "_links": links,
             },
         },
-        "Themas": {
-            "type": "object",
-            "required": ["themas", "totaal", "pagina", "paginaGrootte", "aantalPaginas"],
-            "properties": {
-                "themas": {"type": "array", "items": _ref("Thema")},
-                "totaal": _integer(),
-                "pagina": _integer(),
-                "paginaGrootte": _integer(),
-                "aantalPaginas": _integer(),
-                "_links": links,
-            },
-        },
+        "Themas": _page_of("Thema", "themas"),
         "Bijeenkomst": {
             "type": "object",
             "required": ["id", "titel", "kern", "begin", "geannuleerd"],

@@ -55,7 +55,7 @@ async def overview(request: Request) -> Response:
         raise HTTPException(400, _("Dit paginanummer bestaat niet."))
     # A kern the gemeente stopped following has no data here: a line below the table, not a
     # row of zeros, and not in the counts of the kernen it follows.
-    everything = kernen.list_kernen(conn)
+    everything = kernen.summaries(conn)
     followed = [kern for kern in everything if kern["state"] != "gestopt"]
     stopped = [kern for kern in everything if kern["state"] == "gestopt"]
     pages = max(1, math.ceil(len(followed) / OVERVIEW_PAGE))
@@ -68,7 +68,10 @@ async def overview(request: Request) -> Response:
         rollout[kern["rollout"]] = rollout.get(kern["rollout"], 0) + 1
     # One page of the table: a gemeente of 26 kernen sees them all, a very large one pages
     # rather than waiting for thousands of rows of which only a screenful is read.
-    shown = followed[(number - 1) * OVERVIEW_PAGE : number * OVERVIEW_PAGE]
+    page_ids = [
+        kern["id"] for kern in followed[(number - 1) * OVERVIEW_PAGE : number * OVERVIEW_PAGE]
+    ]
+    shown = kernen.by_ids(conn, page_ids)
     queries.with_phases_and_meetings(conn, shown, utcnow())
     # Labels, links and dates made here, once per value: rows of template calls (label(),
     # filters, dict lookups per phase) cost more than the queries.
